@@ -1,0 +1,29 @@
+# Two commands do everything: `make run` and `make test`. Each installs what is missing first.
+SHELL := /bin/bash
+CARGO ?= cargo
+MNIST ?= ../shared/datasets/mnist
+
+.PHONY: all bootstrap build run test bench lint fmt clean-venv
+
+all: build
+
+# libtorch (from the PyPI torch wheel) once per user, linked into the project as .libtorch.
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(CARGO) build --release
+
+run: build
+	$(CARGO) run --release --
+
+test: bootstrap
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) test --release -- --test-threads 1
+
+bench: build
+	bench/run.sh $(MNIST)
+
+lint: bootstrap
+	$(CARGO) clippy --all-targets -- -D warnings

@@ -1,0 +1,126 @@
+//! Checkpoints: the preset as RON (written first) and the weights as safetensors (written
+//! last, atomically), with tensor names that follow the layers ("03_conv2d.weight").
+use super::model::Model;
+use crate::spec::preset::{temp_path, write_atomic};
+use crate::spec::Preset;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tch::{Device, Tensor};
+
+pub const PRESET_FILE: &str = "preset.ron";
+
+#[derive(thiserror::Error, Debug)]
+pub enum CheckpointError {
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+    #[error("{0}")]
+    Preset(#[from] crate::spec::PresetError),
+    #[error("{0}")]
+    Network(#[from] crate::spec::SpecError),
+    #[error("{file} does not match its network: {problems}")]
+    Mismatch { file: String, problems: String },
+}
+
+/// Writes `preset.ron` and `name.safetensors` into `dir`; returns the weights' path.
+pub fn save(
+    dir: &Path,
+    name: &str,
+    preset: &Preset,
+    model: &Model,
+) -> Result<PathBuf, CheckpointError> {
+    let io = |file: &Path, e: &dyn std::fmt::Display| CheckpointError::Io {
+        file: file.display().to_string(),
+        message: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
+    preset.save(&dir.join(PRESET_FILE))?;
+    let path = dir.join(format!("{name}.safetensors"));
+    let named: Vec<(String, Tensor)> = sorted_variables(model)
+        .into_iter()
+        .map(|(k, t)| (k, t.to_device(Device::Cpu).contiguous()))
+        .collect();
+    let tmp = temp_path(&path);
+    let written = Tensor::write_safetensors(&named, &tmp)
+        .map_err(|e| io(&path, &e))
+        .and_then(|_| std::fs::rename(&tmp, &path).map_err(|e| io(&path, &e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map(|_| path)
+}
+
+fn sorted_variables(model: &Model) -> BTreeMap<String, Tensor> {
+    model.vs.variables().into_iter().collect()
+}
+
+/// Copies the weights in `path` into `model`, refusing any mismatch (missing or unexpected
+/// tensor, wrong shape or dtype) with every problem named.
+pub fn load_weights(model: &mut Model, path: &Path) -> Result<(), CheckpointError> {
+    let file = path.display().to_string();
+    if !path.is_file() {
+        return Err(CheckpointError::Io {
+            file,
+            message: "no such file".into(),
+        });
+    }
+    let tensors = Tensor::read_safetensors(path).map_err(|e| CheckpointError::Io {
+        file: file.clone(),
+        message: format!("not a readable safetensors file (corrupt or truncated?): {e}"),
+    })?;
+    let loaded: BTreeMap<String, Tensor> = tensors.into_iter().collect();
+    let vars = sorted_variables(model);
+    let mut problems = Vec::new();
+    for (name, var) in &vars {
+        match loaded.get(name) {
+            None => problems.push(format!("missing tensor {name}")),
+            Some(t) if t.size() != var.size() => problems.push(format!(
+                "{name} has shape {:?} but the network needs {:?}",
+                t.size(),
+                var.size()
+            )),
+            Some(t) if t.kind() != var.kind() => problems.push(format!(
+                "{name} has dtype {:?} but the network needs {:?}",
+                t.kind(),
+                var.kind()
+            )),
+            Some(_) => {}
+        }
+    }
+    for name in loaded.keys().filter(|k| !vars.contains_key(*k)) {
+        problems.push(format!("unexpected tensor {name}"));
+    }
+    if !problems.is_empty() {
+        return Err(CheckpointError::Mismatch {
+            file,
+            problems: problems.join("; "),
+        });
+    }
+    tch::no_grad(|| {
+        for (name, mut var) in vars {
+            if let Some(t) = loaded.get(&name) {
+                var.copy_(&t.to_device(var.device()));
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Loads a checkpoint: `path` is a `.safetensors` file with `preset.ron` beside it, or a run
+/// folder (its `model.safetensors`).
+pub fn load(path: &Path, device: Device) -> Result<(Preset, Model), CheckpointError> {
+    let weights = if path.is_dir() {
+        path.join("model.safetensors")
+    } else {
+        path.to_path_buf()
+    };
+    let dir = weights.parent().unwrap_or(Path::new("."));
+    let preset = Preset::load(&dir.join(PRESET_FILE))?;
+    let mut model = Model::build(&preset.network, device, preset.training.seed)?;
+    load_weights(&mut model, &weights)?;
+    Ok((preset, model))
+}
+
+/// Writes bytes atomically (re-exported for run folders).
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic(path, bytes)
+}

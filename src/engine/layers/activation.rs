@@ -1,0 +1,87 @@
+//! Activation functions on tensors. Each follows the formula in `spec::Activation`.
+use crate::spec::{Activation, GeluForm};
+use tch::{nn, Tensor};
+
+/// An activation, with Dice's learned α and running statistics.
+#[derive(Debug)]
+pub enum ActModule {
+    Plain(Activation),
+    Dice {
+        alpha: Tensor,
+        running_mean: Tensor,
+        running_var: Tensor,
+        eps: f64,
+    },
+}
+
+impl ActModule {
+    /// `channels` sizes Dice's parameters (channels of a map or features of a vector).
+    pub fn new(p: &nn::Path, act: Activation, channels: usize) -> ActModule {
+        match act {
+            Activation::Dice { eps, alpha_init } => ActModule::Dice {
+                alpha: p.var("alpha", &[channels as i64], nn::Init::Const(alpha_init)),
+                running_mean: p.zeros_no_train("running_mean", &[channels as i64]),
+                running_var: p.ones_no_train("running_var", &[channels as i64]),
+                eps,
+            },
+            other => ActModule::Plain(other),
+        }
+    }
+
+    pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
+        match self {
+            ActModule::Plain(a) => apply(*a, xs),
+            ActModule::Dice {
+                alpha,
+                running_mean,
+                running_var,
+                eps,
+            } => {
+                // p(s) = sigmoid((s − E[s]) / √(Var[s] + ε)): batch norm without affine gives
+                // exactly that standardization, with batch stats in training and running stats
+                // in eval.
+                let standardized = xs.batch_norm(
+                    None::<&Tensor>,
+                    None::<&Tensor>,
+                    Some(running_mean),
+                    Some(running_var),
+                    train,
+                    0.1,
+                    *eps,
+                    false,
+                );
+                let p = standardized.sigmoid();
+                let mut shape = vec![1i64; xs.dim()];
+                shape[1] = -1;
+                let a = alpha.view(shape.as_slice());
+                &p * xs + (1.0 - &p) * a * xs
+            }
+        }
+    }
+}
+
+/// A parameter-free activation applied to a tensor.
+pub fn apply(act: Activation, xs: &Tensor) -> Tensor {
+    match act {
+        Activation::Relu => xs.relu(),
+        Activation::LeakyRelu { slope } => xs.clamp_min(0.0) + xs.clamp_max(0.0) * slope,
+        Activation::Elu { alpha } => xs.clamp_min(0.0) + (xs.clamp_max(0.0).exp() - 1.0) * alpha,
+        Activation::Selu => xs.selu(),
+        Activation::Gelu { form } => xs.gelu(match form {
+            GeluForm::Tanh => "tanh",
+            GeluForm::Erf => "none",
+        }),
+        Activation::Swish { beta } => xs * (xs * beta).sigmoid(),
+        Activation::Mish => xs * xs.softplus().tanh(),
+        Activation::Sigmoid => xs.sigmoid(),
+        Activation::Tanh => xs.tanh(),
+        // Dice needs state; without it (no module) it degenerates to p(s) from the tensor's
+        // own statistics with α = 0.
+        Activation::Dice { eps, .. } => {
+            let mean = xs.mean(None);
+            let var = xs.var(false);
+            let p = ((xs - mean) / (var + eps).sqrt()).sigmoid();
+            p * xs
+        }
+    }
+}

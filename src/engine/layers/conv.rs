@@ -1,0 +1,105 @@
+//! Convolution and linear layers, with the lecture's initializations.
+use crate::spec::Init;
+use tch::{nn, Tensor};
+
+/// Creates a weight of `dims` with fan-in/fan-out as given, following `init`.
+pub fn init_weight(p: &nn::Path, dims: &[i64], fan_in: i64, fan_out: i64, init: Init) -> Tensor {
+    let fan_in = fan_in.max(1) as f64;
+    let fan_out = fan_out.max(1) as f64;
+    let init = match init {
+        Init::Uniform => nn::Init::Uniform {
+            lo: -1.0 / fan_in,
+            up: 1.0 / fan_in,
+        },
+        Init::Msra => nn::Init::Randn {
+            mean: 0.0,
+            stdev: (2.0 / fan_in).sqrt(),
+        },
+        Init::Xavier => {
+            let bound = (6.0 / (fan_in + fan_out)).sqrt();
+            nn::Init::Uniform {
+                lo: -bound,
+                up: bound,
+            }
+        }
+    };
+    p.var("weight", dims, init)
+}
+
+#[derive(Debug)]
+pub struct ConvModule {
+    pub weight: Tensor,
+    pub bias: Option<Tensor>,
+    pub stride: i64,
+    pub padding: i64,
+    pub dilation: i64,
+    pub groups: i64,
+}
+
+pub struct ConvArgs {
+    pub in_c: usize,
+    pub out_c: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub dilation: usize,
+    pub groups: usize,
+    pub bias: bool,
+    pub init: Init,
+}
+
+impl ConvModule {
+    pub fn new(p: &nn::Path, a: ConvArgs) -> ConvModule {
+        let k = a.kernel as i64;
+        let per_group_in = (a.in_c / a.groups.max(1)) as i64;
+        let dims = [a.out_c as i64, per_group_in, k, k];
+        let fan_in = per_group_in * k * k;
+        let fan_out = (a.out_c / a.groups.max(1)) as i64 * k * k;
+        ConvModule {
+            weight: init_weight(p, &dims, fan_in, fan_out, a.init),
+            bias: a
+                .bias
+                .then(|| p.var("bias", &[a.out_c as i64], nn::Init::Const(0.0))),
+            stride: a.stride as i64,
+            padding: a.padding as i64,
+            dilation: a.dilation as i64,
+            groups: a.groups as i64,
+        }
+    }
+
+    pub fn forward(&self, xs: &Tensor) -> Tensor {
+        xs.conv2d(
+            &self.weight,
+            self.bias.as_ref(),
+            [self.stride, self.stride],
+            [self.padding, self.padding],
+            [self.dilation, self.dilation],
+            self.groups,
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct LinearModule {
+    pub weight: Tensor,
+    pub bias: Option<Tensor>,
+}
+
+impl LinearModule {
+    pub fn new(p: &nn::Path, inputs: usize, outputs: usize, bias: bool, init: Init) -> Self {
+        LinearModule {
+            weight: init_weight(
+                p,
+                &[outputs as i64, inputs as i64],
+                inputs as i64,
+                outputs as i64,
+                init,
+            ),
+            bias: bias.then(|| p.var("bias", &[outputs as i64], nn::Init::Const(0.0))),
+        }
+    }
+
+    pub fn forward(&self, xs: &Tensor) -> Tensor {
+        xs.linear(&self.weight, self.bias.as_ref())
+    }
+}

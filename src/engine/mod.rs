@@ -1,0 +1,15 @@
+//! libtorch: building models from specs, data, the training loop and the trainer thread.
+//! Tensors never leave this module's thread; the outside sees `protocol` events.
+pub mod augment;
+pub mod checkpoint;
+pub mod data;
+pub mod device;
+pub mod layers;
+pub mod model;
+pub mod stats;
+pub mod train;
+pub mod trainer;
+
+pub use model::Model;
+pub use train::RunOptions;
+pub use trainer::Trainer;

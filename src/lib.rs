@@ -1,0 +1,8 @@
+//! cnn-workbench: assemble, train and understand convolutional networks.
+//!
+//! Layers, one way: `spec` (plain data) ← `engine` (libtorch, trainer thread) → `protocol`
+//! (plain numbers) → `runs` (state folded from events) → the window.
+pub mod engine;
+pub mod protocol;
+pub mod runs;
+pub mod spec;

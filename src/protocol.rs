@@ -1,0 +1,149 @@
+//! What crosses between the trainer thread and its owner: commands in, events out. Only plain
+//! numbers, strings and `Vec<f32>` — never a tensor.
+use crate::spec::Summary;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Fixed histogram bin edges for activation statistics, so snapshots are comparable over
+/// time and across runs: `HIST_BINS` equal bins from `HIST_MIN` to `HIST_MAX`; values outside
+/// fall into the first or last bin.
+pub const HIST_MIN: f32 = -3.0;
+pub const HIST_MAX: f32 = 5.0;
+pub const HIST_BINS: usize = 40;
+
+/// Left edge of bin `i` (and right edge of bin `i − 1`).
+pub fn hist_edge(i: usize) -> f32 {
+    HIST_MIN + (HIST_MAX - HIST_MIN) * i as f32 / HIST_BINS as f32
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    Pause,
+    Resume,
+    Stop,
+    /// Save a checkpoint at the next step boundary into this folder (None: the run folder).
+    SaveCheckpoint(Option<PathBuf>),
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct StartInfo {
+    pub device: String,
+    pub summary: Summary,
+    pub class_names: Vec<String>,
+    pub train_images: usize,
+    pub val_images: usize,
+    pub test_images: usize,
+    pub steps_per_epoch: usize,
+    pub total_steps: usize,
+    /// (1-based layer index, label) of each layer whose activations are probed.
+    pub probed_layers: Vec<(usize, String)>,
+    pub run_dir: Option<PathBuf>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct StepMetrics {
+    /// Optimizer steps done so far (1 after the first).
+    pub step: usize,
+    /// 0-based epoch the step belongs to.
+    pub epoch: usize,
+    pub loss: f32,
+    pub accuracy: f32,
+    pub learning_rate: f64,
+    pub images_per_sec: f32,
+    pub elapsed_secs: f64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct EpochMetrics {
+    /// 1-based: the number of epochs completed.
+    pub epoch: usize,
+    pub step: usize,
+    pub train_loss: f32,
+    pub train_accuracy: f32,
+    pub val_loss: f32,
+    pub val_accuracy: f32,
+    pub duration_secs: f64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct LayerStats {
+    /// 1-based layer index.
+    pub layer: usize,
+    pub label: String,
+    /// Fraction of values in each bin (sums to 1); edges from [`hist_edge`].
+    pub histogram: Vec<f32>,
+    /// Fraction of units (channel × position) never positive on the probe batch.
+    pub dead_fraction: f32,
+    /// For bounded activations (sigmoid, tanh): fraction of outputs within 2% of a bound.
+    pub saturated_fraction: Option<f32>,
+    pub mean: f32,
+    pub std: f32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct GradNorm {
+    pub layer: usize,
+    pub name: String,
+    pub norm: f32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ProbeStats {
+    pub step: usize,
+    pub layers: Vec<LayerStats>,
+    pub grad_norms: Vec<GradNorm>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct FinishInfo {
+    pub steps: usize,
+    pub epochs: usize,
+    pub test_loss: f32,
+    pub test_accuracy: f32,
+    pub duration_secs: f64,
+    /// Training throughput: images through training steps per second of step time
+    /// (evaluation and probes excluded).
+    pub train_images_per_sec: f32,
+    /// True when the user stopped the run before its end.
+    pub stopped: bool,
+    pub checkpoint: Option<PathBuf>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub enum Event {
+    Started(StartInfo),
+    Step(StepMetrics),
+    Epoch(EpochMetrics),
+    Probe(ProbeStats),
+    Paused {
+        step: usize,
+    },
+    Resumed {
+        step: usize,
+    },
+    CheckpointSaved {
+        path: PathBuf,
+        step: usize,
+    },
+    /// Something the user should know that does not end the run.
+    Warning(String),
+    Finished(FinishInfo),
+    /// The loss became NaN or infinite.
+    Diverged {
+        step: usize,
+        last: Option<StepMetrics>,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+impl Event {
+    /// Whether this event ends the run.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Event::Finished(_) | Event::Diverged { .. } | Event::Failed { .. }
+        )
+    }
+}

@@ -1,0 +1,371 @@
+//! Blocks: residual, bottleneck, inception and NiN. Each block describes itself as a
+//! [`BlockPlan`] of conv units; shape inference and the engine both walk that plan, so what is
+//! counted is exactly what is built.
+use super::conv::{conv_cost, Padding};
+use super::{Defaults, Norm};
+use crate::spec::activation::Activation;
+use crate::spec::shape::{expect_map, window_out, Cost, Shape};
+use serde::{Deserialize, Serialize};
+
+/// conv → norm → activation (activation optional). The conv has a bias only without norm.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConvUnit {
+    pub in_c: usize,
+    pub out_c: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub norm: Norm,
+    pub act: Option<Activation>,
+}
+
+impl ConvUnit {
+    pub fn bias(&self) -> bool {
+        self.norm == Norm::None
+    }
+
+    fn infer(&self, (h, w): (usize, usize)) -> Result<(Shape, Cost), String> {
+        let (oh, ow) = window_out((h, w), self.kernel, self.stride, self.padding, 1, "kernel")?;
+        let (shape, mut cost) =
+            conv_cost(self.in_c, self.out_c, self.kernel, 1, self.bias(), (oh, ow));
+        cost += self.norm.infer(shape)?.1;
+        if let Some(a) = self.act {
+            cost.params += a.params(self.out_c);
+        }
+        Ok((shape, cost))
+    }
+}
+
+/// The structure of a block.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockPlan {
+    /// Units in sequence, plus a shortcut (None: identity) added before the final activation.
+    Residual {
+        main: Vec<ConvUnit>,
+        shortcut: Option<ConvUnit>,
+        act: Activation,
+        out_c: usize,
+    },
+    /// Branches concatenated along channels; a branch may start with 3×3 max pooling (stride 1).
+    Concat {
+        branches: Vec<(bool, Vec<ConvUnit>)>,
+    },
+    /// Units in sequence.
+    Sequence(Vec<ConvUnit>),
+}
+
+fn run_units(units: &[ConvUnit], hw: (usize, usize)) -> Result<(Shape, Cost), String> {
+    let mut cost = Cost::default();
+    let mut hw = hw;
+    let mut shape = Shape::Flat(0);
+    for u in units {
+        let (s, c) = u.infer(hw)?;
+        if let Shape::Map { h, w, .. } = s {
+            hw = (h, w);
+        }
+        shape = s;
+        cost += c;
+    }
+    Ok((shape, cost))
+}
+
+impl BlockPlan {
+    pub fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+        let (_, h, w) = expect_map(input, "this block")?;
+        match self {
+            BlockPlan::Residual {
+                main,
+                shortcut,
+                act,
+                out_c,
+            } => {
+                let (shape, mut cost) = run_units(main, (h, w))?;
+                if let Some(s) = shortcut {
+                    cost += s.infer((h, w))?.1;
+                } else if shape != input {
+                    return Err(format!(
+                        "identity shortcut of {input} cannot be added to {shape}"
+                    ));
+                }
+                cost.params += act.params(*out_c);
+                Ok((shape, cost))
+            }
+            BlockPlan::Concat { branches } => {
+                let mut cost = Cost::default();
+                let mut channels = 0;
+                for (_, units) in branches {
+                    let (s, c) = run_units(units, (h, w))?;
+                    channels += s.channels();
+                    cost += c;
+                }
+                Ok((Shape::Map { c: channels, h, w }, cost))
+            }
+            BlockPlan::Sequence(units) => run_units(units, (h, w)),
+        }
+    }
+}
+
+fn nonzero(values: &[(&str, usize)]) -> Result<(), String> {
+    for (name, v) in values {
+        if *v == 0 {
+            return Err(format!("{name} must be at least 1"));
+        }
+    }
+    Ok(())
+}
+
+fn in_channels(input: Shape) -> Result<usize, String> {
+    Ok(expect_map(input, "this block")?.0)
+}
+
+/// Two 3×3 conv units and a shortcut: identity, or a strided 1×1 projection when the shape
+/// changes.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(default)]
+pub struct Residual {
+    pub out_channels: usize,
+    pub stride: usize,
+    pub act: Option<Activation>,
+    pub norm: Option<Norm>,
+}
+
+impl Default for Residual {
+    fn default() -> Self {
+        Residual {
+            out_channels: 16,
+            stride: 1,
+            act: None,
+            norm: None,
+        }
+    }
+}
+
+impl Residual {
+    pub fn plan(&self, in_c: usize, d: &Defaults) -> BlockPlan {
+        let norm = self.norm.unwrap_or(d.norm);
+        let act = self.act.unwrap_or(d.activation);
+        let out = self.out_channels;
+        let unit = |in_c, out_c, kernel, stride, padding, act| ConvUnit {
+            in_c,
+            out_c,
+            kernel,
+            stride,
+            padding,
+            norm,
+            act,
+        };
+        BlockPlan::Residual {
+            main: vec![
+                unit(in_c, out, 3, self.stride, 1, Some(act)),
+                unit(out, out, 3, 1, 1, None),
+            ],
+            shortcut: (self.stride != 1 || in_c != out)
+                .then(|| unit(in_c, out, 1, self.stride, 0, None)),
+            act,
+            out_c: out,
+        }
+    }
+
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+        nonzero(&[("out_channels", self.out_channels), ("stride", self.stride)])?;
+        self.plan(in_channels(input)?, d).infer(input)
+    }
+}
+
+/// 1×1 reduce → 3×3 → 1×1 expand, with a shortcut (projection when the shape changes).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(default)]
+pub struct Bottleneck {
+    pub mid_channels: usize,
+    pub out_channels: usize,
+    pub stride: usize,
+    pub act: Option<Activation>,
+    pub norm: Option<Norm>,
+}
+
+impl Default for Bottleneck {
+    fn default() -> Self {
+        Bottleneck {
+            mid_channels: 8,
+            out_channels: 32,
+            stride: 1,
+            act: None,
+            norm: None,
+        }
+    }
+}
+
+impl Bottleneck {
+    pub fn plan(&self, in_c: usize, d: &Defaults) -> BlockPlan {
+        let norm = self.norm.unwrap_or(d.norm);
+        let act = self.act.unwrap_or(d.activation);
+        let (mid, out) = (self.mid_channels, self.out_channels);
+        let unit = |in_c, out_c, kernel, stride, padding, act| ConvUnit {
+            in_c,
+            out_c,
+            kernel,
+            stride,
+            padding,
+            norm,
+            act,
+        };
+        BlockPlan::Residual {
+            main: vec![
+                unit(in_c, mid, 1, 1, 0, Some(act)),
+                unit(mid, mid, 3, self.stride, 1, Some(act)),
+                unit(mid, out, 1, 1, 0, None),
+            ],
+            shortcut: (self.stride != 1 || in_c != out)
+                .then(|| unit(in_c, out, 1, self.stride, 0, None)),
+            act,
+            out_c: out,
+        }
+    }
+
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+        nonzero(&[
+            ("mid_channels", self.mid_channels),
+            ("out_channels", self.out_channels),
+            ("stride", self.stride),
+        ])?;
+        self.plan(in_channels(input)?, d).infer(input)
+    }
+}
+
+/// GoogLeNet's module: 1×1 | 1×1→3×3 | 1×1→5×5 | 3×3 max pool→1×1, concatenated.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(default)]
+pub struct Inception {
+    pub c1: usize,
+    pub c3_reduce: usize,
+    pub c3: usize,
+    pub c5_reduce: usize,
+    pub c5: usize,
+    pub pool_proj: usize,
+    pub act: Option<Activation>,
+    pub norm: Option<Norm>,
+}
+
+impl Default for Inception {
+    fn default() -> Self {
+        Inception {
+            c1: 8,
+            c3_reduce: 8,
+            c3: 16,
+            c5_reduce: 4,
+            c5: 4,
+            pool_proj: 4,
+            act: None,
+            norm: None,
+        }
+    }
+}
+
+impl Inception {
+    pub fn out_channels(&self) -> usize {
+        self.c1 + self.c3 + self.c5 + self.pool_proj
+    }
+
+    pub fn plan(&self, in_c: usize, d: &Defaults) -> BlockPlan {
+        let norm = self.norm.unwrap_or(d.norm);
+        let act = Some(self.act.unwrap_or(d.activation));
+        let unit = |in_c, out_c, kernel: usize| ConvUnit {
+            in_c,
+            out_c,
+            kernel,
+            stride: 1,
+            padding: kernel / 2,
+            norm,
+            act,
+        };
+        BlockPlan::Concat {
+            branches: vec![
+                (false, vec![unit(in_c, self.c1, 1)]),
+                (
+                    false,
+                    vec![
+                        unit(in_c, self.c3_reduce, 1),
+                        unit(self.c3_reduce, self.c3, 3),
+                    ],
+                ),
+                (
+                    false,
+                    vec![
+                        unit(in_c, self.c5_reduce, 1),
+                        unit(self.c5_reduce, self.c5, 5),
+                    ],
+                ),
+                (true, vec![unit(in_c, self.pool_proj, 1)]),
+            ],
+        }
+    }
+
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+        nonzero(&[
+            ("c1", self.c1),
+            ("c3_reduce", self.c3_reduce),
+            ("c3", self.c3),
+            ("c5_reduce", self.c5_reduce),
+            ("c5", self.c5),
+            ("pool_proj", self.pool_proj),
+        ])?;
+        self.plan(in_channels(input)?, d).infer(input)
+    }
+}
+
+/// Network-in-network mlpconv: a k×k conv then two 1×1 convs, each with its activation.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(default)]
+pub struct NiN {
+    pub out_channels: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: Padding,
+    pub act: Option<Activation>,
+    pub norm: Option<Norm>,
+}
+
+impl Default for NiN {
+    fn default() -> Self {
+        NiN {
+            out_channels: 32,
+            kernel: 3,
+            stride: 1,
+            padding: Padding::Same,
+            act: None,
+            norm: None,
+        }
+    }
+}
+
+impl NiN {
+    pub fn plan(&self, in_c: usize, d: &Defaults) -> Result<BlockPlan, String> {
+        let norm = self.norm.unwrap_or(d.norm);
+        let act = Some(self.act.unwrap_or(d.activation));
+        let out = self.out_channels;
+        let padding = self.padding.resolve(self.kernel, 1)?;
+        let unit = |in_c, kernel, stride, padding| ConvUnit {
+            in_c,
+            out_c: out,
+            kernel,
+            stride,
+            padding,
+            norm,
+            act,
+        };
+        Ok(BlockPlan::Sequence(vec![
+            unit(in_c, self.kernel, self.stride, padding),
+            unit(out, 1, 1, 0),
+            unit(out, 1, 1, 0),
+        ]))
+    }
+
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+        nonzero(&[
+            ("out_channels", self.out_channels),
+            ("kernel", self.kernel),
+            ("stride", self.stride),
+        ])?;
+        self.plan(in_channels(input)?, d)?.infer(input)
+    }
+}

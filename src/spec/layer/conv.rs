@@ -1,0 +1,133 @@
+use super::Init;
+use crate::spec::shape::{expect_map, window_out, Cost, Shape};
+use serde::{Deserialize, Serialize};
+
+/// Zero padding of a convolution.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding {
+    /// Keeps the spatial size at stride 1: dilation·(kernel − 1)/2 on each side (odd kernels).
+    Same,
+    /// This many zero pixels on each side.
+    Pixels(usize),
+}
+
+impl Default for Padding {
+    fn default() -> Self {
+        Padding::Pixels(0)
+    }
+}
+
+impl Padding {
+    /// Pixels on each side for a kernel and dilation.
+    pub fn resolve(&self, kernel: usize, dilation: usize) -> Result<usize, String> {
+        match *self {
+            Padding::Pixels(p) => Ok(p),
+            Padding::Same => {
+                let span = dilation.max(1) * kernel.saturating_sub(1);
+                if span % 2 == 1 {
+                    Err(format!(
+                        "padding \"same\" needs an odd kernel, but kernel is {kernel}"
+                    ))
+                } else {
+                    Ok(span / 2)
+                }
+            }
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(default)]
+pub struct Conv2d {
+    pub out_channels: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: Padding,
+    pub dilation: usize,
+    pub groups: usize,
+    pub bias: bool,
+    /// Overrides the network's weight initialization.
+    pub init: Option<Init>,
+}
+
+impl Default for Conv2d {
+    fn default() -> Self {
+        Conv2d {
+            out_channels: 16,
+            kernel: 3,
+            stride: 1,
+            padding: Padding::Same,
+            dilation: 1,
+            groups: 1,
+            bias: true,
+            init: None,
+        }
+    }
+}
+
+impl Conv2d {
+    pub fn pointwise(out_channels: usize) -> Self {
+        Conv2d {
+            out_channels,
+            kernel: 1,
+            padding: Padding::Pixels(0),
+            ..Conv2d::default()
+        }
+    }
+
+    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+        let (c, h, w) = expect_map(input, "convolution")?;
+        if self.out_channels == 0 {
+            return Err("out_channels must be at least 1".into());
+        }
+        if self.groups == 0 {
+            return Err("groups must be at least 1".into());
+        }
+        if c % self.groups != 0 || self.out_channels % self.groups != 0 {
+            return Err(format!(
+                "groups {} must divide both input channels {c} and output channels {}",
+                self.groups, self.out_channels
+            ));
+        }
+        let pad = self.padding.resolve(self.kernel, self.dilation)?;
+        let (oh, ow) = window_out(
+            (h, w),
+            self.kernel,
+            self.stride,
+            pad,
+            self.dilation,
+            "kernel",
+        )?;
+        Ok(conv_cost(
+            c,
+            self.out_channels,
+            self.kernel,
+            self.groups,
+            self.bias,
+            (oh, ow),
+        ))
+    }
+}
+
+/// Output shape and cost of a convolution whose output size is known.
+pub(crate) fn conv_cost(
+    in_c: usize,
+    out_c: usize,
+    kernel: usize,
+    groups: usize,
+    bias: bool,
+    (oh, ow): (usize, usize),
+) -> (Shape, Cost) {
+    let per_out = (in_c / groups) * kernel * kernel;
+    (
+        Shape::Map {
+            c: out_c,
+            h: oh,
+            w: ow,
+        },
+        Cost {
+            params: out_c * per_out + if bias { out_c } else { 0 },
+            macs: out_c * oh * ow * per_out,
+        },
+    )
+}

@@ -1,0 +1,223 @@
+//! The layer palette as plain data, one file per layer family. Each family infers its own
+//! output shape and cost; the engine builds the same structure with libtorch.
+mod blocks;
+mod conv;
+mod dense;
+mod norm;
+mod pool;
+
+pub use blocks::{BlockPlan, Bottleneck, ConvUnit, Inception, NiN, Residual};
+pub use conv::{Conv2d, Padding};
+pub use dense::{Dropout, Linear};
+pub use norm::{ActivationLayer, Norm, NormLayer};
+pub use pool::Pool;
+
+use super::activation::Activation;
+use super::shape::{Cost, Shape};
+use serde::{Deserialize, Serialize};
+
+/// Weight initialization.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Init {
+    /// Uniform in [−1/fan-in, 1/fan-in], as in the lecture's "randomly initialized filter".
+    Uniform,
+    /// MSRA / Kaiming normal: zero mean, variance 2/(k·k·d).
+    #[default]
+    Msra,
+    /// Xavier / Glorot uniform: U(±√(6/(fan-in + fan-out))).
+    Xavier,
+}
+
+impl Init {
+    pub const ALL: [Init; 3] = [Init::Uniform, Init::Msra, Init::Xavier];
+    pub fn name(&self) -> &'static str {
+        match self {
+            Init::Uniform => "Uniform ±1/fan-in",
+            Init::Msra => "MSRA (Kaiming normal)",
+            Init::Xavier => "Xavier (Glorot uniform)",
+        }
+    }
+}
+
+/// The network-wide choices that layers follow unless they override them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Defaults {
+    pub activation: Activation,
+    pub norm: Norm,
+    pub init: Init,
+}
+
+/// One entry of the layer stack.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub enum Layer {
+    Conv2d(Conv2d),
+    MaxPool(Pool),
+    AvgPool(Pool),
+    /// Power-average pooling with p = 2: √(mean of squares) over each window.
+    L2Pool(Pool),
+    /// Averages each feature map to one number; outputs a flat vector of channels.
+    GlobalAvgPool,
+    Flatten,
+    Linear(Linear),
+    Dropout(Dropout),
+    Dropout2d(Dropout),
+    Norm(NormLayer),
+    Activation(ActivationLayer),
+    Residual(Residual),
+    Bottleneck(Bottleneck),
+    Inception(Inception),
+    NiN(NiN),
+}
+
+impl Layer {
+    /// The kind as named in errors and the palette; norm and activation layers show what
+    /// they resolve to.
+    pub fn kind_name(&self, d: &Defaults) -> String {
+        match self {
+            Layer::Conv2d(_) => "Conv2d".into(),
+            Layer::MaxPool(_) => "MaxPool".into(),
+            Layer::AvgPool(_) => "AvgPool".into(),
+            Layer::L2Pool(_) => "L2Pool".into(),
+            Layer::GlobalAvgPool => "GlobalAvgPool".into(),
+            Layer::Flatten => "Flatten".into(),
+            Layer::Linear(_) => "Linear".into(),
+            Layer::Dropout(_) => "Dropout".into(),
+            Layer::Dropout2d(_) => "Dropout2d".into(),
+            Layer::Norm(n) => n.resolve(d).layer_name().into(),
+            Layer::Activation(a) => a.resolve(d).name().into(),
+            Layer::Residual(_) => "Residual".into(),
+            Layer::Bottleneck(_) => "Bottleneck".into(),
+            Layer::Inception(_) => "Inception".into(),
+            Layer::NiN(_) => "NiN".into(),
+        }
+    }
+
+    /// A short label with the defining numbers, e.g. "Conv2d 6@5×5".
+    pub fn label(&self, d: &Defaults) -> String {
+        match self {
+            Layer::Conv2d(c) => format!("Conv2d {}@{}×{}", c.out_channels, c.kernel, c.kernel),
+            Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => {
+                format!("{} {}×{}", self.kind_name(d), p.kernel, p.kernel)
+            }
+            Layer::Linear(l) => format!("Linear {}", l.out_features),
+            Layer::Dropout(p) | Layer::Dropout2d(p) => format!("{} {}", self.kind_name(d), p.p),
+            Layer::Residual(r) => format!("Residual {}", r.out_channels),
+            Layer::Bottleneck(b) => format!("Bottleneck {}→{}", b.mid_channels, b.out_channels),
+            Layer::Inception(i) => format!("Inception {}", i.out_channels()),
+            Layer::NiN(n) => format!("NiN {}@{}×{}", n.out_channels, n.kernel, n.kernel),
+            _ => self.kind_name(d),
+        }
+    }
+
+    /// A short prefix for libtorch variable paths ("03_conv2d").
+    pub fn path_name(&self) -> &'static str {
+        match self {
+            Layer::Conv2d(_) => "conv2d",
+            Layer::MaxPool(_) => "maxpool",
+            Layer::AvgPool(_) => "avgpool",
+            Layer::L2Pool(_) => "l2pool",
+            Layer::GlobalAvgPool => "gap",
+            Layer::Flatten => "flatten",
+            Layer::Linear(_) => "linear",
+            Layer::Dropout(_) => "dropout",
+            Layer::Dropout2d(_) => "dropout2d",
+            Layer::Norm(_) => "norm",
+            Layer::Activation(_) => "act",
+            Layer::Residual(_) => "residual",
+            Layer::Bottleneck(_) => "bottleneck",
+            Layer::Inception(_) => "inception",
+            Layer::NiN(_) => "nin",
+        }
+    }
+
+    /// The activation this layer ends with, if its output is an activation's output
+    /// (activation layers and blocks): these are the layers whose statistics are probed.
+    pub fn output_activation(&self, d: &Defaults) -> Option<Activation> {
+        match self {
+            Layer::Activation(a) => Some(a.resolve(d)),
+            Layer::Residual(b) => Some(b.act.unwrap_or(d.activation)),
+            Layer::Bottleneck(b) => Some(b.act.unwrap_or(d.activation)),
+            Layer::Inception(b) => Some(b.act.unwrap_or(d.activation)),
+            Layer::NiN(b) => Some(b.act.unwrap_or(d.activation)),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+        match self {
+            Layer::Conv2d(c) => c.infer(input),
+            Layer::MaxPool(p) => p.infer(input, "max pooling"),
+            Layer::AvgPool(p) => p.infer(input, "average pooling"),
+            Layer::L2Pool(p) => p.infer(input, "L2 pooling"),
+            Layer::GlobalAvgPool => pool::global_infer(input),
+            Layer::Flatten => Ok((Shape::Flat(input.numel()), Cost::default())),
+            Layer::Linear(l) => l.infer(input),
+            Layer::Dropout(p) => p.infer(input, false),
+            Layer::Dropout2d(p) => p.infer(input, true),
+            Layer::Norm(n) => n.resolve(d).infer(input),
+            Layer::Activation(a) => a.infer(input, d),
+            Layer::Residual(b) => b.infer(input, d),
+            Layer::Bottleneck(b) => b.infer(input, d),
+            Layer::Inception(b) => b.infer(input, d),
+            Layer::NiN(b) => b.infer(input, d),
+        }
+    }
+
+    /// The palette: every kind with default parameters, grouped, with a one-line explanation.
+    pub fn palette() -> Vec<(&'static str, Vec<(Layer, &'static str)>)> {
+        vec![
+            (
+                "Convolution",
+                vec![
+                    (Layer::Conv2d(Conv2d::default()), "slides learned k×k filters over the input: local connections, shared weights"),
+                    (Layer::Conv2d(Conv2d::pointwise(16)), "1×1 convolution: mixes channels at each pixel; cheap way to shrink or grow depth"),
+                ],
+            ),
+            (
+                "Pooling",
+                vec![
+                    (Layer::MaxPool(Pool::default()), "keeps the strongest response in each window; shift-tolerant, no parameters"),
+                    (Layer::AvgPool(Pool::default()), "averages each window; smooths and downsamples, no parameters"),
+                    (Layer::L2Pool(Pool::default()), "√(mean of squares) in each window: between average and max pooling"),
+                    (Layer::GlobalAvgPool, "averages each whole feature map to one number; replaces big dense layers"),
+                ],
+            ),
+            (
+                "Normalization",
+                vec![
+                    (Layer::Norm(NormLayer { kind: Some(Norm::Batch) }), "normalizes each channel over the batch, then scales and shifts; running stats at test time"),
+                    (Layer::Norm(NormLayer { kind: Some(Norm::Layer) }), "normalizes each sample over all its features; no batch dependence"),
+                    (Layer::Norm(NormLayer { kind: Some(Norm::Instance) }), "normalizes each channel of each sample separately; removes contrast"),
+                    (Layer::Norm(NormLayer { kind: Some(Norm::Group { groups: 4 }) }), "normalizes groups of channels per sample; batch-size independent"),
+                ],
+            ),
+            (
+                "Activation",
+                vec![(Layer::Activation(ActivationLayer { act: None }), "the non-linearity; follows the network-wide choice unless set here")],
+            ),
+            (
+                "Regularization",
+                vec![
+                    (Layer::Dropout(Dropout::default()), "zeroes random units while training so none can be relied on alone"),
+                    (Layer::Dropout2d(Dropout::default()), "zeroes whole random feature maps while training"),
+                ],
+            ),
+            (
+                "Blocks",
+                vec![
+                    (Layer::Residual(Residual::default()), "two 3×3 convs plus a shortcut: learns a residual, so gradients flow through deep nets"),
+                    (Layer::Bottleneck(Bottleneck::default()), "1×1 reduce → 3×3 → 1×1 expand with a shortcut: deep and cheap"),
+                    (Layer::Inception(Inception::default()), "parallel 1×1, 3×3, 5×5 and pool branches, concatenated: several scales at once"),
+                    (Layer::NiN(NiN::default()), "mlpconv: a conv followed by two 1×1 convs, a tiny MLP at each pixel"),
+                ],
+            ),
+            (
+                "Dense",
+                vec![
+                    (Layer::Flatten, "unrolls feature maps into one vector for the dense layers"),
+                    (Layer::Linear(Linear::default()), "fully connected: every output sees every input"),
+                ],
+            ),
+        ]
+    }
+}

@@ -1,0 +1,17 @@
+//! The network, training and data settings as plain serde data — no libtorch, no egui.
+//! Everything a user edits lives here, and shape inference works from it alone.
+pub mod activation;
+pub mod data;
+pub mod layer;
+pub mod network;
+pub mod preset;
+pub mod shape;
+pub mod training;
+
+pub use activation::{Activation, GeluForm};
+pub use data::{DataSource, DataSpec};
+pub use layer::{Defaults, Init, Layer, Norm};
+pub use network::{InputShape, Network};
+pub use preset::{Preset, PresetError};
+pub use shape::{infer, infer_layers, LayerInfo, Shape, SpecError, Summary};
+pub use training::{Augment, Loss, Optimizer, Schedule, Training};

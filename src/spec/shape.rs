@@ -1,0 +1,229 @@
+//! Shapes and shape inference: per layer output shape, parameter count and multiply-adds,
+//! computed from the spec alone (no libtorch), with errors that name the layer.
+use super::network::Network;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The shape of one sample as it flows through the network (the batch dimension is implicit).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Feature maps: channels × height × width.
+    Map { c: usize, h: usize, w: usize },
+    /// A flat vector of features.
+    Flat(usize),
+}
+
+impl Shape {
+    pub fn numel(&self) -> usize {
+        match *self {
+            Shape::Map { c, h, w } => c * h * w,
+            Shape::Flat(n) => n,
+        }
+    }
+
+    /// Channels for a map, features for a flat vector (what a norm or Dice layer is sized by).
+    pub fn channels(&self) -> usize {
+        match *self {
+            Shape::Map { c, .. } => c,
+            Shape::Flat(n) => n,
+        }
+    }
+
+    /// The libtorch shape with a batch dimension in front.
+    pub fn with_batch(&self, n: i64) -> Vec<i64> {
+        match *self {
+            Shape::Map { c, h, w } => vec![n, c as i64, h as i64, w as i64],
+            Shape::Flat(f) => vec![n, f as i64],
+        }
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shape::Map { c, h, w } => write!(f, "{c}×{h}×{w}"),
+            Shape::Flat(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// What a layer (or block) computes, as seen by shape inference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Cost {
+    pub params: usize,
+    pub macs: usize,
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            params: self.params + o.params,
+            macs: self.macs + o.macs,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Cost {
+    fn add_assign(&mut self, o: Cost) {
+        *self = *self + o;
+    }
+}
+
+/// One row of the model summary.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct LayerInfo {
+    /// 1-based, as shown on layer cards and in error messages.
+    pub index: usize,
+    /// Short label such as "Conv2d 6@5×5" or "ReLU".
+    pub label: String,
+    pub output: Shape,
+    pub params: usize,
+    pub macs: usize,
+}
+
+/// Shape inference for a whole network.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub input: Shape,
+    pub layers: Vec<LayerInfo>,
+    pub total_params: usize,
+    pub total_macs: usize,
+    /// Activation memory of one forward pass per image (f32 outputs of every layer).
+    pub activation_bytes_per_image: usize,
+}
+
+/// Why a network cannot be built. The texts are shown to users as they are.
+#[derive(thiserror::Error, Clone, Debug, PartialEq, Eq)]
+pub enum SpecError {
+    #[error("layer {index} {kind}: {reason}")]
+    Layer {
+        index: usize,
+        kind: String,
+        reason: String,
+    },
+    #[error("the network has no layers — add at least a Flatten and a Linear layer")]
+    Empty,
+    #[error("invalid input shape {c}×{h}×{w}: every dimension must be at least 1")]
+    Input { c: usize, h: usize, w: usize },
+    #[error(
+        "the network ends with {shape} outputs but the data has {classes} classes — end with Flatten and Linear({classes})"
+    )]
+    Output { shape: String, classes: usize },
+}
+
+impl SpecError {
+    /// The 1-based layer index the error is about, if any (the editor highlights that card).
+    pub fn layer_index(&self) -> Option<usize> {
+        match self {
+            SpecError::Layer { index, .. } => Some(*index),
+            _ => None,
+        }
+    }
+}
+
+/// Infers every layer's output shape, parameters and multiply-adds for `network`.
+pub fn infer(network: &Network) -> Result<Summary, SpecError> {
+    let summary = infer_layers(network)?;
+    let last = summary
+        .layers
+        .last()
+        .map(|l| l.output)
+        .unwrap_or(summary.input);
+    if last != Shape::Flat(network.classes) {
+        return Err(SpecError::Output {
+            shape: last.to_string(),
+            classes: network.classes,
+        });
+    }
+    Ok(summary)
+}
+
+/// Like [`infer`] but without requiring the output to match the class count: the editor shows
+/// shapes of a network that is still being built.
+pub fn infer_layers(network: &Network) -> Result<Summary, SpecError> {
+    let i = network.input;
+    if i.channels == 0 || i.height == 0 || i.width == 0 {
+        return Err(SpecError::Input {
+            c: i.channels,
+            h: i.height,
+            w: i.width,
+        });
+    }
+    if network.layers.is_empty() {
+        return Err(SpecError::Empty);
+    }
+    let input = i.shape();
+    let defaults = network.defaults();
+    let mut shape = input;
+    let mut rows = Vec::with_capacity(network.layers.len());
+    let mut act_bytes = input.numel() * 4;
+    for (pos, layer) in network.layers.iter().enumerate() {
+        let index = pos + 1;
+        let (out, cost) = layer
+            .infer(shape, &defaults)
+            .map_err(|reason| SpecError::Layer {
+                index,
+                kind: layer.kind_name(&defaults),
+                reason,
+            })?;
+        act_bytes += out.numel() * 4;
+        rows.push(LayerInfo {
+            index,
+            label: layer.label(&defaults),
+            output: out,
+            params: cost.params,
+            macs: cost.macs,
+        });
+        shape = out;
+    }
+    Ok(Summary {
+        input,
+        total_params: rows.iter().map(|r| r.params).sum(),
+        total_macs: rows.iter().map(|r| r.macs).sum(),
+        layers: rows,
+        activation_bytes_per_image: act_bytes,
+    })
+}
+
+/// Requires a feature map; the error explains what the layer needs.
+pub(crate) fn expect_map(input: Shape, what: &str) -> Result<(usize, usize, usize), String> {
+    match input {
+        Shape::Map { c, h, w } => Ok((c, h, w)),
+        Shape::Flat(n) => Err(format!(
+            "{what} needs feature maps (C×H×W) but gets a flat vector of {n} — move it before Flatten"
+        )),
+    }
+}
+
+/// Output size of a sliding window along one axis, or the reason it does not fit.
+pub(crate) fn window_out(
+    size_hw: (usize, usize),
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    dilation: usize,
+    what: &str,
+) -> Result<(usize, usize), String> {
+    if kernel == 0 {
+        return Err(format!("{what} must be at least 1"));
+    }
+    if stride == 0 {
+        return Err("stride must be at least 1".into());
+    }
+    if dilation == 0 {
+        return Err("dilation must be at least 1".into());
+    }
+    let eff = dilation * (kernel - 1) + 1;
+    let (h, w) = size_hw;
+    let (ph, pw) = (h + 2 * padding, w + 2 * padding);
+    if eff > ph || eff > pw {
+        let k = if dilation > 1 {
+            format!("dilated {what} {eff}")
+        } else {
+            format!("{what} {kernel}")
+        };
+        return Err(format!("{k} larger than padded input {ph}×{pw}"));
+    }
+    Ok(((ph - eff) / stride + 1, (pw - eff) / stride + 1))
+}

@@ -30,6 +30,13 @@ enum Cmd {
 }
 
 fn main() {
+    // A panic on a trainer thread is reported as a failed run; don't also dump it raw.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !cnn_workbench::engine::trainer::is_trainer_thread() {
+            default_hook(info);
+        }
+    }));
     let args = Args::parse();
     let result: Result<()> = match args.command {
         Some(Cmd::Train(t)) => cli::train(t),

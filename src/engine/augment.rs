@@ -111,7 +111,7 @@ pub fn apply(xs: &Tensor, a: &Augment, ctx: &AugmentContext, rng: &mut ChaCha8Rn
             let delta = Tensor::from_slice(&delta)
                 .view([n, 3, 1, 1])
                 .to_device(device);
-            x = x + delta;
+            x += delta;
         }
     }
     x

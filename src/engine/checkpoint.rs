@@ -1,7 +1,7 @@
 //! Checkpoints: the preset as RON (written first) and the weights as safetensors (written
 //! last, atomically), with tensor names that follow the layers ("03_conv2d.weight").
 use super::model::Model;
-use crate::spec::preset::{temp_path, write_atomic};
+use crate::spec::preset::temp_path;
 use crate::spec::Preset;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,7 +33,16 @@ pub fn save(
         message: e.to_string(),
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
-    preset.save(&dir.join(PRESET_FILE))?;
+    // The preset goes first; a run folder already has it, and rewriting it would make the
+    // weights no longer the last thing written.
+    let preset_path = dir.join(PRESET_FILE);
+    let same = std::fs::read_to_string(&preset_path)
+        .ok()
+        .and_then(|text| Preset::from_ron(&text, "").ok())
+        .is_some_and(|existing| &existing == preset);
+    if !same {
+        preset.save(&preset_path)?;
+    }
     let path = dir.join(format!("{name}.safetensors"));
     let named: Vec<(String, Tensor)> = sorted_variables(model)
         .into_iter()
@@ -118,9 +127,4 @@ pub fn load(path: &Path, device: Device) -> Result<(Preset, Model), CheckpointEr
     let mut model = Model::build(&preset.network, device, preset.training.seed)?;
     load_weights(&mut model, &weights)?;
     Ok((preset, model))
-}
-
-/// Writes bytes atomically (re-exported for run folders).
-pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_atomic(path, bytes)
 }

@@ -2,7 +2,7 @@
 //! ("03_conv2d.weight"), initialized reproducibly per layer.
 use super::layers::Module;
 use crate::spec::{self, Layer, Network, Summary};
-use tch::{nn, Device, Tensor};
+use tch::{nn, Device, Kind, Tensor};
 
 pub struct Model {
     pub vs: nn::VarStore,
@@ -115,20 +115,13 @@ impl Model {
         if (l1 <= 0.0 && l2 <= 0.0) || self.penalized.is_empty() {
             return None;
         }
-        let mut total: Option<Tensor> = None;
-        for w in &self.penalized {
-            let mut t = w.sum(None) * 0.0;
-            if l1 > 0.0 {
-                t = t + w.abs().sum(None) * l1;
-            }
-            if l2 > 0.0 {
-                t = t + (w * w).sum(None) * l2;
-            }
-            total = Some(match total {
-                Some(acc) => acc + t,
-                None => t,
-            });
-        }
-        total
+        self.penalized
+            .iter()
+            .flat_map(|w| {
+                let l1_term = (l1 > 0.0).then(|| w.abs().sum(Kind::Float) * l1);
+                let l2_term = (l2 > 0.0).then(|| w.square().sum(Kind::Float) * l2);
+                l1_term.into_iter().chain(l2_term)
+            })
+            .reduce(|a, b| a + b)
     }
 }

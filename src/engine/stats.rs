@@ -6,8 +6,10 @@ use tch::{Kind, Tensor};
 /// Statistics of one layer's output on the probe batch (batch dimension first).
 pub fn layer_stats(layer: usize, label: &str, out: &Tensor, act: Option<Activation>) -> LayerStats {
     let out = out.detach().to_kind(Kind::Float);
-    let flat = out.flatten(0, -1);
-    let total = flat.size()[0].max(1) as f64;
+    // Non-finite values (a diverging run) are left out of the histogram rather than binned.
+    let all = out.flatten(0, -1);
+    let flat = all.masked_select(&all.isfinite());
+    let total = all.size()[0].max(1) as f64;
     let width = (HIST_MAX - HIST_MIN) as f64 / HIST_BINS as f64;
     let bins = ((&flat - HIST_MIN as f64) / width)
         .floor()

@@ -345,7 +345,7 @@ pub(crate) fn run(
             let logits = model.forward_t(&x, true);
             let mut loss = loss_value(&logits, &y, t.loss);
             if let Some(p) = model.penalty(t.l1, t.l2) {
-                loss = loss + p;
+                loss += p;
             }
             let loss_v = loss.double_value(&[]);
             if !loss_v.is_finite() {
@@ -361,7 +361,7 @@ pub(crate) fn run(
             loss.backward();
             step += 1;
             let probe_now =
-                t.probe_every_steps > 0 && (step == 1 || step % t.probe_every_steps == 0);
+                t.probe_every_steps > 0 && (step == 1 || step.is_multiple_of(t.probe_every_steps));
             let grads = if probe_now {
                 stats::grad_norms(model.layer_params())
             } else {

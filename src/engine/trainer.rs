@@ -19,22 +19,45 @@ pub struct Trainer {
     ended: bool,
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
+/// The message of a panic, with libtorch's C++ backtrace cut off: users need the first line.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
     } else {
-        "unknown panic".into()
+        return "unknown panic".into();
+    };
+    match text.find("Torch(\"") {
+        Some(at) => {
+            let inner = &text[at + 7..];
+            let end = inner
+                .find("\\nException raised")
+                .or_else(|| inner.find("\\n"))
+                .or_else(|| inner.rfind("\")"))
+                .unwrap_or(inner.len());
+            format!("libtorch: {}", inner[..end].trim())
+        }
+        None => text,
     }
 }
+
+/// True on a trainer thread: their panics are reported as failed runs, so a panic hook can
+/// stay quiet about them.
+pub fn is_trainer_thread() -> bool {
+    std::thread::current()
+        .name()
+        .is_some_and(|n| n.starts_with(THREAD_PREFIX))
+}
+
+const THREAD_PREFIX: &str = "trainer:";
 
 impl Trainer {
     /// Starts a run on its own thread.
     pub fn spawn(preset: Preset, opts: RunOptions) -> std::io::Result<Trainer> {
         let (cmd_tx, cmd_rx) = bounded(COMMAND_CAPACITY);
         let (ev_tx, ev_rx) = bounded(EVENT_CAPACITY);
-        let name = format!("trainer:{}", preset.name);
+        let name = format!("{THREAD_PREFIX}{}", preset.name);
         let join = std::thread::Builder::new().name(name).spawn(move || {
             let notify = opts.notify.clone();
             let out = Outbox {

@@ -52,7 +52,7 @@ impl Default for Network {
             input: InputShape::default(),
             classes: 10,
             activation: Activation::Relu,
-            norm: Norm::None,
+            norm: Norm::Off,
             init: Init::Msra,
             layers: Vec::new(),
         }

@@ -59,14 +59,8 @@ fn be_u32(b: &[u8], at: usize) -> usize {
 /// Parses an IDX file with `dims` dimensions of u8 data; returns (dims, payload).
 fn parse(file: &Path, bytes: &[u8], dims: usize) -> Result<(Vec<usize>, Vec<u8>), IdxError> {
     let header = 4 + 4 * dims;
-    if bytes.len() < header {
-        return Err(bad(
-            file,
-            format!(
-                "truncated: {} bytes, shorter than the {header}-byte header",
-                bytes.len()
-            ),
-        ));
+    if bytes.len() < 4 {
+        return Err(bad(file, format!("truncated: only {} bytes", bytes.len())));
     }
     let magic = be_u32(bytes, 0);
     let expected = 0x0800 + dims;
@@ -76,6 +70,15 @@ fn parse(file: &Path, bytes: &[u8], dims: usize) -> Result<(Vec<usize>, Vec<u8>)
             file,
             format!(
                 "not an IDX {what} file (magic number 0x{magic:08x}, expected 0x{expected:08x})"
+            ),
+        ));
+    }
+    if bytes.len() < header {
+        return Err(bad(
+            file,
+            format!(
+                "truncated: {} bytes, shorter than the {header}-byte header",
+                bytes.len()
             ),
         ));
     }

@@ -18,7 +18,7 @@ pub struct NormModule {
 impl NormModule {
     pub fn new(p: &nn::Path, kind: Norm, input: Shape) -> NormModule {
         let c = input.channels() as i64;
-        let affine = kind != Norm::None;
+        let affine = kind != Norm::Off;
         NormModule {
             kind,
             weight: affine.then(|| p.var("weight", &[c], nn::Init::Const(1.0))),
@@ -32,7 +32,7 @@ impl NormModule {
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         let (w, b) = (self.weight.as_ref(), self.bias.as_ref());
         match self.kind {
-            Norm::None => xs.shallow_clone(),
+            Norm::Off => xs.shallow_clone(),
             Norm::Batch => xs.batch_norm(
                 w,
                 b,

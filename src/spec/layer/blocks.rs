@@ -21,7 +21,7 @@ pub struct ConvUnit {
 
 impl ConvUnit {
     pub fn bias(&self) -> bool {
-        self.norm == Norm::None
+        self.norm == Norm::Off
     }
 
     fn infer(&self, (h, w): (usize, usize)) -> Result<(Shape, Cost), String> {

@@ -83,7 +83,7 @@ impl Conv2d {
         if self.groups == 0 {
             return Err("groups must be at least 1".into());
         }
-        if c % self.groups != 0 || self.out_channels % self.groups != 0 {
+        if !c.is_multiple_of(self.groups) || !self.out_channels.is_multiple_of(self.groups) {
             return Err(format!(
                 "groups {} must divide both input channels {c} and output channels {}",
                 self.groups, self.out_channels

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 /// A normalization, or none.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Norm {
+    /// No normalization (named so that it never reads like an absent optional value).
     #[default]
-    None,
+    Off,
     /// Per channel over the batch (and positions); running statistics in eval.
     Batch,
     /// Per sample over all its features (channels and positions), per-channel scale and shift.
@@ -20,7 +21,7 @@ pub enum Norm {
 
 impl Norm {
     pub const ALL: [Norm; 5] = [
-        Norm::None,
+        Norm::Off,
         Norm::Batch,
         Norm::Layer,
         Norm::Instance,
@@ -29,7 +30,7 @@ impl Norm {
 
     pub fn name(&self) -> &'static str {
         match self {
-            Norm::None => "None",
+            Norm::Off => "None",
             Norm::Batch => "Batch",
             Norm::Layer => "Layer",
             Norm::Instance => "Instance",
@@ -39,7 +40,7 @@ impl Norm {
 
     pub fn layer_name(&self) -> &'static str {
         match self {
-            Norm::None => "Norm (none)",
+            Norm::Off => "Norm (none)",
             Norm::Batch => "BatchNorm",
             Norm::Layer => "LayerNorm",
             Norm::Instance => "InstanceNorm",
@@ -49,7 +50,7 @@ impl Norm {
 
     pub fn from_name(name: &str) -> Option<Norm> {
         Some(match name.to_ascii_lowercase().as_str() {
-            "none" => Norm::None,
+            "none" => Norm::Off,
             "batch" | "bn" | "batchnorm" => Norm::Batch,
             "layer" | "ln" | "layernorm" => Norm::Layer,
             "instance" | "in" | "instancenorm" => Norm::Instance,
@@ -66,7 +67,7 @@ impl Norm {
             macs: 0,
         };
         match *self {
-            Norm::None => Ok((input, Cost::default())),
+            Norm::Off => Ok((input, Cost::default())),
             Norm::Batch | Norm::Layer => Ok((input, affine)),
             Norm::Instance => {
                 expect_map(input, "instance norm")?;
@@ -74,7 +75,7 @@ impl Norm {
             }
             Norm::Group { groups } => {
                 expect_map(input, "group norm")?;
-                if groups == 0 || c % groups != 0 {
+                if groups == 0 || !c.is_multiple_of(groups) {
                     return Err(format!("{groups} groups do not divide {c} channels"));
                 }
                 Ok((input, affine))

@@ -1,0 +1,107 @@
+//! The headless command line, end to end.
+use std::path::Path;
+use std::process::Command;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cnn-workbench"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = bin().args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn summary_prints_the_keras_style_table() {
+    let (ok, out, _) = run(&["summary", "presets/lenet5.ron"]);
+    assert!(ok);
+    assert!(out.contains("Total params: 61,706"), "{out}");
+    assert!(
+        out.contains("Conv2d 6@5×5") && out.contains("16×5×5"),
+        "{out}"
+    );
+}
+
+#[test]
+fn summary_of_a_bad_preset_names_the_problem() {
+    let tmp = tempfile::tempdir().unwrap();
+    let impossible = tmp.path().join("impossible.ron");
+    std::fs::write(&impossible, "(network: (layers: [Conv2d(out_channels: 6, kernel: 5), Activation(), MaxPool(), Conv2d(out_channels: 16, kernel: 5), Linear(out_features: 10)]))").unwrap();
+    let (ok, _, err) = run(&["summary", impossible.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("layer 5 Linear: expects a flat input but gets 16×14×14"),
+        "{err}"
+    );
+
+    let malformed = tmp.path().join("malformed.ron");
+    std::fs::write(
+        &malformed,
+        "(\n  name: \"x\",\n  network: (layers: [Conv2d(kernel: )]),\n)",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["summary", malformed.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("malformed.ron:3:"), "{err}");
+
+    let (ok, _, err) = run(&["summary", "no-such.ron"]);
+    assert!(!ok && err.contains("cannot read no-such.ron"), "{err}");
+}
+
+#[test]
+fn train_writes_a_run_folder_preset_first_weights_last() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let (ok, stdout, err) = run(&[
+        "train",
+        "presets/lenet5.ron",
+        "--data",
+        "synthetic",
+        "--epochs",
+        "2",
+        "--max-steps",
+        "30",
+        "--train-limit",
+        "600",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(stdout.contains("test accuracy"), "{stdout}");
+    let metrics = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 1 + 2, "{metrics}");
+    let mtime = |name: &str| {
+        std::fs::metadata(out.join(name))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    assert!(mtime("preset.ron") <= mtime("metrics.csv"));
+    assert!(mtime("metrics.csv") <= mtime("model.safetensors"));
+    assert!(!Path::new(&out).join("model.safetensors.tmp").exists());
+}
+
+#[test]
+fn train_with_a_missing_dataset_folder_says_which() {
+    let (ok, _, err) = run(&[
+        "train",
+        "presets/lenet5.ron",
+        "--data",
+        "/nowhere/mnist",
+        "--epochs",
+        "1",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("dataset folder /nowhere/mnist does not exist"),
+        "{err}"
+    );
+}

@@ -1,0 +1,348 @@
+//! Spec level: shape/parameter/MAC arithmetic, named errors for impossible networks, RON.
+use cnn_workbench::spec::layer::*;
+use cnn_workbench::spec::*;
+
+fn net(layers: Vec<Layer>) -> Network {
+    Network {
+        layers,
+        ..Network::default()
+    }
+}
+
+fn conv(out: usize, k: usize, pad: Padding) -> Layer {
+    Layer::Conv2d(Conv2d {
+        out_channels: out,
+        kernel: k,
+        padding: pad,
+        ..Conv2d::default()
+    })
+}
+
+fn act() -> Layer {
+    Layer::Activation(ActivationLayer { act: None })
+}
+
+fn linear(n: usize) -> Layer {
+    Layer::Linear(Linear {
+        out_features: n,
+        ..Linear::default()
+    })
+}
+
+fn preset(name: &str) -> Preset {
+    let path = format!("{}/presets/{name}", env!("CARGO_MANIFEST_DIR"));
+    Preset::load(std::path::Path::new(&path)).unwrap()
+}
+
+#[test]
+fn lenet5_has_the_published_parameter_count_and_hand_computed_macs() {
+    let s = infer(&preset("lenet5.ron").network).unwrap();
+    assert_eq!(s.total_params, 61_706);
+    let params: Vec<usize> = s
+        .layers
+        .iter()
+        .map(|l| l.params)
+        .filter(|p| *p > 0)
+        .collect();
+    assert_eq!(params, vec![156, 2_416, 48_120, 10_164, 850]);
+    // conv1: 6·28·28·(1·5·5) = 117,600; conv2: 16·10·10·(6·5·5) = 240,000; dense: 48,000 +
+    // 10,080 + 840.
+    assert_eq!(s.total_macs, 117_600 + 240_000 + 48_000 + 10_080 + 840);
+    assert_eq!(s.layers[5].output, Shape::Map { c: 16, h: 5, w: 5 });
+}
+
+#[test]
+fn every_bundled_preset_is_valid_and_round_trips_through_ron() {
+    let dir = format!("{}/presets", env!("CARGO_MANIFEST_DIR"));
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("ron") {
+            continue;
+        }
+        let p = Preset::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        infer(&p.network).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text = p.to_ron().unwrap();
+        let back = Preset::from_ron(&text, "round trip").unwrap();
+        assert_eq!(back, p, "{}", path.display());
+        // Stable: writing again gives the same text.
+        assert_eq!(back.to_ron().unwrap(), text);
+        count += 1;
+    }
+    assert!(count >= 4);
+}
+
+#[test]
+fn older_files_with_missing_fields_still_load_with_defaults() {
+    let text = r#"(
+        name: "old",
+        network: (layers: [Conv2d(out_channels: 4), Flatten, Linear()]),
+    )"#;
+    let p = Preset::from_ron(text, "old.ron").unwrap();
+    assert_eq!(p.training, Training::default());
+    assert_eq!(p.network.input.channels, 1);
+    let Layer::Conv2d(c) = p.network.layers[0] else {
+        panic!()
+    };
+    assert_eq!((c.kernel, c.stride, c.padding), (3, 1, Padding::Same));
+    assert_eq!(infer(&p.network).unwrap().layers[2].output, Shape::Flat(10));
+}
+
+#[test]
+fn malformed_ron_names_file_line_and_column() {
+    let text = "(\n    name: \"x\",\n    network: (layers: [Conv2d(out_channels: \"six\")]),\n)";
+    let err = Preset::from_ron(text, "broken.ron")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("broken.ron:3:"), "{err}");
+    assert!(err.to_lowercase().contains("expected"), "{err}");
+    let unknown = Preset::from_ron("(network: (layers: [Convolution]))", "u.ron")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unknown.contains("u.ron:1:") && unknown.contains("Convolution"),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn linear_on_feature_maps_asks_for_flatten() {
+    let n = net(vec![
+        conv(6, 5, Padding::Pixels(2)),
+        act(),
+        Layer::MaxPool(Pool::default()),
+        conv(16, 5, Padding::Pixels(0)),
+        linear(10),
+    ]);
+    let e = infer(&n).unwrap_err();
+    assert_eq!(e.layer_index(), Some(5));
+    assert_eq!(e.to_string(), "layer 5 Linear: expects a flat input but gets 16×10×10 — add Flatten (or GlobalAvgPool) before it");
+}
+
+#[test]
+fn kernel_larger_than_padded_input_is_named() {
+    let mut n = net(vec![
+        conv(4, 3, Padding::Pixels(0)),
+        Layer::MaxPool(Pool {
+            kernel: 6,
+            ..Pool::default()
+        }),
+        conv(4, 7, Padding::Pixels(0)),
+    ]);
+    n.input = InputShape {
+        channels: 1,
+        height: 26,
+        width: 26,
+    };
+    let e = infer(&n).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "layer 3 Conv2d: kernel 7 larger than padded input 4×4"
+    );
+}
+
+#[test]
+fn impossible_networks_give_named_errors_never_panics() {
+    let cases: Vec<(Vec<Layer>, &str)> = vec![
+        (
+            vec![Layer::Flatten, conv(4, 3, Padding::Same)],
+            "layer 2 Conv2d: convolution needs feature maps (C×H×W) but gets a flat vector of 784",
+        ),
+        (
+            vec![
+                conv(6, 3, Padding::Same),
+                Layer::Norm(NormLayer {
+                    kind: Some(Norm::Group { groups: 4 }),
+                }),
+            ],
+            "layer 2 GroupNorm: 4 groups do not divide 6 channels",
+        ),
+        (
+            vec![Layer::Conv2d(Conv2d {
+                groups: 3,
+                ..Conv2d::default()
+            })],
+            "layer 1 Conv2d: groups 3 must divide both input channels 1 and output channels 16",
+        ),
+        (
+            vec![conv(4, 4, Padding::Same)],
+            "layer 1 Conv2d: padding \"same\" needs an odd kernel, but kernel is 4",
+        ),
+        (
+            vec![Layer::Dropout(Dropout { p: 1.0 })],
+            "layer 1 Dropout: p must be in [0, 1), but is 1",
+        ),
+        (
+            vec![
+                Layer::Flatten,
+                Layer::Norm(NormLayer {
+                    kind: Some(Norm::Instance),
+                }),
+            ],
+            "layer 2 InstanceNorm: instance norm needs feature maps",
+        ),
+        (
+            vec![Layer::MaxPool(Pool {
+                kernel: 2,
+                stride: None,
+                padding: 2,
+            })],
+            "layer 1 MaxPool: padding 2 is more than half the window 2",
+        ),
+        (
+            vec![Layer::Residual(Residual {
+                out_channels: 0,
+                ..Residual::default()
+            })],
+            "layer 1 Residual: out_channels must be at least 1",
+        ),
+        (
+            vec![Layer::GlobalAvgPool, Layer::GlobalAvgPool],
+            "layer 2 GlobalAvgPool: global average pooling needs feature maps",
+        ),
+        (
+            vec![Layer::Flatten, linear(84)],
+            "the network ends with 84 outputs but the data has 10 classes",
+        ),
+        (vec![], "the network has no layers"),
+    ];
+    for (layers, expected) in cases {
+        let e = infer(&net(layers)).unwrap_err().to_string();
+        assert!(e.starts_with(expected), "got {e:?}\nwant {expected:?}");
+    }
+}
+
+#[test]
+fn blocks_count_what_they_build() {
+    // Residual 16→32, stride 2, batch norm: conv1 32·16·9, conv2 32·32·9, projection 32·16,
+    // three norms of 2·32; no conv biases with norm.
+    let mut n = net(vec![
+        conv(16, 3, Padding::Same),
+        Layer::Residual(Residual {
+            out_channels: 32,
+            stride: 2,
+            ..Residual::default()
+        }),
+    ]);
+    n.norm = Norm::Batch;
+    let s = infer_layers(&n).unwrap();
+    assert_eq!(
+        s.layers[1].output,
+        Shape::Map {
+            c: 32,
+            h: 14,
+            w: 14
+        }
+    );
+    assert_eq!(
+        s.layers[1].params,
+        32 * 16 * 9 + 32 * 32 * 9 + 32 * 16 + 3 * 64
+    );
+    // Identity shortcut when the shape is unchanged: no projection.
+    let mut n2 = net(vec![
+        conv(16, 3, Padding::Same),
+        Layer::Residual(Residual::default()),
+    ]);
+    n2.norm = Norm::Batch;
+    assert_eq!(
+        infer_layers(&n2).unwrap().layers[1].params,
+        2 * (16 * 16 * 9) + 2 * 32
+    );
+    // Inception output channels are the branch sum; spatial size is kept.
+    let inc = Inception::default();
+    let s = infer_layers(&net(vec![conv(8, 3, Padding::Same), Layer::Inception(inc)])).unwrap();
+    assert_eq!(
+        s.layers[1].output,
+        Shape::Map {
+            c: inc.out_channels(),
+            h: 28,
+            w: 28
+        }
+    );
+    // Without norm: 1×1 (8·8+8) | 1×1 (8·8+8) → 3×3 (16·8·9+16) | 1×1 (4·8+4) → 5×5 (4·4·25+4) | pool→1×1 (4·8+4)
+    assert_eq!(s.layers[1].params, 72 + 72 + 1168 + 36 + 404 + 36);
+    // Bottleneck and NiN keep their documented structure.
+    let s = infer_layers(&net(vec![
+        conv(8, 3, Padding::Same),
+        Layer::Bottleneck(Bottleneck::default()),
+        Layer::NiN(NiN::default()),
+    ]))
+    .unwrap();
+    assert_eq!(
+        s.layers[1].output,
+        Shape::Map {
+            c: 32,
+            h: 28,
+            w: 28
+        }
+    );
+    assert_eq!(
+        s.layers[1].params,
+        (8 * 8 + 8) + (8 * 8 * 9 + 8) + (32 * 8 + 32) + (32 * 8 + 32)
+    );
+    assert_eq!(s.layers[2].params, (32 * 32 * 9 + 32) + 2 * (32 * 32 + 32));
+}
+
+#[test]
+fn network_defaults_are_followed_unless_overridden() {
+    let mut n = net(vec![
+        act(),
+        Layer::Activation(ActivationLayer {
+            act: Some(Activation::Tanh),
+        }),
+        Layer::Norm(NormLayer::default()),
+    ]);
+    n.activation = Activation::Mish;
+    n.norm = Norm::Batch;
+    let d = n.defaults();
+    assert_eq!(n.layers[0].kind_name(&d), "Mish");
+    assert_eq!(n.layers[1].kind_name(&d), "Tanh");
+    assert_eq!(n.layers[2].kind_name(&d), "BatchNorm");
+    // Dice has one learned α per channel.
+    n.activation = Activation::Dice {
+        eps: 1e-8,
+        alpha_init: 0.0,
+    };
+    assert_eq!(infer_layers(&n).unwrap().layers[0].params, 1);
+}
+
+#[test]
+fn learning_rate_schedules() {
+    let mut t = Training {
+        learning_rate: 0.1,
+        epochs: 4,
+        ..Training::default()
+    };
+    assert_eq!(t.lr_at(350, 100), 0.1);
+    t.schedule = Schedule::Step {
+        every_epochs: 2,
+        gamma: 0.1,
+    };
+    assert!((t.lr_at(199, 100) - 0.1).abs() < 1e-12);
+    assert!((t.lr_at(200, 100) - 0.01).abs() < 1e-12);
+    t.schedule = Schedule::Cosine { min_lr: 0.0 };
+    assert!((t.lr_at(0, 100) - 0.1).abs() < 1e-9);
+    assert!((t.lr_at(200, 100) - 0.05).abs() < 1e-9);
+    assert!(t.lr_at(399, 100) < 1e-5);
+    t.warmup_steps = 10;
+    t.schedule = Schedule::Constant;
+    assert!((t.lr_at(0, 100) - 0.01).abs() < 1e-12);
+    assert!((t.lr_at(9, 100) - 0.1).abs() < 1e-12);
+}
+
+#[test]
+fn activation_names_parse_as_typed_on_the_command_line() {
+    for a in Activation::ALL {
+        assert_eq!(
+            Activation::from_name(a.name()).map(|x| x.name()),
+            Some(a.name())
+        );
+    }
+    assert_eq!(
+        Activation::from_name("gelu-erf"),
+        Some(Activation::Gelu {
+            form: GeluForm::Erf
+        })
+    );
+    assert_eq!(Activation::from_name("nope"), None);
+}

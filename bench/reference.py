@@ -113,19 +113,17 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     loader = DataLoader(Images(x, y), batch_size=a.batch_size, shuffle=True)
     model.train()
-    step, images, step_secs = 0, 0, 0.0
+    step, images = 0, 0
     total = a.steps or len(loader)
     t0 = time.perf_counter()
     while step < total:
         for xb, yb in loader:
-            s = time.perf_counter()
             logits = model(xb)
             loss = F.cross_entropy(logits, yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
             _ = loss.item(), (logits.argmax(1) == yb).float().mean().item()
-            step_secs += time.perf_counter() - s
             step += 1
             images += len(yb)
             if step >= total:

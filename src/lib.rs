@@ -6,3 +6,5 @@ pub mod engine;
 pub mod protocol;
 pub mod runs;
 pub mod spec;
+pub mod app;
+pub mod ui;

@@ -1,9 +1,26 @@
-//! cnn-workbench: with no subcommand it opens the workbench; subcommands work headless.
+//! cnn-workbench: with no subcommand it opens the workbench window; subcommands work headless.
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 mod cli;
+
+fn open_window() -> Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("cnn-workbench")
+            .with_inner_size([1440.0, 900.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "cnn-workbench",
+        options,
+        Box::new(|cc| Ok(Box::new(cnn_workbench::app::WorkbenchApp::new(cc)))),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +44,8 @@ enum Cmd {
     },
     /// List the devices libtorch sees.
     Devices,
+    /// A short demo training in the terminal (LeNet-5 on the built-in shapes).
+    Demo,
 }
 
 fn main() {
@@ -41,13 +60,14 @@ fn main() {
     let result: Result<()> = match args.command {
         Some(Cmd::Train(t)) => cli::train(t),
         Some(Cmd::Summary { preset }) => cli::summary(&preset),
+        Some(Cmd::Demo) => cli::demo(),
         Some(Cmd::Devices) => {
             for d in cnn_workbench::engine::device::available_devices() {
                 println!("{d}");
             }
             Ok(())
         }
-        None => cli::demo(),
+        None => open_window(),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

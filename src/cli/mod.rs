@@ -2,7 +2,7 @@
 use anyhow::{bail, Context, Result};
 use cnn_workbench::engine::{RunOptions, Trainer};
 use cnn_workbench::protocol::{Event, FinishInfo};
-use cnn_workbench::spec::{self, DataSource, Preset};
+use cnn_workbench::spec::{self, thousands, DataSource, Preset};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -53,18 +53,6 @@ pub fn summary(path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn group(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {
     let mut out = format!("Model: {}\n", preset.name);
     let line = "-".repeat(72);
@@ -86,14 +74,14 @@ pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {
             l.index,
             l.label,
             l.output.to_string(),
-            group(l.params),
-            group(l.macs)
+            thousands(l.params),
+            thousands(l.macs)
         );
     }
     out += &format!(
         "{line}\nTotal params: {}\nTotal MACs: {}\nActivation memory: {:.1} KiB per image\n",
-        group(s.total_params),
-        group(s.total_macs),
+        thousands(s.total_params),
+        thousands(s.total_macs),
         s.activation_bytes_per_image as f64 / 1024.0
     );
     out

@@ -1,32 +1,23 @@
-//! Runs: folders on disk and (later) the state folded from trainer events.
+//! Runs: folders on disk and the state folded from trainer events.
 pub mod folder;
+pub mod state;
 
 pub use folder::RunFolder;
+pub use state::{decimate, RunState, RunStatus};
 
 /// A run folder name from a preset name and the current time: "lenet-5-20261127-104512".
 pub fn run_name(preset_name: &str) -> String {
     let slug: String = preset_name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
         .collect::<String>()
         .split('-')
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let slug = if slug.is_empty() {
-        "run".to_string()
-    } else {
-        slug
-    };
+    let slug = if slug.is_empty() { "run".to_string() } else { slug };
     format!("{slug}-{}", timestamp())
 }
-
 /// UTC "YYYYMMDD-HHMMSS" for the current time.
 pub fn timestamp() -> String {
     let secs = std::time::SystemTime::now()

@@ -142,48 +142,76 @@ pub fn infer(network: &Network) -> Result<Summary, SpecError> {
 /// Like [`infer`] but without requiring the output to match the class count: the editor shows
 /// shapes of a network that is still being built.
 pub fn infer_layers(network: &Network) -> Result<Summary, SpecError> {
+    match infer_partial(network) {
+        (summary, None) => Ok(summary),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Infers as far as possible: the rows of every layer before the first error, and the error.
+pub fn infer_partial(network: &Network) -> (Summary, Option<SpecError>) {
     let i = network.input;
+    let input = i.shape();
+    let mut summary = Summary {
+        input,
+        layers: Vec::new(),
+        total_params: 0,
+        total_macs: 0,
+        activation_bytes_per_image: input.numel() * 4,
+    };
     if i.channels == 0 || i.height == 0 || i.width == 0 {
-        return Err(SpecError::Input {
+        let e = SpecError::Input {
             c: i.channels,
             h: i.height,
             w: i.width,
-        });
+        };
+        return (summary, Some(e));
     }
     if network.layers.is_empty() {
-        return Err(SpecError::Empty);
+        return (summary, Some(SpecError::Empty));
     }
-    let input = i.shape();
     let defaults = network.defaults();
     let mut shape = input;
-    let mut rows = Vec::with_capacity(network.layers.len());
-    let mut act_bytes = input.numel() * 4;
     for (pos, layer) in network.layers.iter().enumerate() {
         let index = pos + 1;
-        let (out, cost) = layer
-            .infer(shape, &defaults)
-            .map_err(|reason| SpecError::Layer {
-                index,
-                kind: layer.kind_name(&defaults),
-                reason,
-            })?;
-        act_bytes += out.numel() * 4;
-        rows.push(LayerInfo {
-            index,
-            label: layer.label(&defaults),
-            output: out,
-            params: cost.params,
-            macs: cost.macs,
-        });
-        shape = out;
+        match layer.infer(shape, &defaults) {
+            Ok((out, cost)) => {
+                summary.activation_bytes_per_image += out.numel() * 4;
+                summary.total_params += cost.params;
+                summary.total_macs += cost.macs;
+                summary.layers.push(LayerInfo {
+                    index,
+                    label: layer.label(&defaults),
+                    output: out,
+                    params: cost.params,
+                    macs: cost.macs,
+                });
+                shape = out;
+            }
+            Err(reason) => {
+                let e = SpecError::Layer {
+                    index,
+                    kind: layer.kind_name(&defaults),
+                    reason,
+                };
+                return (summary, Some(e));
+            }
+        }
     }
-    Ok(Summary {
-        input,
-        total_params: rows.iter().map(|r| r.params).sum(),
-        total_macs: rows.iter().map(|r| r.macs).sum(),
-        layers: rows,
-        activation_bytes_per_image: act_bytes,
-    })
+    (summary, None)
+}
+
+/// Large numbers with thousands separators: 61,706.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Requires a feature map; the error explains what the layer needs.

@@ -161,3 +161,19 @@ pub fn class_names(folder: &Path) -> Vec<String> {
         (0..10).map(|d| d.to_string()).collect()
     }
 }
+
+/// Checks that `folder` holds the four IDX files (without reading them): the settings panel
+/// reports a missing file before training starts.
+pub fn check_folder(folder: &Path) -> Result<(), IdxError> {
+    if !folder.is_dir() {
+        return Err(IdxError::Bad {
+            file: folder.display().to_string(),
+            problem: "no such folder".into(),
+        });
+    }
+    for split in ["train", "t10k"] {
+        locate(folder, &format!("{split}-images-idx3-ubyte"))?;
+        locate(folder, &format!("{split}-labels-idx1-ubyte"))?;
+    }
+    Ok(())
+}

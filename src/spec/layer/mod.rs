@@ -163,61 +163,79 @@ impl Layer {
         }
     }
 
-    /// The palette: every kind with default parameters, grouped, with a one-line explanation.
-    pub fn palette() -> Vec<(&'static str, Vec<(Layer, &'static str)>)> {
+    /// The palette: every kind with default parameters, grouped, each with its name and a
+    /// one-line explanation in the lecture's terms.
+    pub fn palette() -> Vec<PaletteGroup> {
+        let norm = |kind| Layer::Norm(NormLayer { kind: Some(kind) });
         vec![
-            (
-                "Convolution",
-                vec![
-                    (Layer::Conv2d(Conv2d::default()), "slides learned k×k filters over the input: local connections, shared weights"),
-                    (Layer::Conv2d(Conv2d::pointwise(16)), "1×1 convolution: mixes channels at each pixel; cheap way to shrink or grow depth"),
+            PaletteGroup {
+                name: "Convolution",
+                items: vec![
+                    item("Conv2d", Layer::Conv2d(Conv2d::default()), "slides learned k×k filters over the input: local connections, shared weights"),
+                    item("1×1 Conv", Layer::Conv2d(Conv2d::pointwise(16)), "mixes channels at each pixel; a cheap way to shrink or grow depth"),
                 ],
-            ),
-            (
-                "Pooling",
-                vec![
-                    (Layer::MaxPool(Pool::default()), "keeps the strongest response in each window; shift-tolerant, no parameters"),
-                    (Layer::AvgPool(Pool::default()), "averages each window; smooths and downsamples, no parameters"),
-                    (Layer::L2Pool(Pool::default()), "√(mean of squares) in each window: between average and max pooling"),
-                    (Layer::GlobalAvgPool, "averages each whole feature map to one number; replaces big dense layers"),
+            },
+            PaletteGroup {
+                name: "Pooling",
+                items: vec![
+                    item("MaxPool", Layer::MaxPool(Pool::default()), "keeps the strongest response in each window; shift-tolerant, no parameters"),
+                    item("AvgPool", Layer::AvgPool(Pool::default()), "averages each window; smooths and downsamples, no parameters"),
+                    item("L2Pool", Layer::L2Pool(Pool::default()), "square root of the mean of squares in each window: between average and max pooling"),
+                    item("GlobalAvgPool", Layer::GlobalAvgPool, "averages each whole feature map to one number; replaces big dense layers"),
                 ],
-            ),
-            (
-                "Normalization",
-                vec![
-                    (Layer::Norm(NormLayer { kind: Some(Norm::Batch) }), "normalizes each channel over the batch, then scales and shifts; running stats at test time"),
-                    (Layer::Norm(NormLayer { kind: Some(Norm::Layer) }), "normalizes each sample over all its features; no batch dependence"),
-                    (Layer::Norm(NormLayer { kind: Some(Norm::Instance) }), "normalizes each channel of each sample separately; removes contrast"),
-                    (Layer::Norm(NormLayer { kind: Some(Norm::Group { groups: 4 }) }), "normalizes groups of channels per sample; batch-size independent"),
+            },
+            PaletteGroup {
+                name: "Normalization",
+                items: vec![
+                    item("BatchNorm", norm(Norm::Batch), "normalizes each channel over the batch, then scales and shifts; running statistics at test time"),
+                    item("LayerNorm", norm(Norm::Layer), "normalizes each sample over all its features; no dependence on the batch"),
+                    item("InstanceNorm", norm(Norm::Instance), "normalizes each channel of each sample on its own; removes contrast"),
+                    item("GroupNorm", norm(Norm::Group { groups: 4 }), "normalizes groups of channels per sample; works with any batch size"),
                 ],
-            ),
-            (
-                "Activation",
-                vec![(Layer::Activation(ActivationLayer { act: None }), "the non-linearity; follows the network-wide choice unless set here")],
-            ),
-            (
-                "Regularization",
-                vec![
-                    (Layer::Dropout(Dropout::default()), "zeroes random units while training so none can be relied on alone"),
-                    (Layer::Dropout2d(Dropout::default()), "zeroes whole random feature maps while training"),
+            },
+            PaletteGroup {
+                name: "Activation",
+                items: vec![item("Activation", Layer::Activation(ActivationLayer { act: None }), "the non-linearity; follows the network-wide choice unless set on its card")],
+            },
+            PaletteGroup {
+                name: "Regularization",
+                items: vec![
+                    item("Dropout", Layer::Dropout(Dropout::default()), "zeroes random units while training so that no unit can be relied on alone"),
+                    item("Dropout2d", Layer::Dropout2d(Dropout::default()), "zeroes whole random feature maps while training"),
                 ],
-            ),
-            (
-                "Blocks",
-                vec![
-                    (Layer::Residual(Residual::default()), "two 3×3 convs plus a shortcut: learns a residual, so gradients flow through deep nets"),
-                    (Layer::Bottleneck(Bottleneck::default()), "1×1 reduce → 3×3 → 1×1 expand with a shortcut: deep and cheap"),
-                    (Layer::Inception(Inception::default()), "parallel 1×1, 3×3, 5×5 and pool branches, concatenated: several scales at once"),
-                    (Layer::NiN(NiN::default()), "mlpconv: a conv followed by two 1×1 convs, a tiny MLP at each pixel"),
+            },
+            PaletteGroup {
+                name: "Blocks",
+                items: vec![
+                    item("Residual", Layer::Residual(Residual::default()), "two 3×3 convs plus a shortcut: learns a residual, so gradients flow through deep nets"),
+                    item("Bottleneck", Layer::Bottleneck(Bottleneck::default()), "1×1 reduce, 3×3, 1×1 expand, with a shortcut: deep and cheap"),
+                    item("Inception", Layer::Inception(Inception::default()), "parallel 1×1, 3×3, 5×5 and pooling branches, concatenated: several scales at once"),
+                    item("NiN", Layer::NiN(NiN::default()), "mlpconv: a conv followed by two 1×1 convs, a tiny MLP at every pixel"),
                 ],
-            ),
-            (
-                "Dense",
-                vec![
-                    (Layer::Flatten, "unrolls feature maps into one vector for the dense layers"),
-                    (Layer::Linear(Linear::default()), "fully connected: every output sees every input"),
+            },
+            PaletteGroup {
+                name: "Dense",
+                items: vec![
+                    item("Flatten", Layer::Flatten, "unrolls feature maps into one vector for the dense layers"),
+                    item("Linear", Layer::Linear(Linear::default()), "fully connected: every output sees every input"),
                 ],
-            ),
+            },
         ]
     }
+}
+
+/// A group of the layer palette.
+pub struct PaletteGroup {
+    pub name: &'static str,
+    pub items: Vec<PaletteItem>,
+}
+
+pub struct PaletteItem {
+    pub name: &'static str,
+    pub layer: Layer,
+    pub explain: &'static str,
+}
+
+fn item(name: &'static str, layer: Layer, explain: &'static str) -> PaletteItem {
+    PaletteItem { name, layer, explain }
 }

@@ -1,0 +1,276 @@
+//! The network editor: network-wide choices, then one card per layer from input to output,
+//! each with its output shape, parameters and multiply-adds; the layer that makes the network
+//! impossible is highlighted with the reason.
+use super::widgets::*;
+use crate::app::Action;
+use crate::spec::layer::*;
+use crate::spec::{infer_partial, thousands, Network, Preset, Shape, SpecError};
+use egui::{Color32, DragValue, RichText, Slider, Ui};
+
+/// What is dragged in the editor: a card being moved, or a layer from the palette.
+#[derive(Clone, Debug)]
+pub enum DragPayload {
+    Move(usize),
+    New(Layer),
+}
+
+pub const ERROR_COLOR: Color32 = Color32::from_rgb(0xe0, 0x4a, 0x3f);
+
+/// Shape inference for the editor: rows up to the first error, and the error (including a
+/// final output that does not match the classes).
+pub fn check(network: &Network) -> (crate::spec::Summary, Option<SpecError>) {
+    let (summary, err) = infer_partial(network);
+    if err.is_some() {
+        return (summary, err);
+    }
+    let err = crate::spec::infer(network).err();
+    (summary, err)
+}
+
+pub fn network_choices_ui(ui: &mut Ui, network: &mut Network) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Activation").strong())
+            .on_hover_text("every activation layer and block follows this unless its card overrides it");
+        activation_ui(ui, "net-activation", &mut network.activation);
+        ui.separator();
+        ui.label(RichText::new("Normalization").strong())
+            .on_hover_text("every norm layer and block follows this unless its card overrides it");
+        norm_ui(ui, "net-norm", &mut network.norm);
+        ui.separator();
+        ui.label(RichText::new("Init").strong());
+        init_ui(ui, "net-init", &mut network.init);
+    });
+}
+
+pub fn editor_ui(ui: &mut Ui, preset: &mut Preset, selected: Option<usize>, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        ui.label("Name");
+        ui.add(egui::TextEdit::singleline(&mut preset.name).desired_width(220.0));
+    });
+    network_choices_ui(ui, &mut preset.network);
+    ui.separator();
+
+    let batch = preset.training.batch_size;
+    let (summary, err) = check(&preset.network);
+    let err_index = err.as_ref().and_then(|e| e.layer_index());
+    let d = preset.network.defaults();
+    let network = &mut preset.network;
+
+    egui::ScrollArea::vertical()
+        .id_salt("layer-cards")
+        .auto_shrink([false, false])
+        .max_height(ui.available_height() - 64.0)
+        .show(ui, |ui| {
+            input_card_ui(ui, network);
+            let count = network.layers.len();
+            for i in 0..count {
+                let info = summary.layers.get(i);
+                let error = if err_index == Some(i + 1) { err.as_ref().map(|e| e.to_string()) } else { None };
+                card_ui(ui, i, &mut network.layers[i], &d, info, error, selected == Some(i), err_index.is_some_and(|e| i + 1 > e), actions);
+            }
+            // Dropping below the last card appends.
+            let (_, payload) = ui.dnd_drop_zone::<DragPayload, ()>(egui::Frame::NONE, |ui| {
+                ui.set_min_size(egui::vec2(ui.available_width(), 28.0));
+                ui.weak("drop layers here, or click one in the palette");
+            });
+            if let Some(p) = payload {
+                actions.push(drop_action(&p, count));
+            }
+        });
+
+    ui.separator();
+    totals_ui(ui, &summary, err.as_ref(), batch);
+}
+
+fn drop_action(payload: &DragPayload, at: usize) -> Action {
+    match payload {
+        DragPayload::Move(from) => Action::MoveLayer { from: *from, to: at },
+        DragPayload::New(layer) => Action::AddLayer { layer: layer.clone(), at: Some(at) },
+    }
+}
+
+fn input_card_ui(ui: &mut Ui, network: &mut Network) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Input").strong());
+            ui.add(DragValue::new(&mut network.input.channels).range(1..=64)).on_hover_text("channels");
+            ui.label("×");
+            ui.add(DragValue::new(&mut network.input.height).range(1..=1024)).on_hover_text("height");
+            ui.label("×");
+            ui.add(DragValue::new(&mut network.input.width).range(1..=1024)).on_hover_text("width");
+            ui.separator();
+            ui.label("classes");
+            ui.add(DragValue::new(&mut network.classes).range(2..=1000));
+        });
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn card_ui(
+    ui: &mut Ui,
+    i: usize,
+    layer: &mut Layer,
+    d: &Defaults,
+    info: Option<&crate::spec::LayerInfo>,
+    error: Option<String>,
+    selected: bool,
+    after_error: bool,
+    actions: &mut Vec<Action>,
+) {
+    let stroke = if error.is_some() {
+        egui::Stroke::new(2.0, ERROR_COLOR)
+    } else if selected {
+        ui.visuals().selection.stroke
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    let frame = egui::Frame::group(ui.style()).stroke(stroke);
+    let response = frame
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                ui.dnd_drag_source(egui::Id::unique(("card-drag", i)), DragPayload::Move(i), |ui| {
+                    ui.label("↕").on_hover_text("drag to reorder");
+                });
+                let title = format!("{}  {}", i + 1, layer.label(d));
+                if ui.selectable_label(selected, RichText::new(title).strong()).clicked() {
+                    actions.push(Action::Select(Some(i)));
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.small_button("Delete").on_hover_text("remove this layer (Del)").clicked() {
+                        actions.push(Action::RemoveLayer(i));
+                    }
+                    if ui.small_button("Duplicate").on_hover_text("insert a copy below (Ctrl+D)").clicked() {
+                        actions.push(Action::DuplicateLayer(i));
+                    }
+                    let stats = match info {
+                        Some(info) => format!(
+                            "{} · {} params · {} MACs",
+                            info.output,
+                            compact(info.params),
+                            compact(info.macs)
+                        ),
+                        None if after_error => "? (fix the layer above)".into(),
+                        None => "?".into(),
+                    };
+                    ui.monospace(stats);
+                });
+            });
+            layer_params_ui(ui, i, layer, d);
+            if let Some(e) = &error {
+                ui.colored_label(ERROR_COLOR, e);
+            }
+        })
+        .response;
+    if let Some(payload) = response.dnd_release_payload::<DragPayload>() {
+        actions.push(drop_action(&payload, i));
+    } else if response.dnd_hover_payload::<DragPayload>().is_some() {
+        // Show where the layer will land: above this card.
+        let r = response.rect;
+        ui.painter().hline(r.x_range(), r.top() - 2.0, egui::Stroke::new(3.0, ui.visuals().selection.bg_fill));
+    }
+}
+
+/// Inline parameter widgets for one layer.
+pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
+    ui.horizontal_wrapped(|ui| match layer {
+        Layer::Conv2d(c) => {
+            count_ui(ui, "out", &mut c.out_channels, 1..=2048);
+            count_ui(ui, "kernel", &mut c.kernel, 1..=15);
+            count_ui(ui, "stride", &mut c.stride, 1..=8);
+            padding_ui(ui, &mut c.padding);
+            count_ui(ui, "dilation", &mut c.dilation, 1..=8);
+            count_ui(ui, "groups", &mut c.groups, 1..=2048);
+            ui.checkbox(&mut c.bias, "bias");
+            ui.label("init");
+            init_override_ui(ui, ("init", i), &mut c.init, d.init);
+        }
+        Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => pool_ui(ui, p),
+        Layer::GlobalAvgPool | Layer::Flatten => {
+            ui.weak("no parameters");
+        }
+        Layer::Linear(l) => {
+            count_ui(ui, "out features", &mut l.out_features, 1..=65536);
+            ui.checkbox(&mut l.bias, "bias");
+            ui.label("init");
+            init_override_ui(ui, ("init", i), &mut l.init, d.init);
+        }
+        Layer::Dropout(p) | Layer::Dropout2d(p) => {
+            ui.label("p");
+            ui.add(Slider::new(&mut p.p, 0.0..=0.9));
+        }
+        Layer::Norm(n) => {
+            ui.label("kind");
+            norm_override_ui(ui, i, &mut n.kind, d.norm);
+        }
+        Layer::Activation(a) => {
+            activation_override_ui(ui, i, &mut a.act, d.activation);
+        }
+        Layer::Residual(r) => {
+            count_ui(ui, "out", &mut r.out_channels, 1..=2048);
+            count_ui(ui, "stride", &mut r.stride, 1..=4);
+            block_overrides_ui(ui, i, &mut r.act, &mut r.norm, d);
+        }
+        Layer::Bottleneck(b) => {
+            count_ui(ui, "mid", &mut b.mid_channels, 1..=2048);
+            count_ui(ui, "out", &mut b.out_channels, 1..=4096);
+            count_ui(ui, "stride", &mut b.stride, 1..=4);
+            block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
+        }
+        Layer::Inception(b) => {
+            count_ui(ui, "1×1", &mut b.c1, 1..=1024);
+            count_ui(ui, "3×3 reduce", &mut b.c3_reduce, 1..=1024);
+            count_ui(ui, "3×3", &mut b.c3, 1..=1024);
+            count_ui(ui, "5×5 reduce", &mut b.c5_reduce, 1..=1024);
+            count_ui(ui, "5×5", &mut b.c5, 1..=1024);
+            count_ui(ui, "pool proj", &mut b.pool_proj, 1..=1024);
+            block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
+        }
+        Layer::NiN(b) => {
+            count_ui(ui, "out", &mut b.out_channels, 1..=2048);
+            count_ui(ui, "kernel", &mut b.kernel, 1..=15);
+            count_ui(ui, "stride", &mut b.stride, 1..=8);
+            padding_ui(ui, &mut b.padding);
+            block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
+        }
+    });
+}
+
+fn pool_ui(ui: &mut Ui, p: &mut Pool) {
+    count_ui(ui, "window", &mut p.kernel, 1..=16);
+    let mut auto = p.stride.is_none();
+    if ui.checkbox(&mut auto, "stride = window").changed() {
+        p.stride = if auto { None } else { Some(p.kernel) };
+    }
+    if let Some(s) = &mut p.stride {
+        ui.add(DragValue::new(s).range(1..=16));
+    }
+    count_ui(ui, "padding", &mut p.padding, 0..=8);
+}
+
+fn block_overrides_ui(ui: &mut Ui, i: usize, act: &mut Option<crate::spec::Activation>, norm: &mut Option<Norm>, d: &Defaults) {
+    ui.label("activation");
+    activation_override_ui(ui, ("block-act", i), act, d.activation);
+    ui.label("norm");
+    norm_override_ui(ui, ("block-norm", i), norm, d.norm);
+}
+
+fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError>, batch: usize) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("Total: {} parameters", thousands(summary.total_params))).strong());
+        ui.label(format!("· {} MACs per image", thousands(summary.total_macs)));
+        ui.label(format!(
+            "· activations {:.1} KiB per image, {:.1} MiB per batch of {batch} (forward)",
+            summary.activation_bytes_per_image as f64 / 1024.0,
+            (summary.activation_bytes_per_image * batch) as f64 / (1024.0 * 1024.0)
+        ));
+        let out = summary.layers.last().map(|l| l.output).unwrap_or(summary.input);
+        if let Shape::Flat(n) = out {
+            ui.label(format!("· output {n}"));
+        }
+    });
+    if let Some(e) = err {
+        ui.colored_label(ERROR_COLOR, e.to_string());
+    }
+}

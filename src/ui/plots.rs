@@ -1,0 +1,227 @@
+//! Live plots: loss, accuracy and learning rate against step with linked x-axes and cursor;
+//! activation histograms over time per layer with dead and saturated fractions; gradient norms.
+use crate::protocol::{hist_edge, HIST_BINS};
+use crate::runs::{decimate, RunState};
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Bar, BarChart, Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points, VLine};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PlotTab {
+    #[default]
+    Curves,
+    Activations,
+    Gradients,
+}
+
+/// What the plots panel keeps between frames.
+#[derive(Default)]
+pub struct PlotsState {
+    pub tab: PlotTab,
+    /// 1-based layer index whose histograms are shown.
+    pub layer: Option<usize>,
+}
+
+const TRAIN: Color32 = Color32::from_rgb(0x4c, 0x9b, 0xe8);
+const VAL: Color32 = Color32::from_rgb(0xf0, 0x8c, 0x2e);
+
+fn line(name: &str, pts: &[[f64; 2]], width_px: f32, color: Color32) -> Line<'static> {
+    let pts = decimate(pts, width_px.max(64.0) as usize);
+    Line::new(name.to_string(), PlotPoints::from(pts)).color(color)
+}
+
+pub fn plots_ui(ui: &mut Ui, run: Option<&RunState>, state: &mut PlotsState) {
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut state.tab, PlotTab::Curves, "Loss & accuracy");
+        ui.selectable_value(&mut state.tab, PlotTab::Activations, "Activations");
+        ui.selectable_value(&mut state.tab, PlotTab::Gradients, "Gradients");
+    });
+    let Some(run) = run else {
+        ui.weak("Plots appear here while a network trains.");
+        return;
+    };
+    match state.tab {
+        PlotTab::Curves => curves_ui(ui, run),
+        PlotTab::Activations => activations_ui(ui, run, state),
+        PlotTab::Gradients => gradients_ui(ui, run),
+    }
+}
+
+fn epoch_lines(run: &RunState) -> Vec<VLine> {
+    run.epochs
+        .iter()
+        .map(|e| VLine::new(format!("epoch {}", e.epoch), e.step as f64).color(Color32::from_gray(110)).width(0.5))
+        .collect()
+}
+
+fn curves_ui(ui: &mut Ui, run: &RunState) {
+    let group = egui::Id::unique("run-x-axis");
+    let width = (ui.available_width() - 16.0) / 3.0;
+    let height = ui.available_height().max(120.0);
+    let px = width;
+    ui.horizontal(|ui| {
+        for (title, train, val) in [
+            ("loss", &run.train_loss, &run.val_loss),
+            ("accuracy", &run.train_accuracy, &run.val_accuracy),
+        ] {
+            ui.vertical(|ui| {
+                ui.label(RichText::new(title).strong());
+                Plot::new(("plot", title))
+                    .width(width)
+                    .height(height - 24.0)
+                    .legend(Legend::default())
+                    .link_axis(group, [true, false])
+                    .link_cursor(group, [true, false])
+                    .x_axis_label("step")
+                    .show(ui, |p| {
+                        p.line(line(&format!("train {title}"), train, px, TRAIN));
+                        p.line(line(&format!("validation {title}"), val, px, VAL).width(2.0));
+                        p.points(Points::new(format!("validation {title}"), PlotPoints::from(val.clone())).color(VAL).radius(3.0));
+                        for v in epoch_lines(run) {
+                            p.vline(v);
+                        }
+                    });
+            });
+        }
+        ui.vertical(|ui| {
+            ui.label(RichText::new("learning rate").strong());
+            Plot::new("plot-lr")
+                .width(width)
+                .height(height - 24.0)
+                .link_axis(group, [true, false])
+                .link_cursor(group, [true, false])
+                .x_axis_label("step")
+                .show(ui, |p| {
+                    p.line(line("learning rate", &run.learning_rate, px, Color32::from_rgb(0x8e, 0xc0, 0x5a)));
+                });
+        });
+    });
+}
+
+fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
+    if run.layers.is_empty() {
+        ui.weak("No activation layers to probe yet.");
+        return;
+    }
+    let chosen = state
+        .layer
+        .and_then(|l| run.layers.iter().find(|s| s.layer == l))
+        .unwrap_or(&run.layers[0]);
+    ui.horizontal(|ui| {
+        ui.label("layer");
+        egui::ComboBox::from_id_salt("hist-layer")
+            .selected_text(format!("{}  {}", chosen.layer, chosen.label))
+            .show_ui(ui, |ui| {
+                for s in &run.layers {
+                    if ui.selectable_label(s.layer == chosen.layer, format!("{}  {}", s.layer, s.label)).clicked() {
+                        state.layer = Some(s.layer);
+                    }
+                }
+            });
+        if let Some((step, dead)) = chosen.dead.last() {
+            ui.label(format!("dead units {:.1}%", dead * 100.0))
+                .on_hover_text("units (channel × position) never positive on the probe batch");
+            if let Some((_, sat)) = chosen.saturated.last() {
+                ui.label(format!("· saturated {:.1}%", sat * 100.0))
+                    .on_hover_text("outputs within 2% of the activation's bounds: gradients vanish there");
+            }
+            if let Some((_, m, s)) = chosen.mean_std.last() {
+                ui.label(format!("· mean {m:.3} · std {s:.3} · at step {step}"));
+            }
+        }
+    });
+    let height = ui.available_height().max(120.0) - 8.0;
+    let width = (ui.available_width() - 16.0) / 3.0;
+    ui.horizontal(|ui| {
+        // Time × bin heat map: each column a probe snapshot, each row a histogram bin.
+        ui.vertical(|ui| {
+            ui.label(RichText::new("distribution over time").strong());
+            let snaps = &chosen.snapshots;
+            Plot::new("hist-heat")
+                .width(width)
+                .height(height - 24.0)
+                .x_axis_label("probe")
+                .y_axis_label("activation")
+                .show(ui, |p| {
+                    if !snaps.is_empty() {
+                        let cols = snaps.len();
+                        let mut values = Vec::with_capacity(cols * HIST_BINS);
+                        for bin in (0..HIST_BINS).rev() {
+                            for (_, h) in snaps {
+                                values.push(h.get(bin).copied().unwrap_or(0.0).sqrt() as f64);
+                            }
+                        }
+                        let bin_w = (hist_edge(1) - hist_edge(0)) as f64;
+                        p.heatmap(
+                            Heatmap::new(values, cols)
+                                .show_labels(false)
+                                .at(PlotPoint::new(0.0, hist_edge(0) as f64))
+                                .size(cols as f32, (bin_w * HIST_BINS as f64) as f32),
+                        );
+                    }
+                });
+        });
+        // The first and latest snapshot overlaid.
+        ui.vertical(|ui| {
+            ui.label(RichText::new("first vs latest").strong());
+            Plot::new("hist-bars")
+                .width(width)
+                .height(height - 24.0)
+                .legend(Legend::default())
+                .x_axis_label("activation")
+                .show(ui, |p| {
+                    let bars = |h: &[f32], name: &str, color: Color32| {
+                        let w = (hist_edge(1) - hist_edge(0)) as f64;
+                        BarChart::new(
+                            name.to_string(),
+                            h.iter()
+                                .enumerate()
+                                .map(|(i, v)| Bar::new(hist_edge(i) as f64 + w / 2.0, *v as f64).width(w))
+                                .collect(),
+                        )
+                        .color(color)
+                    };
+                    if let Some((step, h)) = chosen.snapshots.first() {
+                        p.bar_chart(bars(h, &format!("step {step}"), Color32::from_rgba_unmultiplied(0x4c, 0x9b, 0xe8, 90)));
+                    }
+                    if let Some((step, h)) = chosen.snapshots.last() {
+                        p.bar_chart(bars(h, &format!("step {step}"), VAL));
+                    }
+                });
+        });
+        ui.vertical(|ui| {
+            ui.label(RichText::new("dead / saturated fraction").strong());
+            Plot::new("dead-frac")
+                .width(width)
+                .height(height - 24.0)
+                .legend(Legend::default())
+                .x_axis_label("step")
+                .show(ui, |p| {
+                    let to_pts = |v: &[(usize, f32)]| v.iter().map(|(s, f)| [*s as f64, *f as f64]).collect::<Vec<_>>();
+                    p.line(Line::new("dead", PlotPoints::from(to_pts(&chosen.dead))).color(Color32::from_rgb(0xd0, 0x50, 0x50)));
+                    if !chosen.saturated.is_empty() {
+                        p.line(Line::new("saturated", PlotPoints::from(to_pts(&chosen.saturated))).color(Color32::from_rgb(0xb0, 0x80, 0xe0)));
+                    }
+                });
+        });
+    });
+}
+
+fn gradients_ui(ui: &mut Ui, run: &RunState) {
+    ui.label("log₁₀ of each layer's gradient norm — vanishing gradients show as the early layers falling far below the late ones");
+    let height = ui.available_height().max(120.0) - 8.0;
+    let px = ui.available_width();
+    Plot::new("grad-norms")
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label("log10 ‖∇‖")
+        .show(ui, |p| {
+            let n = run.grad_norms.len().max(1);
+            for (i, (name, pts)) in run.grad_norms.iter().enumerate() {
+                let logs: Vec<[f64; 2]> = pts.iter().map(|[s, v]| [*s, v.max(1e-12).log10()]).collect();
+                let hue = i as f32 / n as f32;
+                let color: Color32 = egui::ecolor::Hsva::new(hue * 0.8, 0.7, 0.9, 1.0).into();
+                p.line(line(name, &logs, px, color));
+            }
+        });
+}

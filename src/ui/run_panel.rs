@@ -1,0 +1,98 @@
+//! Run controls: Train / Pause / Stop, progress with epoch, step, images/s and ETA, status.
+use crate::app::Action;
+use crate::runs::{RunState, RunStatus};
+use egui::{RichText, Ui};
+
+fn clock(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// `ready`: Ok when Train can start, else the reason it cannot.
+pub fn run_controls_ui(ui: &mut Ui, run: Option<&RunState>, ready: &Result<(), String>, actions: &mut Vec<Action>) {
+    let active = run.is_some_and(|r| r.status.is_active());
+    ui.horizontal(|ui| {
+        let train = ui
+            .add_enabled(ready.is_ok() && !active, egui::Button::new(RichText::new("▶ Train").strong()))
+            .on_hover_text("start training (Ctrl+Enter)");
+        let train = match ready {
+            Err(reason) => train.on_disabled_hover_text(reason.as_str()),
+            Ok(()) => train,
+        };
+        if train.clicked() {
+            actions.push(Action::Train);
+        }
+        let paused = run.is_some_and(|r| r.status == RunStatus::Paused);
+        if paused {
+            if ui.button("Resume").clicked() {
+                actions.push(Action::Resume);
+            }
+        } else if ui.add_enabled(active, egui::Button::new("Pause")).clicked() {
+            actions.push(Action::Pause);
+        }
+        if ui.add_enabled(active, egui::Button::new("Stop")).clicked() {
+            actions.push(Action::Stop);
+        }
+        if ui
+            .add_enabled(active, egui::Button::new("Save checkpoint"))
+            .on_hover_text("save the current weights into the run folder")
+            .clicked()
+        {
+            actions.push(Action::SaveCheckpoint);
+        }
+    });
+    if let Err(reason) = ready {
+        if !active {
+            ui.colored_label(super::editor::ERROR_COLOR, format!("Cannot train: {reason}"));
+        }
+    }
+    let Some(run) = run else {
+        ui.weak("No run yet. Press Train (Ctrl+Enter) to train this network.");
+        return;
+    };
+    let progress = run.progress();
+    let mut text = String::new();
+    if let (Some(s), Some(m)) = (&run.start, &run.last_step) {
+        let epochs = (s.total_steps as f64 / s.steps_per_epoch.max(1) as f64).ceil() as usize;
+        text = format!(
+            "epoch {}/{} · step {}/{} · {:.0} img/s",
+            m.epoch + 1,
+            epochs.max(1),
+            m.step,
+            s.total_steps,
+            m.images_per_sec
+        );
+        if let Some(eta) = run.eta_secs() {
+            text += &format!(" · ETA {}", clock(eta));
+        }
+    }
+    ui.add(egui::ProgressBar::new(progress).text(text).animate(active));
+    let color = match run.status {
+        RunStatus::Failed { .. } | RunStatus::Diverged { .. } => super::editor::ERROR_COLOR,
+        _ => ui.visuals().text_color(),
+    };
+    ui.colored_label(color, format!("{}: {}", run.name, run.status.describe()));
+    if let Some(s) = &run.start {
+        ui.weak(format!(
+            "{} · {} train / {} val / {} test images",
+            s.device, s.train_images, s.val_images, s.test_images
+        ));
+    }
+    if let Some(e) = run.epochs.last() {
+        ui.label(format!(
+            "epoch {}: train {:.4} / {:.2}% · val {:.4} / {:.2}%",
+            e.epoch,
+            e.train_loss,
+            e.train_accuracy * 100.0,
+            e.val_loss,
+            e.val_accuracy * 100.0
+        ));
+    }
+    for w in run.warnings.iter().rev().take(3) {
+        ui.weak(w);
+    }
+}

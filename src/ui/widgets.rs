@@ -1,0 +1,191 @@
+//! Small editing widgets shared by the editor and the settings panel.
+use crate::spec::layer::{Init, Norm, Padding};
+use crate::spec::{thousands, Activation, GeluForm};
+use egui::{ComboBox, DragValue, Ui};
+
+/// A labelled row: label on the left, widget after it.
+pub fn row<R>(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
+    ui.horizontal(|ui| {
+        ui.label(label);
+        add(ui)
+    })
+    .inner
+}
+
+pub fn count_ui(ui: &mut Ui, label: &str, value: &mut usize, range: std::ops::RangeInclusive<usize>) {
+    row(ui, label, |ui| ui.add(DragValue::new(value).range(range).speed(0.1)));
+}
+
+/// Combo box over every activation, then the chosen one's parameters.
+pub fn activation_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, act: &mut Activation) {
+    ui.horizontal(|ui| {
+        ComboBox::from_id_salt(id)
+            .selected_text(act.name())
+            .show_ui(ui, |ui| {
+                for a in Activation::ALL {
+                    let selected = act.name() == a.name();
+                    if ui
+                        .selectable_label(selected, a.name())
+                        .on_hover_text(a.explain())
+                        .clicked()
+                        && !selected
+                    {
+                        *act = a;
+                    }
+                }
+            })
+            .response
+            .on_hover_text(act.explain());
+        activation_params_ui(ui, act);
+    });
+}
+
+fn activation_params_ui(ui: &mut Ui, act: &mut Activation) {
+    match act {
+        Activation::LeakyRelu { slope } => {
+            ui.label("slope");
+            ui.add(DragValue::new(slope).range(0.0..=1.0).speed(0.005));
+        }
+        Activation::Elu { alpha } => {
+            ui.label("α");
+            ui.add(DragValue::new(alpha).range(0.0..=10.0).speed(0.01));
+        }
+        Activation::Swish { beta } => {
+            ui.label("β");
+            ui.add(DragValue::new(beta).range(0.0..=10.0).speed(0.01))
+                .on_hover_text("β = 1 is SiLU; β = 1.702 approximates GELU");
+        }
+        Activation::Gelu { form } => {
+            ui.selectable_value(form, GeluForm::Tanh, "tanh")
+                .on_hover_text("0.5x(1 + tanh(√(2/π)(x + 0.044715x³))), the lecture's form");
+            ui.selectable_value(form, GeluForm::Erf, "erf")
+                .on_hover_text("exact: x·Φ(x)");
+        }
+        Activation::Dice { alpha_init, .. } => {
+            ui.label("initial α");
+            ui.add(DragValue::new(alpha_init).range(-1.0..=1.0).speed(0.01));
+        }
+        _ => {}
+    }
+}
+
+/// "Network default" or a specific activation.
+pub fn activation_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug + Copy, act: &mut Option<Activation>, default: Activation) {
+    ui.horizontal(|ui| {
+        let text = match act {
+            None => format!("network ({})", default.name()),
+            Some(a) => a.name().to_string(),
+        };
+        ComboBox::from_id_salt(("override", id))
+            .selected_text(text)
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(act.is_none(), format!("network ({})", default.name())).clicked() {
+                    *act = None;
+                }
+                for a in Activation::ALL {
+                    let selected = act.is_some_and(|x| x.name() == a.name());
+                    if ui.selectable_label(selected, a.name()).on_hover_text(a.explain()).clicked() && !selected {
+                        *act = Some(a);
+                    }
+                }
+            });
+        if let Some(a) = act {
+            activation_params_ui(ui, a);
+        }
+    });
+}
+
+fn norm_label(n: &Norm) -> String {
+    n.name().to_string()
+}
+
+pub fn norm_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, norm: &mut Norm) {
+    ui.horizontal(|ui| {
+        ComboBox::from_id_salt(id)
+            .selected_text(norm_label(norm))
+            .show_ui(ui, |ui| {
+                for n in Norm::ALL {
+                    let selected = norm.name() == n.name();
+                    if ui.selectable_label(selected, n.name()).clicked() && !selected {
+                        *norm = n;
+                    }
+                }
+            });
+        if let Norm::Group { groups } = norm {
+            ui.label("groups");
+            ui.add(DragValue::new(groups).range(1..=512));
+        }
+    });
+}
+
+pub fn norm_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug + Copy, norm: &mut Option<Norm>, default: Norm) {
+    ui.horizontal(|ui| {
+        let text = match norm {
+            None => format!("network ({})", default.name()),
+            Some(n) => n.name().to_string(),
+        };
+        ComboBox::from_id_salt(("norm-override", id))
+            .selected_text(text)
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(norm.is_none(), format!("network ({})", default.name())).clicked() {
+                    *norm = None;
+                }
+                for n in Norm::ALL {
+                    let selected = norm.is_some_and(|x| x.name() == n.name());
+                    if ui.selectable_label(selected, n.name()).clicked() && !selected {
+                        *norm = Some(n);
+                    }
+                }
+            });
+        if let Some(Norm::Group { groups }) = norm {
+            ui.label("groups");
+            ui.add(DragValue::new(groups).range(1..=512));
+        }
+    });
+}
+
+pub fn init_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, init: &mut Init) {
+    ComboBox::from_id_salt(id)
+        .selected_text(init.name())
+        .show_ui(ui, |ui| {
+            for i in Init::ALL {
+                ui.selectable_value(init, i, i.name());
+            }
+        });
+}
+
+pub fn init_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, init: &mut Option<Init>, default: Init) {
+    let text = match init {
+        None => format!("network ({})", default.name()),
+        Some(i) => i.name().to_string(),
+    };
+    ComboBox::from_id_salt(id).selected_text(text).show_ui(ui, |ui| {
+        ui.selectable_value(init, None, format!("network ({})", default.name()));
+        for i in Init::ALL {
+            ui.selectable_value(init, Some(i), i.name());
+        }
+    });
+}
+
+pub fn padding_ui(ui: &mut Ui, padding: &mut Padding) {
+    ui.horizontal(|ui| {
+        ui.label("padding");
+        let mut same = *padding == Padding::Same;
+        if ui.checkbox(&mut same, "same").changed() {
+            *padding = if same { Padding::Same } else { Padding::Pixels(0) };
+        }
+        if let Padding::Pixels(p) = padding {
+            ui.add(DragValue::new(p).range(0..=64));
+        }
+    });
+}
+
+/// Compact counts for cards: 1.2k, 3.4M.
+pub fn compact(n: usize) -> String {
+    match n {
+        0..=9_999 => thousands(n),
+        10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
+}

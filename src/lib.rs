@@ -2,9 +2,9 @@
 //!
 //! Layers, one way: `spec` (plain data) ← `engine` (libtorch, trainer thread) → `protocol`
 //! (plain numbers) → `runs` (state folded from events) → the window.
+pub mod app;
 pub mod engine;
 pub mod protocol;
 pub mod runs;
 pub mod spec;
-pub mod app;
 pub mod ui;

@@ -2,8 +2,14 @@
 pub const BUNDLED: [(&str, &str); 4] = [
     ("lenet5.ron", include_str!("../../presets/lenet5.ron")),
     ("vgg-small.ron", include_str!("../../presets/vgg-small.ron")),
-    ("resnet-small.ron", include_str!("../../presets/resnet-small.ron")),
-    ("inception-small.ron", include_str!("../../presets/inception-small.ron")),
+    (
+        "resnet-small.ron",
+        include_str!("../../presets/resnet-small.ron"),
+    ),
+    (
+        "inception-small.ron",
+        include_str!("../../presets/inception-small.ron"),
+    ),
 ];
 
 /// The bundled preset with this file name.

@@ -26,11 +26,17 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(6);
 #[derive(Clone, Debug)]
 pub enum Action {
     /// Insert at `at` (None: after the selected layer, or at the end).
-    AddLayer { layer: Layer, at: Option<usize> },
+    AddLayer {
+        layer: Layer,
+        at: Option<usize>,
+    },
     Select(Option<usize>),
     RemoveLayer(usize),
     DuplicateLayer(usize),
-    MoveLayer { from: usize, to: usize },
+    MoveLayer {
+        from: usize,
+        to: usize,
+    },
     Train,
     Pause,
     Resume,
@@ -177,7 +183,9 @@ impl WorkbenchApp {
         let bundled = library::BUNDLED
             .iter()
             .map(|(f, text)| {
-                let name = Preset::from_ron(text, f).map(|p| p.name).unwrap_or_else(|_| f.to_string());
+                let name = Preset::from_ron(text, f)
+                    .map(|p| p.name)
+                    .unwrap_or_else(|_| f.to_string());
                 (*f, name)
             })
             .collect();
@@ -287,7 +295,9 @@ impl WorkbenchApp {
         match action {
             Action::AddLayer { layer, at } => {
                 let n = self.doc.preset.network.layers.len();
-                let at = at.unwrap_or_else(|| self.selected.map_or(n, |s| s + 1)).min(n);
+                let at = at
+                    .unwrap_or_else(|| self.selected.map_or(n, |s| s + 1))
+                    .min(n);
                 self.doc.edit(|p| p.network.layers.insert(at, layer));
                 self.selected = Some(at);
             }
@@ -331,7 +341,10 @@ impl WorkbenchApp {
                 if let Some(path) = self.pick_file(false) {
                     self.execute(Action::OpenPath(path), ctx);
                 } else {
-                    self.prompt = Some(PathPrompt { kind: PromptKind::Open, text: String::new() });
+                    self.prompt = Some(PathPrompt {
+                        kind: PromptKind::Open,
+                        text: String::new(),
+                    });
                 }
             }
             Action::OpenPath(path) => self.open(&path),
@@ -350,8 +363,16 @@ impl WorkbenchApp {
                 if let Some(path) = self.pick_file(true) {
                     self.save(&path);
                 } else {
-                    let text = self.doc.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-                    self.prompt = Some(PathPrompt { kind: PromptKind::SaveAs, text });
+                    let text = self
+                        .doc
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    self.prompt = Some(PathPrompt {
+                        kind: PromptKind::SaveAs,
+                        text,
+                    });
                 }
             }
             Action::SaveAsPath(path) => self.save(&path),
@@ -359,7 +380,8 @@ impl WorkbenchApp {
                 if self.native_dialogs {
                     if let Some(folder) = rfd::FileDialog::new().pick_folder() {
                         self.folder_text = folder.display().to_string();
-                        self.doc.edit(|p| p.data.source = DataSource::Idx { folder });
+                        self.doc
+                            .edit(|p| p.data.source = DataSource::Idx { folder });
                     }
                 }
             }
@@ -385,7 +407,9 @@ impl WorkbenchApp {
         }
         let dialog = rfd::FileDialog::new().add_filter("preset", &["ron"]);
         if save {
-            dialog.set_file_name(format!("{}.ron", runs_slug(&self.doc.preset.name))).save_file()
+            dialog
+                .set_file_name(format!("{}.ron", runs_slug(&self.doc.preset.name)))
+                .save_file()
         } else {
             dialog.pick_file()
         }
@@ -570,7 +594,10 @@ impl WorkbenchApp {
         if let Some(pending) = self.pending.clone() {
             egui::Modal::new(egui::Id::unique("unsaved-dialog")).show(ctx, |ui| {
                 ui.heading("Unsaved changes");
-                ui.label(format!("\"{}\" has changes that are not saved.", self.doc.preset.name));
+                ui.label(format!(
+                    "\"{}\" has changes that are not saved.",
+                    self.doc.preset.name
+                ));
                 ui.horizontal(|ui| {
                     if ui.button("Save").clicked() {
                         self.pending = None;
@@ -598,8 +625,10 @@ impl WorkbenchApp {
                     PromptKind::Open => "Open preset",
                     PromptKind::SaveAs => "Save preset as",
                 });
-                ui.label("Path of the .ron file:");
-                let r = ui.add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0));
+                let l = ui.label("Path of the .ron file:");
+                let r = ui
+                    .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
+                    .labelled_by(l.id);
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                 ui.horizontal(|ui| {
                     if ui.button("OK").clicked() || enter {
@@ -624,7 +653,13 @@ impl WorkbenchApp {
     }
 
     fn dropped_files(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
         for path in dropped {
             if path.extension().is_some_and(|e| e == "ron") {
                 actions.push(Action::OpenPath(path));
@@ -666,20 +701,28 @@ impl WorkbenchApp {
             .resizable(true)
             .default_size(300.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().id_salt("right").show(ui, |ui| {
-                    ui::run_panel::run_controls_ui(ui, self.run.as_ref().map(|(s, _)| s), &ready, &mut actions);
-                    ui.separator();
-                    let cx = ui::settings::SettingsContext {
-                        devices: &self.devices,
-                        data_problem: data_problem.as_deref(),
-                        folder_text: &mut self.folder_text,
-                    };
-                    ui::settings::settings_ui(ui, &mut self.doc.preset, cx, &mut actions);
-                });
+                egui::ScrollArea::vertical()
+                    .id_salt("right")
+                    .show(ui, |ui| {
+                        ui::run_panel::run_controls_ui(
+                            ui,
+                            self.run.as_ref().map(|(s, _)| s),
+                            &ready,
+                            &mut actions,
+                        );
+                        ui.separator();
+                        let cx = ui::settings::SettingsContext {
+                            devices: &self.devices,
+                            data_problem: data_problem.as_deref(),
+                            folder_text: &mut self.folder_text,
+                        };
+                        ui::settings::settings_ui(ui, &mut self.doc.preset, cx, &mut actions);
+                    });
             });
         egui::Panel::bottom("plots")
             .resizable(true)
-            .default_size(290.0)
+            .min_size(240.0)
+            .default_size(300.0)
             .show(ui, |ui| {
                 ui::plots::plots_ui(ui, self.run.as_ref().map(|(s, _)| s), &mut self.plots);
             });
@@ -702,16 +745,27 @@ impl WorkbenchApp {
 fn runs_slug(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let s = s.trim_matches('-').to_string();
-    if s.is_empty() { "preset".into() } else { s }
+    if s.is_empty() {
+        "preset".into()
+    } else {
+        s
+    }
 }
 
 impl eframe::App for WorkbenchApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events(DRAIN_BUDGET);
-        if ctx.input(|i| i.viewport().close_requested()) && self.doc.is_dirty() && !self.allow_close {
+        if ctx.input(|i| i.viewport().close_requested()) && self.doc.is_dirty() && !self.allow_close
+        {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.pending = Some(Action::Quit);
         }

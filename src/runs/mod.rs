@@ -9,13 +9,23 @@ pub use state::{decimate, RunState, RunStatus};
 pub fn run_name(preset_name: &str) -> String {
     let slug: String = preset_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .split('-')
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let slug = if slug.is_empty() { "run".to_string() } else { slug };
+    let slug = if slug.is_empty() {
+        "run".to_string()
+    } else {
+        slug
+    };
     format!("{slug}-{}", timestamp())
 }
 /// UTC "YYYYMMDD-HHMMSS" for the current time.

@@ -14,7 +14,10 @@ pub enum RunStatus {
 
 impl RunStatus {
     pub fn is_active(&self) -> bool {
-        matches!(self, RunStatus::Starting | RunStatus::Running | RunStatus::Paused)
+        matches!(
+            self,
+            RunStatus::Starting | RunStatus::Running | RunStatus::Paused
+        )
     }
 
     /// The status line shown to the user.
@@ -23,7 +26,10 @@ impl RunStatus {
             RunStatus::Starting => "starting (loading data)…".into(),
             RunStatus::Running => "running".into(),
             RunStatus::Paused => "paused".into(),
-            RunStatus::Finished { test_accuracy, stopped } => format!(
+            RunStatus::Finished {
+                test_accuracy,
+                stopped,
+            } => format!(
                 "{} — test accuracy {:.2}%",
                 if *stopped { "stopped" } else { "finished" },
                 test_accuracy * 100.0
@@ -136,9 +142,9 @@ impl RunState {
             }
             Event::Paused { .. } => self.status = RunStatus::Paused,
             Event::Resumed { .. } => self.status = RunStatus::Running,
-            Event::CheckpointSaved { path, .. } => {
-                self.warnings.push(format!("checkpoint saved: {}", path.display()))
-            }
+            Event::CheckpointSaved { path, .. } => self
+                .warnings
+                .push(format!("checkpoint saved: {}", path.display())),
             Event::Warning(w) => self.warnings.push(w.clone()),
             Event::Finished(f) => {
                 self.status = RunStatus::Finished {
@@ -148,9 +154,11 @@ impl RunState {
                 self.finish = Some(f.clone());
             }
             Event::Diverged { step, .. } => self.status = RunStatus::Diverged { step: *step },
-            Event::Failed { reason } => self.status = RunStatus::Failed {
-                reason: reason.clone(),
-            },
+            Event::Failed { reason } => {
+                self.status = RunStatus::Failed {
+                    reason: reason.clone(),
+                }
+            }
         }
     }
 

@@ -13,5 +13,7 @@ pub use data::{DataSource, DataSpec};
 pub use layer::{Defaults, Init, Layer, Norm};
 pub use network::{InputShape, Network};
 pub use preset::{Preset, PresetError};
-pub use shape::{infer, infer_layers, infer_partial, thousands, LayerInfo, Shape, SpecError, Summary};
+pub use shape::{
+    infer, infer_layers, infer_partial, thousands, LayerInfo, Shape, SpecError, Summary,
+};
 pub use training::{Augment, Loss, Optimizer, Schedule, Training};

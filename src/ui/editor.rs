@@ -29,23 +29,34 @@ pub fn check(network: &Network) -> (crate::spec::Summary, Option<SpecError>) {
 
 pub fn network_choices_ui(ui: &mut Ui, network: &mut Network) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new("Activation").strong())
-            .on_hover_text("every activation layer and block follows this unless its card overrides it");
-        activation_ui(ui, "net-activation", &mut network.activation);
+        activation_ui(
+            ui,
+            "Activation (all layers)",
+            "net-activation",
+            &mut network.activation,
+        );
         ui.separator();
-        ui.label(RichText::new("Normalization").strong())
-            .on_hover_text("every norm layer and block follows this unless its card overrides it");
-        norm_ui(ui, "net-norm", &mut network.norm);
+        norm_ui(
+            ui,
+            "Normalization (all layers)",
+            "net-norm",
+            &mut network.norm,
+        );
         ui.separator();
-        ui.label(RichText::new("Init").strong());
-        init_ui(ui, "net-init", &mut network.init);
+        init_ui(ui, "Init", "net-init", &mut network.init);
     });
 }
 
-pub fn editor_ui(ui: &mut Ui, preset: &mut Preset, selected: Option<usize>, actions: &mut Vec<Action>) {
+pub fn editor_ui(
+    ui: &mut Ui,
+    preset: &mut Preset,
+    selected: Option<usize>,
+    actions: &mut Vec<Action>,
+) {
     ui.horizontal(|ui| {
-        ui.label("Name");
-        ui.add(egui::TextEdit::singleline(&mut preset.name).desired_width(220.0));
+        labelled(ui, "Name", |ui| {
+            ui.add(egui::TextEdit::singleline(&mut preset.name).desired_width(220.0))
+        });
     });
     network_choices_ui(ui, &mut preset.network);
     ui.separator();
@@ -65,8 +76,22 @@ pub fn editor_ui(ui: &mut Ui, preset: &mut Preset, selected: Option<usize>, acti
             let count = network.layers.len();
             for i in 0..count {
                 let info = summary.layers.get(i);
-                let error = if err_index == Some(i + 1) { err.as_ref().map(|e| e.to_string()) } else { None };
-                card_ui(ui, i, &mut network.layers[i], &d, info, error, selected == Some(i), err_index.is_some_and(|e| i + 1 > e), actions);
+                let error = if err_index == Some(i + 1) {
+                    err.as_ref().map(|e| e.to_string())
+                } else {
+                    None
+                };
+                card_ui(
+                    ui,
+                    i,
+                    &mut network.layers[i],
+                    &d,
+                    info,
+                    error,
+                    selected == Some(i),
+                    err_index.is_some_and(|e| i + 1 > e),
+                    actions,
+                );
             }
             // Dropping below the last card appends.
             let (_, payload) = ui.dnd_drop_zone::<DragPayload, ()>(egui::Frame::NONE, |ui| {
@@ -84,8 +109,14 @@ pub fn editor_ui(ui: &mut Ui, preset: &mut Preset, selected: Option<usize>, acti
 
 fn drop_action(payload: &DragPayload, at: usize) -> Action {
     match payload {
-        DragPayload::Move(from) => Action::MoveLayer { from: *from, to: at },
-        DragPayload::New(layer) => Action::AddLayer { layer: layer.clone(), at: Some(at) },
+        DragPayload::Move(from) => Action::MoveLayer {
+            from: *from,
+            to: at,
+        },
+        DragPayload::New(layer) => Action::AddLayer {
+            layer: layer.clone(),
+            at: Some(at),
+        },
     }
 }
 
@@ -94,14 +125,19 @@ fn input_card_ui(ui: &mut Ui, network: &mut Network) {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
             ui.label(RichText::new("Input").strong());
-            ui.add(DragValue::new(&mut network.input.channels).range(1..=64)).on_hover_text("channels");
-            ui.label("×");
-            ui.add(DragValue::new(&mut network.input.height).range(1..=1024)).on_hover_text("height");
-            ui.label("×");
-            ui.add(DragValue::new(&mut network.input.width).range(1..=1024)).on_hover_text("width");
+            labelled(ui, "channels", |ui| {
+                ui.add(DragValue::new(&mut network.input.channels).range(1..=64))
+            });
+            labelled(ui, "height", |ui| {
+                ui.add(DragValue::new(&mut network.input.height).range(1..=1024))
+            });
+            labelled(ui, "width", |ui| {
+                ui.add(DragValue::new(&mut network.input.width).range(1..=1024))
+            });
             ui.separator();
-            ui.label("classes");
-            ui.add(DragValue::new(&mut network.classes).range(2..=1000));
+            labelled(ui, "classes", |ui| {
+                ui.add(DragValue::new(&mut network.classes).range(2..=1000))
+            });
         });
     });
 }
@@ -130,18 +166,33 @@ fn card_ui(
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.horizontal(|ui| {
-                ui.dnd_drag_source(egui::Id::unique(("card-drag", i)), DragPayload::Move(i), |ui| {
-                    ui.label("↕").on_hover_text("drag to reorder");
-                });
+                ui.dnd_drag_source(
+                    egui::Id::unique(("card-drag", i)),
+                    DragPayload::Move(i),
+                    |ui| {
+                        ui.label("::").on_hover_text("drag to reorder");
+                    },
+                );
                 let title = format!("{}  {}", i + 1, layer.label(d));
-                if ui.selectable_label(selected, RichText::new(title).strong()).clicked() {
+                if ui
+                    .selectable_label(selected, RichText::new(title).strong())
+                    .clicked()
+                {
                     actions.push(Action::Select(Some(i)));
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.small_button("Delete").on_hover_text("remove this layer (Del)").clicked() {
+                    if ui
+                        .small_button("Delete")
+                        .on_hover_text("remove this layer (Del)")
+                        .clicked()
+                    {
                         actions.push(Action::RemoveLayer(i));
                     }
-                    if ui.small_button("Duplicate").on_hover_text("insert a copy below (Ctrl+D)").clicked() {
+                    if ui
+                        .small_button("Duplicate")
+                        .on_hover_text("insert a copy below (Ctrl+D)")
+                        .clicked()
+                    {
                         actions.push(Action::DuplicateLayer(i));
                     }
                     let stats = match info {
@@ -168,7 +219,11 @@ fn card_ui(
     } else if response.dnd_hover_payload::<DragPayload>().is_some() {
         // Show where the layer will land: above this card.
         let r = response.rect;
-        ui.painter().hline(r.x_range(), r.top() - 2.0, egui::Stroke::new(3.0, ui.visuals().selection.bg_fill));
+        ui.painter().hline(
+            r.x_range(),
+            r.top() - 2.0,
+            egui::Stroke::new(3.0, ui.visuals().selection.bg_fill),
+        );
     }
 }
 
@@ -183,8 +238,7 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
             count_ui(ui, "dilation", &mut c.dilation, 1..=8);
             count_ui(ui, "groups", &mut c.groups, 1..=2048);
             ui.checkbox(&mut c.bias, "bias");
-            ui.label("init");
-            init_override_ui(ui, ("init", i), &mut c.init, d.init);
+            init_override_ui(ui, "init", ("init", i), &mut c.init, d.init);
         }
         Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => pool_ui(ui, p),
         Layer::GlobalAvgPool | Layer::Flatten => {
@@ -193,19 +247,16 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
         Layer::Linear(l) => {
             count_ui(ui, "out features", &mut l.out_features, 1..=65536);
             ui.checkbox(&mut l.bias, "bias");
-            ui.label("init");
-            init_override_ui(ui, ("init", i), &mut l.init, d.init);
+            init_override_ui(ui, "init", ("init", i), &mut l.init, d.init);
         }
         Layer::Dropout(p) | Layer::Dropout2d(p) => {
-            ui.label("p");
-            ui.add(Slider::new(&mut p.p, 0.0..=0.9));
+            labelled(ui, "p", |ui| ui.add(Slider::new(&mut p.p, 0.0..=0.9)));
         }
         Layer::Norm(n) => {
-            ui.label("kind");
-            norm_override_ui(ui, i, &mut n.kind, d.norm);
+            norm_override_ui(ui, "kind", i, &mut n.kind, d.norm);
         }
         Layer::Activation(a) => {
-            activation_override_ui(ui, i, &mut a.act, d.activation);
+            activation_override_ui(ui, "function", i, &mut a.act, d.activation);
         }
         Layer::Residual(r) => {
             count_ui(ui, "out", &mut r.out_channels, 1..=2048);
@@ -244,28 +295,45 @@ fn pool_ui(ui: &mut Ui, p: &mut Pool) {
         p.stride = if auto { None } else { Some(p.kernel) };
     }
     if let Some(s) = &mut p.stride {
-        ui.add(DragValue::new(s).range(1..=16));
+        labelled(ui, "stride", |ui| ui.add(DragValue::new(s).range(1..=16)));
     }
     count_ui(ui, "padding", &mut p.padding, 0..=8);
 }
 
-fn block_overrides_ui(ui: &mut Ui, i: usize, act: &mut Option<crate::spec::Activation>, norm: &mut Option<Norm>, d: &Defaults) {
-    ui.label("activation");
-    activation_override_ui(ui, ("block-act", i), act, d.activation);
-    ui.label("norm");
-    norm_override_ui(ui, ("block-norm", i), norm, d.norm);
+fn block_overrides_ui(
+    ui: &mut Ui,
+    i: usize,
+    act: &mut Option<crate::spec::Activation>,
+    norm: &mut Option<Norm>,
+    d: &Defaults,
+) {
+    activation_override_ui(ui, "activation", ("block-act", i), act, d.activation);
+    norm_override_ui(ui, "norm", ("block-norm", i), norm, d.norm);
 }
 
 fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError>, batch: usize) {
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("Total: {} parameters", thousands(summary.total_params))).strong());
-        ui.label(format!("· {} MACs per image", thousands(summary.total_macs)));
+        ui.label(
+            RichText::new(format!(
+                "Total: {} parameters",
+                thousands(summary.total_params)
+            ))
+            .strong(),
+        );
+        ui.label(format!(
+            "· {} MACs per image",
+            thousands(summary.total_macs)
+        ));
         ui.label(format!(
             "· activations {:.1} KiB per image, {:.1} MiB per batch of {batch} (forward)",
             summary.activation_bytes_per_image as f64 / 1024.0,
             (summary.activation_bytes_per_image * batch) as f64 / (1024.0 * 1024.0)
         ));
-        let out = summary.layers.last().map(|l| l.output).unwrap_or(summary.input);
+        let out = summary
+            .layers
+            .last()
+            .map(|l| l.output)
+            .unwrap_or(summary.input);
         if let Shape::Flat(n) = out {
             ui.label(format!("· output {n}"));
         }

@@ -14,14 +14,16 @@ pub fn palette_ui(ui: &mut Ui, actions: &mut Vec<Action>) {
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     for item in group.items {
-                        let id = egui::Id::unique(("palette", item.name));
-                        let payload = DragPayload::New(item.layer.clone());
+                        // Click appends; dragging carries the layer into the editor.
                         let r = ui
-                            .dnd_drag_source(id, payload, |ui| ui.button(item.name))
-                            .inner
+                            .add(egui::Button::new(item.name).sense(egui::Sense::click_and_drag()))
                             .on_hover_text(item.explain);
+                        r.dnd_set_drag_payload(DragPayload::New(item.layer.clone()));
                         if r.clicked() {
-                            actions.push(Action::AddLayer { layer: item.layer, at: None });
+                            actions.push(Action::AddLayer {
+                                layer: item.layer,
+                                at: None,
+                            });
                         }
                     }
                 });
@@ -30,10 +32,19 @@ pub fn palette_ui(ui: &mut Ui, actions: &mut Vec<Action>) {
 }
 
 /// `bundled`: (file, display name) of each bundled preset.
-pub fn library_ui(ui: &mut Ui, bundled: &[(&'static str, String)], recent: &[PathBuf], actions: &mut Vec<Action>) {
+pub fn library_ui(
+    ui: &mut Ui,
+    bundled: &[(&'static str, String)],
+    recent: &[PathBuf],
+    actions: &mut Vec<Action>,
+) {
     ui.heading("Presets");
     for (file, name) in bundled {
-        if ui.link(name).on_hover_text(format!("bundled: presets/{file}")).clicked() {
+        if ui
+            .link(name)
+            .on_hover_text(format!("bundled: presets/{file}"))
+            .clicked()
+        {
             actions.push(Action::OpenBundled(file));
         }
     }
@@ -41,8 +52,15 @@ pub fn library_ui(ui: &mut Ui, bundled: &[(&'static str, String)], recent: &[Pat
         ui.add_space(6.0);
         ui.label(RichText::new("Recent").strong());
         for path in recent {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            if ui.link(name).on_hover_text(path.display().to_string()).clicked() {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if ui
+                .link(name)
+                .on_hover_text(path.display().to_string())
+                .clicked()
+            {
                 actions.push(Action::OpenPath(path.clone()));
             }
         }

@@ -49,7 +49,11 @@ pub fn plots_ui(ui: &mut Ui, run: Option<&RunState>, state: &mut PlotsState) {
 fn epoch_lines(run: &RunState) -> Vec<VLine> {
     run.epochs
         .iter()
-        .map(|e| VLine::new(format!("epoch {}", e.epoch), e.step as f64).color(Color32::from_gray(110)).width(0.5))
+        .map(|e| {
+            VLine::new(format!("epoch {}", e.epoch), e.step as f64)
+                .color(Color32::from_gray(110))
+                .width(0.5)
+        })
         .collect()
 }
 
@@ -75,7 +79,14 @@ fn curves_ui(ui: &mut Ui, run: &RunState) {
                     .show(ui, |p| {
                         p.line(line(&format!("train {title}"), train, px, TRAIN));
                         p.line(line(&format!("validation {title}"), val, px, VAL).width(2.0));
-                        p.points(Points::new(format!("validation {title}"), PlotPoints::from(val.clone())).color(VAL).radius(3.0));
+                        p.points(
+                            Points::new(
+                                format!("validation {title}"),
+                                PlotPoints::from(val.clone()),
+                            )
+                            .color(VAL)
+                            .radius(3.0),
+                        );
                         for v in epoch_lines(run) {
                             p.vline(v);
                         }
@@ -91,7 +102,12 @@ fn curves_ui(ui: &mut Ui, run: &RunState) {
                 .link_cursor(group, [true, false])
                 .x_axis_label("step")
                 .show(ui, |p| {
-                    p.line(line("learning rate", &run.learning_rate, px, Color32::from_rgb(0x8e, 0xc0, 0x5a)));
+                    p.line(line(
+                        "learning rate",
+                        &run.learning_rate,
+                        px,
+                        Color32::from_rgb(0x8e, 0xc0, 0x5a),
+                    ));
                 });
         });
     });
@@ -107,22 +123,32 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
         .and_then(|l| run.layers.iter().find(|s| s.layer == l))
         .unwrap_or(&run.layers[0]);
     ui.horizontal(|ui| {
-        ui.label("layer");
+        let l = ui.label("layer");
         egui::ComboBox::from_id_salt("hist-layer")
             .selected_text(format!("{}  {}", chosen.layer, chosen.label))
             .show_ui(ui, |ui| {
                 for s in &run.layers {
-                    if ui.selectable_label(s.layer == chosen.layer, format!("{}  {}", s.layer, s.label)).clicked() {
+                    if ui
+                        .selectable_label(
+                            s.layer == chosen.layer,
+                            format!("{}  {}", s.layer, s.label),
+                        )
+                        .clicked()
+                    {
                         state.layer = Some(s.layer);
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(l.id);
         if let Some((step, dead)) = chosen.dead.last() {
             ui.label(format!("dead units {:.1}%", dead * 100.0))
                 .on_hover_text("units (channel × position) never positive on the probe batch");
             if let Some((_, sat)) = chosen.saturated.last() {
                 ui.label(format!("· saturated {:.1}%", sat * 100.0))
-                    .on_hover_text("outputs within 2% of the activation's bounds: gradients vanish there");
+                    .on_hover_text(
+                        "outputs within 2% of the activation's bounds: gradients vanish there",
+                    );
             }
             if let Some((_, m, s)) = chosen.mean_std.last() {
                 ui.label(format!("· mean {m:.3} · std {s:.3} · at step {step}"));
@@ -175,13 +201,19 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
                             name.to_string(),
                             h.iter()
                                 .enumerate()
-                                .map(|(i, v)| Bar::new(hist_edge(i) as f64 + w / 2.0, *v as f64).width(w))
+                                .map(|(i, v)| {
+                                    Bar::new(hist_edge(i) as f64 + w / 2.0, *v as f64).width(w)
+                                })
                                 .collect(),
                         )
                         .color(color)
                     };
                     if let Some((step, h)) = chosen.snapshots.first() {
-                        p.bar_chart(bars(h, &format!("step {step}"), Color32::from_rgba_unmultiplied(0x4c, 0x9b, 0xe8, 90)));
+                        p.bar_chart(bars(
+                            h,
+                            &format!("step {step}"),
+                            Color32::from_rgba_unmultiplied(0x4c, 0x9b, 0xe8, 90),
+                        ));
                     }
                     if let Some((step, h)) = chosen.snapshots.last() {
                         p.bar_chart(bars(h, &format!("step {step}"), VAL));
@@ -196,10 +228,20 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
                 .legend(Legend::default())
                 .x_axis_label("step")
                 .show(ui, |p| {
-                    let to_pts = |v: &[(usize, f32)]| v.iter().map(|(s, f)| [*s as f64, *f as f64]).collect::<Vec<_>>();
-                    p.line(Line::new("dead", PlotPoints::from(to_pts(&chosen.dead))).color(Color32::from_rgb(0xd0, 0x50, 0x50)));
+                    let to_pts = |v: &[(usize, f32)]| {
+                        v.iter()
+                            .map(|(s, f)| [*s as f64, *f as f64])
+                            .collect::<Vec<_>>()
+                    };
+                    p.line(
+                        Line::new("dead", PlotPoints::from(to_pts(&chosen.dead)))
+                            .color(Color32::from_rgb(0xd0, 0x50, 0x50)),
+                    );
                     if !chosen.saturated.is_empty() {
-                        p.line(Line::new("saturated", PlotPoints::from(to_pts(&chosen.saturated))).color(Color32::from_rgb(0xb0, 0x80, 0xe0)));
+                        p.line(
+                            Line::new("saturated", PlotPoints::from(to_pts(&chosen.saturated)))
+                                .color(Color32::from_rgb(0xb0, 0x80, 0xe0)),
+                        );
                     }
                 });
         });
@@ -207,18 +249,21 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
 }
 
 fn gradients_ui(ui: &mut Ui, run: &RunState) {
-    ui.label("log₁₀ of each layer's gradient norm — vanishing gradients show as the early layers falling far below the late ones");
+    ui.label("log10 of each layer's gradient norm — vanishing gradients show as the early layers falling far below the late ones");
     let height = ui.available_height().max(120.0) - 8.0;
     let px = ui.available_width();
     Plot::new("grad-norms")
         .height(height)
         .legend(Legend::default())
         .x_axis_label("step")
-        .y_axis_label("log10 ‖∇‖")
+        .y_axis_label("log10 |grad|")
         .show(ui, |p| {
             let n = run.grad_norms.len().max(1);
             for (i, (name, pts)) in run.grad_norms.iter().enumerate() {
-                let logs: Vec<[f64; 2]> = pts.iter().map(|[s, v]| [*s, v.max(1e-12).log10()]).collect();
+                let logs: Vec<[f64; 2]> = pts
+                    .iter()
+                    .map(|[s, v]| [*s, v.max(1e-12).log10()])
+                    .collect();
                 let hue = i as f32 / n as f32;
                 let color: Color32 = egui::ecolor::Hsva::new(hue * 0.8, 0.7, 0.9, 1.0).into();
                 p.line(line(name, &logs, px, color));

@@ -13,11 +13,19 @@ fn clock(secs: f64) -> String {
 }
 
 /// `ready`: Ok when Train can start, else the reason it cannot.
-pub fn run_controls_ui(ui: &mut Ui, run: Option<&RunState>, ready: &Result<(), String>, actions: &mut Vec<Action>) {
+pub fn run_controls_ui(
+    ui: &mut Ui,
+    run: Option<&RunState>,
+    ready: &Result<(), String>,
+    actions: &mut Vec<Action>,
+) {
     let active = run.is_some_and(|r| r.status.is_active());
     ui.horizontal(|ui| {
         let train = ui
-            .add_enabled(ready.is_ok() && !active, egui::Button::new(RichText::new("▶ Train").strong()))
+            .add_enabled(
+                ready.is_ok() && !active,
+                egui::Button::new(RichText::new("Train").strong()),
+            )
             .on_hover_text("start training (Ctrl+Enter)");
         let train = match ready {
             Err(reason) => train.on_disabled_hover_text(reason.as_str()),
@@ -47,7 +55,10 @@ pub fn run_controls_ui(ui: &mut Ui, run: Option<&RunState>, ready: &Result<(), S
     });
     if let Err(reason) = ready {
         if !active {
-            ui.colored_label(super::editor::ERROR_COLOR, format!("Cannot train: {reason}"));
+            ui.colored_label(
+                super::editor::ERROR_COLOR,
+                format!("Cannot train: {reason}"),
+            );
         }
     }
     let Some(run) = run else {

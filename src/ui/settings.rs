@@ -14,114 +14,228 @@ pub struct SettingsContext<'a> {
     pub folder_text: &'a mut String,
 }
 
-fn lr_ui(ui: &mut Ui, label: &str, v: &mut f64) {
-    row(ui, label, |ui| ui.add(DragValue::new(v).range(1e-6..=10.0).speed(0.0001).max_decimals(6)));
+fn lr_ui(ui: &mut Ui, label: &str, v: &mut f64, min: f64) {
+    row(ui, label, |ui| {
+        ui.add(
+            DragValue::new(v)
+                .range(min..=10.0)
+                .speed(0.0001)
+                .max_decimals(6),
+        )
+    });
 }
 
-pub fn settings_ui(ui: &mut Ui, preset: &mut Preset, cx: SettingsContext, actions: &mut Vec<Action>) {
+pub fn settings_ui(
+    ui: &mut Ui,
+    preset: &mut Preset,
+    cx: SettingsContext,
+    actions: &mut Vec<Action>,
+) {
     ui.heading("Training");
-    egui::CollapsingHeader::new("Data").default_open(true).show(ui, |ui| data_ui(ui, preset, cx.data_problem, cx.folder_text, actions));
+    egui::CollapsingHeader::new("Data")
+        .default_open(true)
+        .show(ui, |ui| {
+            data_ui(ui, preset, cx.data_problem, cx.folder_text, actions)
+        });
 
     let t = &mut preset.training;
-    egui::CollapsingHeader::new("Schedule").default_open(true).show(ui, |ui| {
-        count_ui(ui, "epochs", &mut t.epochs, 1..=1000);
-        count_ui(ui, "batch size", &mut t.batch_size, 1..=4096);
-        lr_ui(ui, "learning rate", &mut t.learning_rate);
-        row(ui, "schedule", |ui| {
-            let name = match t.schedule {
-                Schedule::Constant => "constant",
-                Schedule::Step { .. } => "step decay",
-                Schedule::Cosine { .. } => "cosine",
-            };
-            ComboBox::from_id_salt("schedule").selected_text(name).show_ui(ui, |ui| {
-                if ui.selectable_label(matches!(t.schedule, Schedule::Constant), "constant").clicked() {
-                    t.schedule = Schedule::Constant;
-                }
-                if ui.selectable_label(matches!(t.schedule, Schedule::Step { .. }), "step decay").clicked() {
-                    t.schedule = Schedule::Step { every_epochs: 2, gamma: 0.5 };
-                }
-                if ui.selectable_label(matches!(t.schedule, Schedule::Cosine { .. }), "cosine").clicked() {
-                    t.schedule = Schedule::Cosine { min_lr: 0.0 };
-                }
-            });
-        });
-        match &mut t.schedule {
-            Schedule::Step { every_epochs, gamma } => {
-                count_ui(ui, "every epochs", every_epochs, 1..=100);
-                row(ui, "gamma", |ui| ui.add(DragValue::new(gamma).range(0.01..=1.0).speed(0.01)));
-            }
-            Schedule::Cosine { min_lr } => lr_ui(ui, "min lr", min_lr),
-            Schedule::Constant => {}
-        }
-        count_ui(ui, "warm-up steps", &mut t.warmup_steps, 0..=100_000);
-    });
-
-    egui::CollapsingHeader::new("Optimizer").default_open(true).show(ui, |ui| {
-        row(ui, "optimizer", |ui| {
-            ComboBox::from_id_salt("optimizer").selected_text(t.optimizer.name()).show_ui(ui, |ui| {
-                for name in ["SGD", "SGD+momentum", "SGD+Nesterov", "Adam", "AdamW"] {
-                    let selected = t.optimizer.name() == name;
-                    if ui.selectable_label(selected, name).clicked() && !selected {
-                        if let Some(o) = Optimizer::from_name(name) {
-                            t.optimizer = o;
+    egui::CollapsingHeader::new("Schedule")
+        .default_open(true)
+        .show(ui, |ui| {
+            count_ui(ui, "epochs", &mut t.epochs, 1..=1000);
+            count_ui(ui, "batch size", &mut t.batch_size, 1..=4096);
+            lr_ui(ui, "learning rate", &mut t.learning_rate, 1e-6);
+            row(ui, "schedule", |ui| {
+                let name = match t.schedule {
+                    Schedule::Constant => "constant",
+                    Schedule::Step { .. } => "step decay",
+                    Schedule::Cosine { .. } => "cosine",
+                };
+                ComboBox::from_id_salt("schedule")
+                    .selected_text(name)
+                    .show_ui(ui, |ui| {
+                        if ui
+                            .selectable_label(matches!(t.schedule, Schedule::Constant), "constant")
+                            .clicked()
+                        {
+                            t.schedule = Schedule::Constant;
                         }
-                    }
+                        if ui
+                            .selectable_label(
+                                matches!(t.schedule, Schedule::Step { .. }),
+                                "step decay",
+                            )
+                            .clicked()
+                        {
+                            t.schedule = Schedule::Step {
+                                every_epochs: 2,
+                                gamma: 0.5,
+                            };
+                        }
+                        if ui
+                            .selectable_label(
+                                matches!(t.schedule, Schedule::Cosine { .. }),
+                                "cosine",
+                            )
+                            .clicked()
+                        {
+                            t.schedule = Schedule::Cosine { min_lr: 0.0 };
+                        }
+                    })
+                    .response
+            });
+            match &mut t.schedule {
+                Schedule::Step {
+                    every_epochs,
+                    gamma,
+                } => {
+                    count_ui(ui, "every epochs", every_epochs, 1..=100);
+                    row(ui, "gamma", |ui| {
+                        ui.add(DragValue::new(gamma).range(0.01..=1.0).speed(0.01))
+                    });
                 }
+                Schedule::Cosine { min_lr } => lr_ui(ui, "min lr", min_lr, 0.0),
+                Schedule::Constant => {}
+            }
+            count_ui(ui, "warm-up steps", &mut t.warmup_steps, 0..=100_000);
+        });
+
+    egui::CollapsingHeader::new("Optimizer")
+        .default_open(true)
+        .show(ui, |ui| {
+            row(ui, "optimizer", |ui| {
+                ComboBox::from_id_salt("optimizer")
+                    .selected_text(t.optimizer.name())
+                    .show_ui(ui, |ui| {
+                        for name in ["SGD", "SGD+momentum", "SGD+Nesterov", "Adam", "AdamW"] {
+                            let selected = t.optimizer.name() == name;
+                            if ui.selectable_label(selected, name).clicked() && !selected {
+                                if let Some(o) = Optimizer::from_name(name) {
+                                    t.optimizer = o;
+                                }
+                            }
+                        }
+                    })
+                    .response
+            });
+            match &mut t.optimizer {
+                Optimizer::Sgd { momentum, nesterov } => {
+                    row(ui, "momentum", |ui| {
+                        ui.add(DragValue::new(momentum).range(0.0..=0.999).speed(0.01))
+                    });
+                    ui.checkbox(nesterov, "Nesterov");
+                }
+                Optimizer::Adam { beta1, beta2, eps } | Optimizer::AdamW { beta1, beta2, eps } => {
+                    row(ui, "β1", |ui| {
+                        ui.add(DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
+                    });
+                    row(ui, "β2", |ui| {
+                        ui.add(DragValue::new(beta2).range(0.0..=0.99999).speed(0.0001))
+                    });
+                    row(ui, "ε", |ui| {
+                        ui.add(
+                            DragValue::new(eps)
+                                .range(1e-12..=1e-2)
+                                .speed(1e-9)
+                                .custom_formatter(|v, _| format!("{v:.0e}")),
+                        )
+                    });
+                }
+            }
+            row(ui, "loss", |ui| {
+                let hinge = matches!(t.loss, Loss::Hinge { .. });
+                ComboBox::from_id_salt("loss")
+                    .selected_text(if hinge {
+                        "multiclass hinge"
+                    } else {
+                        "cross-entropy"
+                    })
+                    .show_ui(ui, |ui| {
+                        if ui.selectable_label(!hinge, "cross-entropy").clicked() {
+                            t.loss = Loss::CrossEntropy;
+                        }
+                        if ui.selectable_label(hinge, "multiclass hinge").clicked() {
+                            t.loss = Loss::Hinge { margin: 1.0 };
+                        }
+                    })
+                    .response
             });
         });
-        match &mut t.optimizer {
-            Optimizer::Sgd { momentum, nesterov } => {
-                row(ui, "momentum", |ui| ui.add(DragValue::new(momentum).range(0.0..=0.999).speed(0.01)));
-                ui.checkbox(nesterov, "Nesterov");
-            }
-            Optimizer::Adam { beta1, beta2, eps } | Optimizer::AdamW { beta1, beta2, eps } => {
-                row(ui, "β1", |ui| ui.add(DragValue::new(beta1).range(0.0..=0.9999).speed(0.001)));
-                row(ui, "β2", |ui| ui.add(DragValue::new(beta2).range(0.0..=0.99999).speed(0.0001)));
-                row(ui, "ε", |ui| ui.add(DragValue::new(eps).range(1e-12..=1e-2).speed(1e-9).max_decimals(10)));
-            }
-        }
-        row(ui, "loss", |ui| {
-            let hinge = matches!(t.loss, Loss::Hinge { .. });
-            ComboBox::from_id_salt("loss")
-                .selected_text(if hinge { "multiclass hinge" } else { "cross-entropy" })
-                .show_ui(ui, |ui| {
-                    if ui.selectable_label(!hinge, "cross-entropy").clicked() {
-                        t.loss = Loss::CrossEntropy;
-                    }
-                    if ui.selectable_label(hinge, "multiclass hinge").clicked() {
-                        t.loss = Loss::Hinge { margin: 1.0 };
-                    }
-                });
-        });
-    });
 
-    egui::CollapsingHeader::new("Regularization").default_open(false).show(ui, |ui| {
-        row(ui, "weight decay", |ui| ui.add(DragValue::new(&mut t.weight_decay).range(0.0..=1.0).speed(1e-5).max_decimals(6)))
+    egui::CollapsingHeader::new("Regularization")
+        .default_open(false)
+        .show(ui, |ui| {
+            row(ui, "weight decay", |ui| {
+                ui.add(
+                    DragValue::new(&mut t.weight_decay)
+                        .range(0.0..=1.0)
+                        .speed(1e-5)
+                        .max_decimals(6),
+                )
+            })
             .on_hover_text("applied by the optimizer (decoupled for AdamW)");
-        row(ui, "L1 λ", |ui| ui.add(DragValue::new(&mut t.l1).range(0.0..=1.0).speed(1e-6).max_decimals(7)));
-        row(ui, "L2 λ", |ui| ui.add(DragValue::new(&mut t.l2).range(0.0..=1.0).speed(1e-6).max_decimals(7)));
-        ui.weak("L1 and L2 together: elastic net. Dropout is a layer (palette).");
-    });
-
-    egui::CollapsingHeader::new("Augmentation").default_open(false).show(ui, |ui| augment_ui(ui, &mut t.augment));
-
-    egui::CollapsingHeader::new("Run").default_open(true).show(ui, |ui| {
-        row(ui, "seed", |ui| ui.add(DragValue::new(&mut t.seed)));
-        row(ui, "device", |ui| {
-            ComboBox::from_id_salt("device").selected_text(t.device.clone()).show_ui(ui, |ui| {
-                ui.selectable_value(&mut t.device, "auto".to_string(), "auto (CUDA if available)");
-                for d in cx.devices {
-                    ui.selectable_value(&mut t.device, d.clone(), d);
-                }
+            row(ui, "L1 λ", |ui| {
+                ui.add(
+                    DragValue::new(&mut t.l1)
+                        .range(0.0..=1.0)
+                        .speed(1e-6)
+                        .max_decimals(7),
+                )
             });
+            row(ui, "L2 λ", |ui| {
+                ui.add(
+                    DragValue::new(&mut t.l2)
+                        .range(0.0..=1.0)
+                        .speed(1e-6)
+                        .max_decimals(7),
+                )
+            });
+            ui.weak("L1 and L2 together: elastic net. Dropout is a layer (palette).");
         });
-        row(ui, "threads", |ui| ui.add(DragValue::new(&mut t.threads).range(0..=256)))
+
+    egui::CollapsingHeader::new("Augmentation")
+        .default_open(false)
+        .show(ui, |ui| augment_ui(ui, &mut t.augment));
+
+    egui::CollapsingHeader::new("Run")
+        .default_open(true)
+        .show(ui, |ui| {
+            row(ui, "seed", |ui| ui.add(DragValue::new(&mut t.seed)));
+            row(ui, "device", |ui| {
+                ComboBox::from_id_salt("device")
+                    .selected_text(t.device.clone())
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(
+                            &mut t.device,
+                            "auto".to_string(),
+                            "auto (CUDA if available)",
+                        );
+                        for d in cx.devices {
+                            ui.selectable_value(&mut t.device, d.clone(), d);
+                        }
+                    })
+                    .response
+            });
+            row(ui, "threads", |ui| {
+                ui.add(DragValue::new(&mut t.threads).range(0..=256))
+            })
             .on_hover_text("CPU threads for libtorch; 0 = libtorch's default");
-        count_ui(ui, "probe every (steps)", &mut t.probe_every_steps, 1..=10_000);
-    });
+            count_ui(
+                ui,
+                "probe every (steps)",
+                &mut t.probe_every_steps,
+                1..=10_000,
+            );
+        });
 }
 
-fn data_ui(ui: &mut Ui, preset: &mut Preset, problem: Option<&str>, folder_text: &mut String, actions: &mut Vec<Action>) {
+fn data_ui(
+    ui: &mut Ui,
+    preset: &mut Preset,
+    problem: Option<&str>,
+    folder_text: &mut String,
+    actions: &mut Vec<Action>,
+) {
     let data = &mut preset.data;
     let mut choice = match &data.source {
         DataSource::Synthetic { rgb: false } => 0,
@@ -136,7 +250,9 @@ fn data_ui(ui: &mut Ui, preset: &mut Preset, problem: Option<&str>, folder_text:
         data.source = match choice {
             0 => DataSource::Synthetic { rgb: false },
             1 => DataSource::Synthetic { rgb: true },
-            _ => DataSource::Idx { folder: folder_text.trim().into() },
+            _ => DataSource::Idx {
+                folder: folder_text.trim().into(),
+            },
         };
         // The network's input follows the data: 3 channels for RGB, 1 otherwise.
         preset.network.input.channels = if choice == 1 { 3 } else { 1 };
@@ -145,7 +261,13 @@ fn data_ui(ui: &mut Ui, preset: &mut Preset, problem: Option<&str>, folder_text:
     match &mut data.source {
         DataSource::Idx { folder } => {
             ui.horizontal(|ui| {
-                let r = ui.add(egui::TextEdit::singleline(folder_text).hint_text("folder with train-images-idx3-ubyte…").desired_width(170.0));
+                let r = labelled(ui, "folder", |ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(folder_text)
+                            .hint_text("folder with train-images-idx3-ubyte…")
+                            .desired_width(150.0),
+                    )
+                });
                 if r.changed() {
                     *folder = folder_text.trim().into();
                 }
@@ -164,15 +286,19 @@ fn data_ui(ui: &mut Ui, preset: &mut Preset, problem: Option<&str>, folder_text:
     }
     ui.horizontal(|ui| {
         let mut limit = data.train_limit.is_some();
-        if ui.checkbox(&mut limit, "use only").changed() {
+        let r = ui.checkbox(&mut limit, "use only");
+        if r.changed() {
             data.train_limit = limit.then_some(5000);
         }
         if let Some(n) = &mut data.train_limit {
-            ui.add(DragValue::new(n).range(10..=1_000_000));
+            ui.add(DragValue::new(n).range(10..=1_000_000))
+                .labelled_by(r.id);
             ui.label("training images");
         }
     });
-    row(ui, "validation", |ui| ui.add(egui::Slider::new(&mut data.validation_fraction, 0.01..=0.5).fixed_decimals(2)));
+    row(ui, "validation", |ui| {
+        ui.add(egui::Slider::new(&mut data.validation_fraction, 0.01..=0.5).fixed_decimals(2))
+    });
 }
 
 fn augment_ui(ui: &mut Ui, a: &mut Augment) {
@@ -189,7 +315,11 @@ fn augment_ui(ui: &mut Ui, a: &mut Augment) {
     frac(ui, "contrast ±", &mut a.contrast, 1.0);
     frac(ui, "PCA colour σ", &mut a.pca_noise, 0.5);
     ui.horizontal(|ui| {
-        if ui.button("standard").on_hover_text("crop 2, rotate 10°, scale 0.1, brightness/contrast 0.1").clicked() {
+        if ui
+            .button("standard")
+            .on_hover_text("crop 2, rotate 10°, scale 0.1, brightness/contrast 0.1")
+            .clicked()
+        {
             *a = Augment::standard();
         }
         if ui.button("off").clicked() {

@@ -1,24 +1,46 @@
 //! Small editing widgets shared by the editor and the settings panel.
 use crate::spec::layer::{Init, Norm, Padding};
 use crate::spec::{thousands, Activation, GeluForm};
-use egui::{ComboBox, DragValue, Ui};
+use egui::{ComboBox, DragValue, Response, Ui};
 
-/// A labelled row: label on the left, widget after it.
-pub fn row<R>(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
+/// A labelled row: label on the left, widget after it; the label names the widget for
+/// screen readers (and tests).
+pub fn row(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> Response) -> Response {
     ui.horizontal(|ui| {
-        ui.label(label);
-        add(ui)
+        let l = ui.label(label);
+        add(ui).labelled_by(l.id)
     })
     .inner
 }
 
-pub fn count_ui(ui: &mut Ui, label: &str, value: &mut usize, range: std::ops::RangeInclusive<usize>) {
-    row(ui, label, |ui| ui.add(DragValue::new(value).range(range).speed(0.1)));
+/// A label followed by a widget it names.
+pub fn labelled(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> Response) -> Response {
+    let l = ui.label(label);
+    add(ui).labelled_by(l.id)
+}
+
+pub fn count_ui(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut usize,
+    range: std::ops::RangeInclusive<usize>,
+) {
+    ui.horizontal(|ui| {
+        labelled(ui, label, |ui| {
+            ui.add(DragValue::new(value).range(range).speed(0.1))
+        })
+    });
 }
 
 /// Combo box over every activation, then the chosen one's parameters.
-pub fn activation_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, act: &mut Activation) {
+pub fn activation_ui(
+    ui: &mut Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    act: &mut Activation,
+) {
     ui.horizontal(|ui| {
+        let l = ui.label(label);
         ComboBox::from_id_salt(id)
             .selected_text(act.name())
             .show_ui(ui, |ui| {
@@ -35,6 +57,7 @@ pub fn activation_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, ac
                 }
             })
             .response
+            .labelled_by(l.id)
             .on_hover_text(act.explain());
         activation_params_ui(ui, act);
     });
@@ -43,17 +66,20 @@ pub fn activation_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, ac
 fn activation_params_ui(ui: &mut Ui, act: &mut Activation) {
     match act {
         Activation::LeakyRelu { slope } => {
-            ui.label("slope");
-            ui.add(DragValue::new(slope).range(0.0..=1.0).speed(0.005));
+            labelled(ui, "slope", |ui| {
+                ui.add(DragValue::new(slope).range(0.0..=1.0).speed(0.005))
+            });
         }
         Activation::Elu { alpha } => {
-            ui.label("α");
-            ui.add(DragValue::new(alpha).range(0.0..=10.0).speed(0.01));
+            labelled(ui, "α", |ui| {
+                ui.add(DragValue::new(alpha).range(0.0..=10.0).speed(0.01))
+            });
         }
         Activation::Swish { beta } => {
-            ui.label("β");
-            ui.add(DragValue::new(beta).range(0.0..=10.0).speed(0.01))
-                .on_hover_text("β = 1 is SiLU; β = 1.702 approximates GELU");
+            labelled(ui, "β", |ui| {
+                ui.add(DragValue::new(beta).range(0.0..=10.0).speed(0.01))
+            })
+            .on_hover_text("β = 1 is SiLU; β = 1.702 approximates GELU");
         }
         Activation::Gelu { form } => {
             ui.selectable_value(form, GeluForm::Tanh, "tanh")
@@ -62,16 +88,24 @@ fn activation_params_ui(ui: &mut Ui, act: &mut Activation) {
                 .on_hover_text("exact: x·Φ(x)");
         }
         Activation::Dice { alpha_init, .. } => {
-            ui.label("initial α");
-            ui.add(DragValue::new(alpha_init).range(-1.0..=1.0).speed(0.01));
+            labelled(ui, "initial α", |ui| {
+                ui.add(DragValue::new(alpha_init).range(-1.0..=1.0).speed(0.01))
+            });
         }
         _ => {}
     }
 }
 
 /// "Network default" or a specific activation.
-pub fn activation_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug + Copy, act: &mut Option<Activation>, default: Activation) {
+pub fn activation_override_ui(
+    ui: &mut Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug + Copy,
+    act: &mut Option<Activation>,
+    default: Activation,
+) {
     ui.horizontal(|ui| {
+        let l = ui.label(label);
         let text = match act {
             None => format!("network ({})", default.name()),
             Some(a) => a.name().to_string(),
@@ -79,16 +113,26 @@ pub fn activation_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::
         ComboBox::from_id_salt(("override", id))
             .selected_text(text)
             .show_ui(ui, |ui| {
-                if ui.selectable_label(act.is_none(), format!("network ({})", default.name())).clicked() {
+                if ui
+                    .selectable_label(act.is_none(), format!("network ({})", default.name()))
+                    .clicked()
+                {
                     *act = None;
                 }
                 for a in Activation::ALL {
                     let selected = act.is_some_and(|x| x.name() == a.name());
-                    if ui.selectable_label(selected, a.name()).on_hover_text(a.explain()).clicked() && !selected {
+                    if ui
+                        .selectable_label(selected, a.name())
+                        .on_hover_text(a.explain())
+                        .clicked()
+                        && !selected
+                    {
                         *act = Some(a);
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(l.id);
         if let Some(a) = act {
             activation_params_ui(ui, a);
         }
@@ -99,8 +143,14 @@ fn norm_label(n: &Norm) -> String {
     n.name().to_string()
 }
 
-pub fn norm_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, norm: &mut Norm) {
+pub fn norm_ui(
+    ui: &mut Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    norm: &mut Norm,
+) {
     ui.horizontal(|ui| {
+        let l = ui.label(label);
         ComboBox::from_id_salt(id)
             .selected_text(norm_label(norm))
             .show_ui(ui, |ui| {
@@ -110,16 +160,26 @@ pub fn norm_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, norm: &m
                         *norm = n;
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(l.id);
         if let Norm::Group { groups } = norm {
-            ui.label("groups");
-            ui.add(DragValue::new(groups).range(1..=512));
+            labelled(ui, "groups", |ui| {
+                ui.add(DragValue::new(groups).range(1..=512))
+            });
         }
     });
 }
 
-pub fn norm_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug + Copy, norm: &mut Option<Norm>, default: Norm) {
+pub fn norm_override_ui(
+    ui: &mut Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug + Copy,
+    norm: &mut Option<Norm>,
+    default: Norm,
+) {
     ui.horizontal(|ui| {
+        let l = ui.label(label);
         let text = match norm {
             None => format!("network ({})", default.name()),
             Some(n) => n.name().to_string(),
@@ -127,7 +187,10 @@ pub fn norm_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug 
         ComboBox::from_id_salt(("norm-override", id))
             .selected_text(text)
             .show_ui(ui, |ui| {
-                if ui.selectable_label(norm.is_none(), format!("network ({})", default.name())).clicked() {
+                if ui
+                    .selectable_label(norm.is_none(), format!("network ({})", default.name()))
+                    .clicked()
+                {
                     *norm = None;
                 }
                 for n in Norm::ALL {
@@ -136,46 +199,72 @@ pub fn norm_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug 
                         *norm = Some(n);
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(l.id);
         if let Some(Norm::Group { groups }) = norm {
-            ui.label("groups");
-            ui.add(DragValue::new(groups).range(1..=512));
+            labelled(ui, "groups", |ui| {
+                ui.add(DragValue::new(groups).range(1..=512))
+            });
         }
     });
 }
 
-pub fn init_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, init: &mut Init) {
+pub fn init_ui(
+    ui: &mut Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    init: &mut Init,
+) {
+    let l = ui.label(label);
     ComboBox::from_id_salt(id)
         .selected_text(init.name())
         .show_ui(ui, |ui| {
             for i in Init::ALL {
                 ui.selectable_value(init, i, i.name());
             }
-        });
+        })
+        .response
+        .labelled_by(l.id);
 }
 
-pub fn init_override_ui(ui: &mut Ui, id: impl std::hash::Hash + std::fmt::Debug, init: &mut Option<Init>, default: Init) {
+pub fn init_override_ui(
+    ui: &mut Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    init: &mut Option<Init>,
+    default: Init,
+) {
+    let l = ui.label(label);
     let text = match init {
         None => format!("network ({})", default.name()),
         Some(i) => i.name().to_string(),
     };
-    ComboBox::from_id_salt(id).selected_text(text).show_ui(ui, |ui| {
-        ui.selectable_value(init, None, format!("network ({})", default.name()));
-        for i in Init::ALL {
-            ui.selectable_value(init, Some(i), i.name());
-        }
-    });
+    ComboBox::from_id_salt(id)
+        .selected_text(text)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(init, None, format!("network ({})", default.name()));
+            for i in Init::ALL {
+                ui.selectable_value(init, Some(i), i.name());
+            }
+        })
+        .response
+        .labelled_by(l.id);
 }
 
 pub fn padding_ui(ui: &mut Ui, padding: &mut Padding) {
     ui.horizontal(|ui| {
-        ui.label("padding");
+        let l = ui.label("padding");
         let mut same = *padding == Padding::Same;
         if ui.checkbox(&mut same, "same").changed() {
-            *padding = if same { Padding::Same } else { Padding::Pixels(0) };
+            *padding = if same {
+                Padding::Same
+            } else {
+                Padding::Pixels(0)
+            };
         }
         if let Padding::Pixels(p) = padding {
-            ui.add(DragValue::new(p).range(0..=64));
+            ui.add(DragValue::new(p).range(0..=64)).labelled_by(l.id);
         }
     });
 }

@@ -237,5 +237,9 @@ pub struct PaletteItem {
 }
 
 fn item(name: &'static str, layer: Layer, explain: &'static str) -> PaletteItem {
-    PaletteItem { name, layer, explain }
+    PaletteItem {
+        name,
+        layer,
+        explain,
+    }
 }

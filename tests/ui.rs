@@ -1,0 +1,376 @@
+//! The window, driven like a person would with egui_kittest: palette clicks, keyboard
+//! shortcuts, dialogs, a scripted trainer where training is not the point and a real tiny run
+//! where it is, and a snapshot image of the main window.
+use cnn_workbench::app::{Action, Launcher, RunHandle, ScriptedRun, WorkbenchApp};
+use cnn_workbench::engine::RunOptions;
+use cnn_workbench::protocol::*;
+use cnn_workbench::spec::layer::*;
+use cnn_workbench::spec::{self, Activation, Preset};
+use egui::{Key, Modifiers};
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+fn harness_with(launcher: Launcher) -> Harness<'static, WorkbenchApp> {
+    let workspace = tempfile::tempdir().unwrap().keep();
+    Harness::builder()
+        .with_size([1440.0, 900.0])
+        .build_eframe(move |_cc| {
+            let mut app = WorkbenchApp::with_launcher(launcher);
+            app.native_dialogs = false;
+            app.workspace = workspace;
+            app
+        })
+}
+
+fn no_runs() -> Launcher {
+    Box::new(|_, _| Err("no trainer in this test".into()))
+}
+
+fn layers(h: &Harness<WorkbenchApp>) -> Vec<Layer> {
+    h.state().doc.preset.network.layers.clone()
+}
+
+#[test]
+fn first_start_shows_lenet5_ready_to_train() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label_contains("Total: 61,706 parameters");
+    h.get_by_label_contains("1  Conv2d 6@5×5");
+    h.get_by_label_contains("16×5×5");
+    assert!(h.state_mut().ready().is_ok());
+}
+
+#[test]
+fn adding_a_conv_from_the_palette_updates_the_shapes() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("3  MaxPool 2×2").click();
+    h.run();
+    h.get_by_label("Conv2d").click();
+    h.run();
+    let l = layers(&h);
+    assert_eq!(l.len(), 13);
+    assert!(matches!(
+        l[3],
+        Layer::Conv2d(Conv2d {
+            out_channels: 16,
+            kernel: 3,
+            ..
+        })
+    ));
+    assert_eq!(h.state().selected, Some(3));
+    // The new card and the one after it show their new shapes and costs.
+    h.get_by_label_contains("4  Conv2d 16@3×3");
+    h.get_by_label_contains("16×14×14 · 880 params");
+    let s = spec::infer(&h.state().doc.preset.network).unwrap();
+    assert_eq!(s.layers[4].params, 16 * 16 * 25 + 16);
+}
+
+#[test]
+fn switching_the_network_activation_changes_every_activation_card() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("Activation (all layers)").click();
+    h.run();
+    h.get_by_label("Mish").click();
+    h.run();
+    assert_eq!(h.state().doc.preset.network.activation, Activation::Mish);
+    for i in [2, 5, 9, 11] {
+        h.get_by_label(&format!("{i}  Mish"));
+    }
+    assert!(h.query_by_label_contains("  ReLU").is_none());
+}
+
+#[test]
+fn an_impossible_network_disables_train_and_says_why() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("7  Flatten").click();
+    h.run();
+    h.key_press(Key::Delete);
+    h.run();
+    assert_eq!(layers(&h).len(), 11);
+    let reason = "layer 7 Linear: expects a flat input but gets 16×5×5 — add Flatten (or GlobalAvgPool) before it";
+    h.get_by_label_contains(&format!("Cannot train: {reason}"));
+    assert_eq!(h.state_mut().ready(), Err(reason.to_string()));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    h.run();
+    assert!(h.state().run_state().is_none(), "Train must not start");
+}
+
+#[test]
+fn undo_and_redo_every_edit() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    let original = layers(&h);
+    h.get_by_label("Dropout").click();
+    h.run();
+    assert_eq!(layers(&h).len(), original.len() + 1);
+    h.get_by_label("Activation (all layers)").click();
+    h.run();
+    h.get_by_label("ELU").click();
+    h.run();
+    assert!(matches!(
+        h.state().doc.preset.network.activation,
+        Activation::Elu { .. }
+    ));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(h.state().doc.preset.network.activation, Activation::Relu);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(layers(&h), original);
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run();
+    assert_eq!(layers(&h).len(), original.len() + 1);
+    assert!(h.state().doc.is_dirty());
+}
+
+fn type_path(h: &mut Harness<WorkbenchApp>, path: &Path) {
+    h.run();
+    let field = h.get_by_label("Path of the .ron file:");
+    field.focus();
+    field.type_text(&path.display().to_string());
+    h.run();
+    h.get_by_label("OK").click();
+    h.run();
+}
+
+#[test]
+fn save_then_reopen_gives_the_same_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.ron");
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("Residual").click();
+    h.run();
+    let edited = h.state().doc.preset.clone();
+    assert!(h.state().doc.title().ends_with("* — cnn-workbench"));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::S);
+    type_path(&mut h, &path);
+    assert!(!h.state().doc.is_dirty());
+    assert_eq!(Preset::load(&path).unwrap(), edited);
+
+    // Change it, then open the saved file: asked first, the change is discarded.
+    h.get_by_label("Flatten").click();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    type_path(&mut h, &path);
+    h.get_by_label_contains("has changes that are not saved");
+    h.get_by_label("Discard changes").click();
+    h.run();
+    assert_eq!(h.state().doc.preset, edited);
+    assert!(!h.state().doc.is_dirty());
+    assert_eq!(
+        h.state().recent.first().and_then(|p| p.file_name()),
+        Some("mine.ron".as_ref())
+    );
+}
+
+#[test]
+fn a_malformed_preset_shows_line_and_column_and_keeps_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.ron");
+    std::fs::write(
+        &path,
+        "(\n    name: \"broken\",\n    network: (layers: [Conv2d(kernel: \"five\")]),\n)\n",
+    )
+    .unwrap();
+    let mut h = harness_with(no_runs());
+    h.run();
+    let before = h.state().doc.preset.clone();
+    h.state_mut()
+        .execute(Action::OpenPath(path.clone()), &egui::Context::default());
+    h.run();
+    let error = h.state().error.clone().unwrap();
+    assert!(error.contains("broken.ron:3:"), "{error}");
+    h.get_by_label_contains("broken.ron:3:");
+    h.get_by_label_contains("Your network and settings are unchanged.");
+    assert_eq!(h.state().doc.preset, before);
+    h.get_by_label("OK").click();
+    h.run();
+    assert!(h.state().error.is_none());
+}
+
+fn scripted_events() -> Vec<Event> {
+    let preset = cnn_workbench::app::library::default_preset();
+    let summary = spec::infer(&preset.network).unwrap();
+    let mut events = vec![Event::Started(StartInfo {
+        device: "cpu".into(),
+        summary,
+        class_names: (0..10).map(|i| i.to_string()).collect(),
+        train_images: 540,
+        val_images: 60,
+        test_images: 100,
+        steps_per_epoch: 17,
+        total_steps: 34,
+        probed_layers: vec![(2, "ReLU".into()), (5, "ReLU".into())],
+        run_dir: None,
+    })];
+    for step in 1..=34usize {
+        events.push(Event::Step(StepMetrics {
+            step,
+            epoch: (step - 1) / 17,
+            loss: 2.3 / step as f32,
+            accuracy: 0.1 + step as f32 / 50.0,
+            learning_rate: 0.001,
+            images_per_sec: 1000.0,
+            elapsed_secs: step as f64 * 0.1,
+        }));
+        if step % 5 == 0 {
+            let hist: Vec<f32> = (0..HIST_BINS)
+                .map(|b| if b == 15 + step / 5 { 1.0 } else { 0.0 })
+                .collect();
+            events.push(Event::Probe(ProbeStats {
+                step,
+                layers: [2usize, 5]
+                    .iter()
+                    .map(|&layer| LayerStats {
+                        layer,
+                        label: "ReLU".into(),
+                        histogram: hist.clone(),
+                        dead_fraction: 0.25,
+                        saturated_fraction: None,
+                        mean: 0.5,
+                        std: 1.0,
+                    })
+                    .collect(),
+                grad_norms: vec![GradNorm {
+                    layer: 1,
+                    name: "01_conv2d".into(),
+                    norm: 0.5,
+                }],
+            }));
+        }
+        if step % 17 == 0 {
+            events.push(Event::Epoch(EpochMetrics {
+                epoch: step / 17,
+                step,
+                train_loss: 0.5,
+                train_accuracy: 0.8,
+                val_loss: 0.6,
+                val_accuracy: 0.75,
+                duration_secs: 1.0,
+            }));
+        }
+    }
+    events.push(Event::Finished(FinishInfo {
+        steps: 34,
+        epochs: 2,
+        test_loss: 0.4,
+        test_accuracy: 0.91,
+        duration_secs: 3.4,
+        train_images_per_sec: 1000.0,
+        stopped: false,
+        checkpoint: None,
+    }));
+    events
+}
+
+#[test]
+fn a_scripted_run_fills_the_plots_and_the_status_line() {
+    let commands = Arc::new(Mutex::new(Vec::new()));
+    let cmds = commands.clone();
+    let launcher: Launcher = Box::new(move |_p: Preset, _o: RunOptions| {
+        Ok(Box::new(ScriptedRun {
+            events: VecDeque::from(scripted_events()),
+            commands: cmds.clone(),
+        }) as Box<dyn RunHandle>)
+    });
+    let mut h = harness_with(launcher);
+    h.run();
+    h.get_by_label("Train").click();
+    for _ in 0..20 {
+        h.state_mut()
+            .drain_events(std::time::Duration::from_millis(50));
+        h.run_steps(2);
+    }
+    let run = h.state().run_state().unwrap();
+    assert_eq!(run.train_loss.len(), 34);
+    assert_eq!(run.val_accuracy.len(), 2);
+    assert_eq!(run.layers[0].snapshots.len(), 6);
+    h.get_by_label_contains("finished — test accuracy 91.00%");
+    h.get_by_label("Activations").click();
+    h.run_steps(2);
+    h.get_by_label_contains("dead units 25.0%");
+    h.get_by_label("Gradients").click();
+    h.run_steps(2);
+    h.get_by_label_contains("log10 of each");
+}
+
+#[test]
+fn pause_and_stop_reach_the_trainer() {
+    let commands = Arc::new(Mutex::new(Vec::new()));
+    let cmds = commands.clone();
+    let launcher: Launcher = Box::new(move |_p, _o| {
+        let start = scripted_events().into_iter().take(3).collect();
+        Ok(Box::new(ScriptedRun {
+            events: start,
+            commands: cmds.clone(),
+        }) as Box<dyn RunHandle>)
+    });
+    let mut h = harness_with(launcher);
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
+    h.run_steps(2);
+    h.state_mut()
+        .drain_events(std::time::Duration::from_millis(50));
+    h.run_steps(2);
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    h.get_by_label("Stop").click();
+    h.run_steps(2);
+    assert_eq!(
+        *commands.lock().unwrap(),
+        vec![Command::Pause, Command::Stop]
+    );
+}
+
+#[test]
+fn a_real_tiny_training_run_moves_the_plots() {
+    let mut h = harness_with(cnn_workbench::app::trainer_launcher());
+    {
+        let p = &mut h.state_mut().doc.preset;
+        p.data.synthetic_size = 600;
+        p.training.epochs = 1;
+        p.training.threads = 1;
+        p.training.probe_every_steps = 4;
+    }
+    h.run();
+    h.get_by_label("Train").click();
+    h.run_steps(1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        h.state_mut()
+            .drain_events(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+        let done = h.state().run_state().is_some_and(|r| !r.status.is_active());
+        if done || std::time::Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    let run = h.state().run_state().unwrap();
+    assert!(
+        matches!(run.status, cnn_workbench::runs::RunStatus::Finished { .. }),
+        "{:?}",
+        run.status
+    );
+    assert!(!run.train_loss.is_empty());
+    assert_eq!(run.val_accuracy.len(), 1);
+    assert!(run.layers.iter().all(|l| !l.snapshots.is_empty()));
+    assert!(!run.grad_norms.is_empty());
+    h.get_by_label_contains("finished — test accuracy");
+    let dir = run.start.as_ref().and_then(|s| s.run_dir.clone()).unwrap();
+    assert!(dir.join("model.safetensors").is_file());
+}
+
+#[test]
+fn the_main_window_matches_its_snapshot() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.snapshot("main_window");
+}

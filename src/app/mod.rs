@@ -120,6 +120,8 @@ enum PromptKind {
 struct PathPrompt {
     kind: PromptKind,
     text: String,
+    /// Focus the text field when the prompt first shows.
+    focus: bool,
 }
 
 pub struct WorkbenchApp {
@@ -344,6 +346,7 @@ impl WorkbenchApp {
                     self.prompt = Some(PathPrompt {
                         kind: PromptKind::Open,
                         text: String::new(),
+                        focus: true,
                     });
                 }
             }
@@ -372,6 +375,7 @@ impl WorkbenchApp {
                     self.prompt = Some(PathPrompt {
                         kind: PromptKind::SaveAs,
                         text,
+                        focus: true,
                     });
                 }
             }
@@ -629,6 +633,9 @@ impl WorkbenchApp {
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
                     .labelled_by(l.id);
+                if std::mem::take(&mut prompt.focus) {
+                    r.request_focus();
+                }
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                 ui.horizontal(|ui| {
                     if ui.button("OK").clicked() || enter {

@@ -171,7 +171,8 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
                     if !snaps.is_empty() {
                         let cols = snaps.len();
                         let mut values = Vec::with_capacity(cols * HIST_BINS);
-                        for bin in (0..HIST_BINS).rev() {
+                        // Row r is drawn at y = first edge + r·bin width: bins in increasing order.
+                        for bin in 0..HIST_BINS {
                             for (_, h) in snaps {
                                 values.push(h.get(bin).copied().unwrap_or(0.0).sqrt() as f64);
                             }
@@ -208,15 +209,13 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
                         )
                         .color(color)
                     };
-                    if let Some((step, h)) = chosen.snapshots.first() {
-                        p.bar_chart(bars(
-                            h,
-                            &format!("step {step}"),
-                            Color32::from_rgba_unmultiplied(0x4c, 0x9b, 0xe8, 90),
-                        ));
-                    }
+                    // The latest underneath, the first translucent on top: the shift shows.
                     if let Some((step, h)) = chosen.snapshots.last() {
-                        p.bar_chart(bars(h, &format!("step {step}"), VAL));
+                        p.bar_chart(bars(h, &format!("latest (step {step})"), VAL));
+                    }
+                    if let Some((step, h)) = chosen.snapshots.first() {
+                        let faded = Color32::from_rgba_unmultiplied(0x4c, 0x9b, 0xe8, 150);
+                        p.bar_chart(bars(h, &format!("first (step {step})"), faded));
                     }
                 });
         });
@@ -227,6 +226,8 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
                 .height(height - 24.0)
                 .legend(Legend::default())
                 .x_axis_label("step")
+                .include_y(0.0)
+                .include_y(1.0)
                 .show(ui, |p| {
                     let to_pts = |v: &[(usize, f32)]| {
                         v.iter()

@@ -81,7 +81,14 @@ pub fn run_controls_ui(
             text += &format!(" · ETA {}", clock(eta));
         }
     }
-    ui.add(egui::ProgressBar::new(progress).text(text).animate(active));
+    ui.add(
+        egui::ProgressBar::new(progress)
+            .show_percentage()
+            .animate(active),
+    );
+    if !text.is_empty() {
+        ui.label(text);
+    }
     let color = match run.status {
         RunStatus::Failed { .. } | RunStatus::Diverged { .. } => super::editor::ERROR_COLOR,
         _ => ui.visuals().text_color(),

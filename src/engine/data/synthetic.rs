@@ -125,21 +125,24 @@ fn gauss(rng: &mut ChaCha8Rng) -> f32 {
 fn draw(class: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
     let prims = shape(class, rng);
     let scale = rng.random_range(6.0..11.5f32);
-    let angle = rng.random_range(-0.35..0.35f32);
+    let angle = rng.random_range(-0.6..0.6f32);
     let cx = SIZE as f32 / 2.0 + rng.random_range(-4.0..4.0f32);
     let cy = SIZE as f32 / 2.0 + rng.random_range(-4.0..4.0f32);
     let thick = rng.random_range(0.8..2.2f32);
     let (sin, cos) = angle.sin_cos();
-    // A distractor stroke in half the images makes the task less trivial.
-    let distractor = rng.random_bool(0.5).then(|| {
-        let a = (
-            rng.random_range(0.0..28.0f32),
-            rng.random_range(0.0..28.0f32),
-        );
-        let len = rng.random_range(3.0..8.0f32);
-        let t = rng.random_range(0.0..std::f32::consts::TAU);
-        (a, (a.0 + len * t.cos(), a.1 + len * t.sin()))
-    });
+    // Up to two distractor strokes as thick as the shape make the task less trivial.
+    let count = rng.random_range(0..3usize);
+    let distractors: Vec<(P, P)> = (0..count)
+        .map(|_| {
+            let a = (
+                rng.random_range(0.0..28.0f32),
+                rng.random_range(0.0..28.0f32),
+            );
+            let len = rng.random_range(3.0..10.0f32);
+            let t = rng.random_range(0.0..std::f32::consts::TAU);
+            (a, (a.0 + len * t.cos(), a.1 + len * t.sin()))
+        })
+        .collect();
     let mut img = vec![0.0f32; SIZE * SIZE];
     for y in 0..SIZE {
         for x in 0..SIZE {
@@ -155,9 +158,9 @@ fn draw(class: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
                 .fold(f32::INFINITY, f32::min)
                 * scale;
             let mut v = (thick / 2.0 - d + 0.5).clamp(0.0, 1.0);
-            if let Some((a, b)) = distractor {
+            for &(a, b) in &distractors {
                 let dd = seg_dist((x as f32 + 0.5, y as f32 + 0.5), a, b);
-                v = v.max((0.4 - dd + 0.5).clamp(0.0, 1.0) * 0.8);
+                v = v.max((thick / 2.0 - dd + 0.5).clamp(0.0, 1.0) * 0.9);
             }
             img[y * SIZE + x] = v;
         }
@@ -175,7 +178,7 @@ pub fn generate(n: usize, rgb: bool, seed: u64) -> RawImages {
     for i in 0..n {
         let class = i % 10;
         let mask = draw(class, &mut rng);
-        let noise = rng.random_range(0.05..0.2f32);
+        let noise = rng.random_range(0.1..0.35f32);
         let (fg, bg): ([f32; 3], [f32; 3]) = if rgb {
             // Colours vary per image; foreground and background differ in brightness.
             let bg = [0.0; 3].map(|_: f32| rng.random_range(0.0..0.4f32));

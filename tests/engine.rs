@@ -931,3 +931,21 @@ fn libtorch_errors_are_shortened_to_their_message() {
         "libtorch: CUDA out of memory. Tried to allocate 2.00 GiB"
     );
 }
+
+#[test]
+fn every_bundled_preset_trains() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mut p = Preset::load(&path).unwrap();
+        p.data.synthetic_size = 300;
+        p.training.max_steps = Some(6);
+        p.training.batch_size = 16;
+        let events = run(p, RunOptions::default());
+        let Some(Event::Finished(f)) = events.last() else {
+            panic!("{}: {:?}", path.display(), events.last())
+        };
+        assert_eq!(f.steps, 6, "{}", path.display());
+        assert!(f.test_loss.is_finite(), "{}", path.display());
+    }
+}

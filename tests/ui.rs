@@ -374,3 +374,57 @@ fn the_main_window_matches_its_snapshot() {
     h.run();
     h.snapshot("main_window");
 }
+
+#[test]
+fn the_last_session_is_restored_with_its_unsaved_state() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("Residual").click();
+    h.run();
+    h.get_by_label("Activation (all layers)").click();
+    h.run();
+    h.get_by_label("Mish").click();
+    h.run();
+    let text = h.state().session_text().unwrap();
+    let edited = h.state().doc.preset.clone();
+
+    let mut again = harness_with(no_runs());
+    again.state_mut().restore_session(&text);
+    again.run();
+    assert_eq!(again.state().doc.preset, edited);
+    assert!(
+        again.state().doc.is_dirty(),
+        "unsaved changes stay marked as unsaved"
+    );
+    again.get_by_label("2  Mish");
+    // Garbage in the store never stops the app from starting.
+    let mut fresh = harness_with(no_runs());
+    fresh.state_mut().restore_session("not ron at all");
+    fresh.run();
+    assert_eq!(fresh.state().doc.preset.name, "LeNet-5");
+}
+
+#[test]
+fn dragging_a_card_reorders_the_network() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    // Drag layer 7 (Flatten) by its handle onto card 2: it lands above card 2.
+    let handles = h.get_all_by_label("::").collect::<Vec<_>>();
+    let from = handles[6].rect().center();
+    let to = h.get_by_label("2  ReLU").rect().center();
+    h.drag_at(from);
+    h.run();
+    for i in 1..=10 {
+        let t = i as f32 / 10.0;
+        h.hover_at(from + (to - from) * t);
+        h.run();
+    }
+    h.drop_at(to);
+    h.run();
+    let l = layers(&h);
+    assert!(matches!(l[1], Layer::Flatten), "{:?}", &l[..3]);
+    // Undo brings the order back.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(matches!(layers(&h)[6], Layer::Flatten));
+}

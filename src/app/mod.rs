@@ -160,21 +160,10 @@ pub fn default_workspace() -> PathBuf {
 impl WorkbenchApp {
     /// A fresh window: LeNet-5 on the built-in data, or the last session's work.
     pub fn new(cc: &eframe::CreationContext<'_>) -> WorkbenchApp {
-        let saved: Option<SavedState> = cc
-            .storage
-            .and_then(|s| s.get_string(STORAGE_KEY))
-            .and_then(|text| ron::from_str(&text).ok());
         let mut app = WorkbenchApp::with_launcher(trainer_launcher());
-        if let Some(s) = saved {
-            if let Some(p) = s.preset {
-                app.doc = Document::restored(p, s.path, s.saved);
-            }
-            app.recent = s.recent;
-            if let Some(w) = s.workspace {
-                app.workspace = w;
-            }
+        if let Some(text) = cc.storage.and_then(|s| s.get_string(STORAGE_KEY)) {
+            app.restore_session(&text);
         }
-        app.sync_folder_text();
         let ctx = cc.egui_ctx.clone();
         app.repaint = Some(Arc::new(move || ctx.request_repaint()));
         app
@@ -211,6 +200,35 @@ impl WorkbenchApp {
             allow_close: false,
             repaint: None,
         }
+    }
+
+    /// The session as text, for eframe's storage: the network being edited (saved or not),
+    /// its file, recent files and the run folder location.
+    pub fn session_text(&self) -> Option<String> {
+        let state = SavedState {
+            preset: Some(self.doc.preset.clone()),
+            path: self.doc.path.clone(),
+            saved: Some(self.doc.saved().clone()),
+            recent: self.recent.clone(),
+            workspace: Some(self.workspace.clone()),
+        };
+        ron::to_string(&state).ok()
+    }
+
+    /// Restores a session written by [`Self::session_text`]; unreadable text is ignored (the
+    /// app then starts fresh rather than failing).
+    pub fn restore_session(&mut self, text: &str) {
+        let Ok(s) = ron::from_str::<SavedState>(text) else {
+            return;
+        };
+        if let Some(p) = s.preset {
+            self.doc = Document::restored(p, s.path, s.saved);
+        }
+        self.recent = s.recent;
+        if let Some(w) = s.workspace {
+            self.workspace = w;
+        }
+        self.sync_folder_text();
     }
 
     fn sync_folder_text(&mut self) {
@@ -788,14 +806,7 @@ impl eframe::App for WorkbenchApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        let state = SavedState {
-            preset: Some(self.doc.preset.clone()),
-            path: self.doc.path.clone(),
-            saved: Some(self.doc.saved().clone()),
-            recent: self.recent.clone(),
-            workspace: Some(self.workspace.clone()),
-        };
-        if let Ok(text) = ron::to_string(&state) {
+        if let Some(text) = self.session_text() {
             storage.set_string(STORAGE_KEY, text);
         }
     }

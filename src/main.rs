@@ -44,6 +44,8 @@ enum Cmd {
     },
     /// List the devices libtorch sees.
     Devices,
+    /// Compare variants of a preset over several seeds (e.g. an activation shoot-out).
+    Compare(cli::CompareArgs),
     /// A short demo training in the terminal (LeNet-5 on the built-in shapes).
     Demo,
 }
@@ -61,6 +63,7 @@ fn main() {
         Some(Cmd::Train(t)) => cli::train(t),
         Some(Cmd::Summary { preset }) => cli::summary(&preset),
         Some(Cmd::Demo) => cli::demo(),
+        Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Devices) => {
             for d in cnn_workbench::engine::device::available_devices() {
                 println!("{d}");

@@ -209,6 +209,7 @@ fn scripted_events() -> Vec<Event> {
         total_steps: 34,
         probed_layers: vec![(2, "ReLU".into()), (5, "ReLU".into())],
         run_dir: None,
+        data_order: 0,
     })];
     for step in 1..=34usize {
         events.push(Event::Step(StepMetrics {
@@ -427,4 +428,65 @@ fn dragging_a_card_reorders_the_network() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run();
     assert!(matches!(layers(&h)[6], Layer::Flatten));
+}
+
+#[test]
+fn a_comparison_fills_the_overlay_and_the_summary_table() {
+    let launcher: Launcher = Box::new(move |p: Preset, _o: RunOptions| {
+        // Each variant finishes with an accuracy that depends on its activation.
+        let acc = match p.network.activation {
+            Activation::Mish => 0.95,
+            _ => 0.90,
+        };
+        let mut events = scripted_events();
+        if let Some(Event::Finished(f)) = events.last_mut() {
+            f.test_accuracy = acc;
+        }
+        for e in &mut events {
+            if let Event::Epoch(m) = e {
+                m.val_accuracy = acc - 0.01 * (p.training.seed % 2) as f32;
+            }
+        }
+        Ok(Box::new(ScriptedRun {
+            events: VecDeque::from(events),
+            commands: Default::default(),
+        }) as Box<dyn RunHandle>)
+    });
+    let mut h = harness_with(launcher);
+    h.run();
+    h.get_by_label("Compare…").click();
+    h.run();
+    h.get_by_label_contains("5 variants × 3 seeds = 15 runs");
+    let values = h.get_by_label("values");
+    values.focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("values").type_text("relu, mish");
+    h.run();
+    h.get_by_label_contains("2 variants × 3 seeds = 6 runs");
+    h.get_by_label("Start comparison").click();
+    for _ in 0..400 {
+        h.state_mut().poll(std::time::Duration::from_millis(5));
+        h.run_steps(1);
+        if h.state().compare.as_ref().is_some_and(|q| q.is_finished()) {
+            break;
+        }
+    }
+    let q = h.state().compare.as_ref().unwrap();
+    assert!(q.is_finished());
+    assert_eq!(q.done(), 6);
+    h.run_steps(2);
+    h.get_by_label_contains("6 of 6 runs done");
+    // The table: mish first when sorted by best validation accuracy, with mean ± std.
+    h.get_by_label("best val %").click();
+    h.run_steps(2);
+    // Best and final validation accuracy agree here (the same value each epoch).
+    assert_eq!(h.get_all_by_label("94.67 ± 0.58").count(), 2);
+    assert_eq!(h.get_all_by_label("89.67 ± 0.58").count(), 2);
+    // Each variant is in the overlay's legend and in the table.
+    for v in ["relu", "mish"] {
+        assert!(h.get_all_by_label(v).count() >= 2, "{v}");
+    }
+    // The history lists the comparison and its six runs.
+    assert_eq!(h.state().comparisons.len(), 1);
+    assert_eq!(h.state().history.len(), 0, "scripted runs write no folders");
 }

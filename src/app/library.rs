@@ -1,5 +1,5 @@
 //! The presets bundled into the binary, so the library works from any folder.
-pub const BUNDLED: [(&str, &str); 4] = [
+pub const BUNDLED: [(&str, &str); 6] = [
     ("lenet5.ron", include_str!("../../presets/lenet5.ron")),
     ("vgg-small.ron", include_str!("../../presets/vgg-small.ron")),
     (

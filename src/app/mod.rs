@@ -4,17 +4,18 @@ pub mod document;
 pub mod library;
 
 use crate::engine::data::idx;
-use crate::engine::{RunOptions, Trainer};
-use crate::protocol::{Command, Event};
+use crate::engine::RunOptions;
+use crate::protocol::Command;
+use crate::runs::compare::{CompareQueue, Comparison};
+use crate::runs::history::{self, RunEntry};
 use crate::runs::RunState;
 use crate::spec::{self, DataSource, Layer, Preset};
 use crate::ui;
 use document::Document;
-use egui::{Key, KeyboardShortcut, Modifiers};
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const STORAGE_KEY: &str = "cnn-workbench-session";
@@ -53,50 +54,41 @@ pub enum Action {
     Undo,
     Redo,
     Quit,
+    OpenCompareDialog,
+    StartCompare(crate::spec::CompareSpec),
+    ComparePause,
+    CompareResume,
+    CompareCancel,
+    CompareMove {
+        from: usize,
+        to: usize,
+    },
+    RefreshHistory,
+    OpenRun(PathBuf),
+    OpenComparison(String),
+    RenameRun(PathBuf),
+    DeleteRun(PathBuf),
+    ExportCsv,
+    DiffRuns,
 }
 
-/// A running (or replayed) training as the window sees it.
-pub trait RunHandle {
-    fn poll(&mut self) -> Option<Event>;
-    fn send(&mut self, cmd: Command);
+/// The Compare dialog's fields.
+struct CompareDialog {
+    spec: crate::spec::CompareSpec,
+    values: String,
 }
 
-impl RunHandle for Trainer {
-    fn poll(&mut self) -> Option<Event> {
-        self.try_recv()
-    }
-    fn send(&mut self, cmd: Command) {
-        Trainer::send(self, cmd)
-    }
+/// Two run ids and the preset fields that differ between them.
+type ConfigDiff = (String, String, Vec<(String, String, String)>);
+
+/// Renaming and tagging a run.
+struct RenameDialog {
+    dir: PathBuf,
+    name: String,
+    tags: String,
 }
 
-/// Starts a run. The real one spawns a trainer thread; tests use [`ScriptedRun`].
-pub type Launcher = Box<dyn FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, String>>;
-
-pub fn trainer_launcher() -> Launcher {
-    Box::new(|preset, opts| {
-        Trainer::spawn(preset, opts)
-            .map(|t| Box::new(t) as Box<dyn RunHandle>)
-            .map_err(|e| format!("cannot start the trainer thread: {e}"))
-    })
-}
-
-/// Replays recorded events, one per poll; records the commands it gets.
-pub struct ScriptedRun {
-    pub events: VecDeque<Event>,
-    pub commands: Arc<Mutex<Vec<Command>>>,
-}
-
-impl RunHandle for ScriptedRun {
-    fn poll(&mut self) -> Option<Event> {
-        self.events.pop_front()
-    }
-    fn send(&mut self, cmd: Command) {
-        if let Ok(mut c) = self.commands.lock() {
-            c.push(cmd);
-        }
-    }
-}
+pub use crate::runs::handle::{trainer_launcher, Launcher, RunHandle, ScriptedRun};
 
 /// What is kept between sessions.
 #[derive(Serialize, Deserialize, Default)]
@@ -146,15 +138,32 @@ pub struct WorkbenchApp {
     last_title: String,
     allow_close: bool,
     repaint: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// The comparison being run or looked at.
+    pub compare: Option<CompareQueue>,
+    compare_view: ui::compare::CompareView,
+    compare_dialog: Option<CompareDialog>,
+    /// Runs at once in a comparison on CUDA.
+    pub compare_parallel: usize,
+    /// Past runs and comparisons of the workspace.
+    pub history: Vec<RunEntry>,
+    pub comparisons: Vec<(String, Result<Comparison, String>)>,
+    history_stale: bool,
+    selection: Vec<PathBuf>,
+    rename: Option<RenameDialog>,
+    confirm_delete: Option<PathBuf>,
+    diff: Option<ConfigDiff>,
+    /// A message that is not an error (where an export went).
+    pub notice: Option<String>,
 }
 
-/// The default place for run folders: the user's data directory.
+/// The default workspace (run folders under `runs/`, comparisons under `comparisons/`): the
+/// user's data directory.
 pub fn default_workspace() -> PathBuf {
     let base = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("cnn-workbench").join("runs")
+    base.join("cnn-workbench")
 }
 
 impl WorkbenchApp {
@@ -199,6 +208,18 @@ impl WorkbenchApp {
             last_title: String::new(),
             allow_close: false,
             repaint: None,
+            compare: None,
+            compare_view: Default::default(),
+            compare_dialog: None,
+            compare_parallel: 2,
+            history: Vec::new(),
+            comparisons: Vec::new(),
+            history_stale: true,
+            selection: Vec::new(),
+            rename: None,
+            confirm_delete: None,
+            diff: None,
+            notice: None,
         }
     }
 
@@ -295,6 +316,26 @@ impl WorkbenchApp {
                 Some(e) => state.apply(&e),
                 None => break,
             }
+        }
+    }
+
+    /// One frame's worth of background work: trainer events, the comparison queue, the
+    /// history when something ended.
+    pub fn poll(&mut self, budget: Duration) {
+        let was_running = self.is_running();
+        self.drain_events(budget);
+        if was_running && !self.is_running() {
+            self.history_stale = true;
+        }
+        if let Some(q) = self.compare.as_mut() {
+            let before = q.done();
+            q.poll(&mut self.launcher, budget);
+            if q.done() != before {
+                self.history_stale = true;
+            }
+        }
+        if self.history_stale {
+            self.refresh_history();
         }
     }
 
@@ -413,6 +454,73 @@ impl WorkbenchApp {
                 self.allow_close = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
+            Action::OpenCompareDialog => {
+                let spec = self.doc.preset.compare.clone().unwrap_or_default();
+                let values = spec.values.join(", ");
+                self.compare_dialog = Some(CompareDialog { spec, values });
+            }
+            Action::StartCompare(spec) => self.start_compare(spec),
+            Action::ComparePause => self.compare.iter_mut().for_each(|q| q.pause()),
+            Action::CompareResume => self.compare.iter_mut().for_each(|q| q.resume()),
+            Action::CompareCancel => self.compare.iter_mut().for_each(|q| q.cancel()),
+            Action::CompareMove { from, to } => {
+                self.compare.iter_mut().for_each(|q| q.move_job(from, to))
+            }
+            Action::RefreshHistory => self.refresh_history(),
+            Action::OpenRun(dir) => match history::load_run(&dir) {
+                Ok(run) => {
+                    let replay = ScriptedRun {
+                        events: Default::default(),
+                        commands: Default::default(),
+                    };
+                    self.run = Some((run.state, Box::new(replay)));
+                    self.plots.tab = ui::plots::PlotTab::Curves;
+                }
+                Err(e) => self.error = Some(format!("Cannot open the run {}: {e}", dir.display())),
+            },
+            Action::OpenComparison(id) => {
+                if self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
+                    self.error =
+                        Some("A comparison is running; cancel it before opening another.".into());
+                } else {
+                    match CompareQueue::from_history(&self.workspace, &id) {
+                        Ok(q) => {
+                            self.compare = Some(q);
+                            self.plots.tab = ui::plots::PlotTab::Compare;
+                        }
+                        Err(e) => self.error = Some(format!("Cannot open the comparison: {e}")),
+                    }
+                }
+            }
+            Action::RenameRun(dir) => {
+                let meta = crate::runs::folder::RunMeta::load(&dir).unwrap_or_default();
+                self.rename = Some(RenameDialog {
+                    dir,
+                    name: meta.name,
+                    tags: meta.tags.join(", "),
+                });
+            }
+            Action::DeleteRun(dir) => self.confirm_delete = Some(dir),
+            Action::ExportCsv => self.export_csv(),
+            Action::DiffRuns => {
+                if let [a, b] = self.selection.as_slice() {
+                    let load =
+                        |d: &Path| Preset::load(&d.join(crate::engine::checkpoint::PRESET_FILE));
+                    match (load(a), load(b)) {
+                        (Ok(pa), Ok(pb)) => {
+                            let name = |d: &Path| {
+                                d.file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default()
+                            };
+                            self.diff = Some((name(a), name(b), history::config_diff(&pa, &pb)));
+                        }
+                        (Err(e), _) | (_, Err(e)) => {
+                            self.error = Some(format!("Cannot compare the presets: {e}"))
+                        }
+                    }
+                }
+            }
         }
         if let Some(s) = self.selected {
             if s >= self.doc.preset.network.layers.len() {
@@ -454,8 +562,18 @@ impl WorkbenchApp {
         let preset = self.doc.preset.clone();
         let name = crate::runs::run_name(&preset.name);
         let opts = RunOptions {
-            run_dir: Some(self.workspace.join(&name)),
+            run_dir: Some(
+                self.workspace
+                    .join(crate::runs::history::RUNS_DIR)
+                    .join(&name),
+            ),
             notify: self.repaint.clone(),
+            meta: crate::runs::folder::RunMeta {
+                name: preset.name.clone(),
+                seed: preset.training.seed,
+                created: crate::runs::timestamp(),
+                ..Default::default()
+            },
             ..RunOptions::default()
         };
         match (self.launcher)(preset, opts) {
@@ -464,6 +582,63 @@ impl WorkbenchApp {
                 self.plots.layer = None;
             }
             Err(e) => self.error = Some(e),
+        }
+    }
+
+    fn start_compare(&mut self, spec: crate::spec::CompareSpec) {
+        if self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
+            self.error = Some("A comparison is already running.".into());
+            return;
+        }
+        if let Err(reason) = self.ready() {
+            self.error = Some(format!("Cannot compare: {reason}"));
+            return;
+        }
+        match CompareQueue::new(&self.doc.preset, spec, &self.workspace) {
+            Ok(mut q) => {
+                q.set_notify(self.repaint.clone());
+                // Several at once only pays off on a GPU.
+                q.parallel = if self.doc.preset.training.device.starts_with("cuda") {
+                    self.compare_parallel
+                } else {
+                    1
+                };
+                self.compare = Some(q);
+                self.plots.tab = ui::plots::PlotTab::Compare;
+                self.compare_view = Default::default();
+                self.history_stale = true;
+            }
+            Err(e) => self.error = Some(format!("Cannot compare: {e}")),
+        }
+    }
+
+    /// Rescans the workspace's run folders and comparisons.
+    pub fn refresh_history(&mut self) {
+        self.history = history::scan(&self.workspace);
+        self.comparisons = Comparison::list(&self.workspace);
+        self.selection.retain(|d| d.is_dir());
+        self.history_stale = false;
+    }
+
+    fn export_csv(&mut self) {
+        match history::export_csv(&self.selection) {
+            Ok(text) => {
+                let dir = self.workspace.join("exports");
+                let path = dir.join(format!("metrics-{}.csv", crate::runs::timestamp()));
+                let written = std::fs::create_dir_all(&dir)
+                    .and_then(|_| crate::spec::preset::write_atomic(&path, text.as_bytes()));
+                match written {
+                    Ok(()) => {
+                        self.notice = Some(format!(
+                            "Exported {} runs to {}",
+                            self.selection.len(),
+                            path.display()
+                        ))
+                    }
+                    Err(e) => self.error = Some(format!("Cannot write {}: {e}", path.display())),
+                }
+            }
+            Err(e) => self.error = Some(format!("Cannot export: {e}")),
         }
     }
 
@@ -677,6 +852,143 @@ impl WorkbenchApp {
         }
     }
 
+    /// The Compare, rename, delete and diff dialogs.
+    fn history_dialogs_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if let Some(d) = &mut self.compare_dialog {
+            let mut close = false;
+            egui::Modal::new(egui::Id::unique("compare-dialog")).show(ctx, |ui| {
+                ui.heading("Compare variants");
+                ui.label("Train this network once per value and seed. Runs with the same seed see the same data in the same order and start from the same weights wherever the shapes match.");
+                ui.horizontal(|ui| {
+                    let l = ui.label("vary");
+                    egui::ComboBox::from_id_salt("cmp-dim")
+                        .selected_text(d.spec.dimension.name())
+                        .show_ui(ui, |ui| {
+                            for dim in crate::spec::Dimension::ALL {
+                                if ui.selectable_label(d.spec.dimension == dim, dim.name()).clicked() && d.spec.dimension != dim {
+                                    d.spec.dimension = dim;
+                                    d.values = dim.default_values().join(", ");
+                                }
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                });
+                ui.horizontal(|ui| {
+                    let l = ui.label("values");
+                    ui.add(egui::TextEdit::singleline(&mut d.values).desired_width(320.0)).labelled_by(l.id);
+                });
+                ui::widgets::count_ui(ui, "seeds", &mut d.spec.seeds, 1..=20);
+                d.spec.values = d.values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+                let check = d.spec.variants(&self.doc.preset);
+                match &check {
+                    Ok(v) => ui.weak(format!("{} variants × {} seeds = {} runs, one after another", v.len(), d.spec.seeds, v.len() * d.spec.seeds)),
+                    Err(e) => ui.colored_label(ui::editor::ERROR_COLOR, e),
+                };
+                ui.horizontal(|ui| {
+                    if ui.add_enabled(check.is_ok(), egui::Button::new("Start comparison")).clicked() {
+                        actions.push(Action::StartCompare(d.spec.clone()));
+                        close = true;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        close = true;
+                    }
+                });
+            });
+            if close {
+                self.compare_dialog = None;
+            }
+        }
+        if let Some(r) = &mut self.rename {
+            let mut close = false;
+            egui::Modal::new(egui::Id::unique("rename-dialog")).show(ctx, |ui| {
+                ui.heading("Rename run");
+                ui::widgets::row(ui, "name", |ui| ui.text_edit_singleline(&mut r.name));
+                ui::widgets::row(ui, "tags", |ui| ui.text_edit_singleline(&mut r.tags));
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        let tags: Vec<String> = r
+                            .tags
+                            .split(',')
+                            .map(|t| t.trim().to_string())
+                            .filter(|t| !t.is_empty())
+                            .collect();
+                        if let Err(e) = history::update_meta(&r.dir, &r.name, &tags) {
+                            self.error = Some(e);
+                        }
+                        self.history_stale = true;
+                        close = true;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        close = true;
+                    }
+                });
+            });
+            if close {
+                self.rename = None;
+            }
+        }
+        if let Some(dir) = self.confirm_delete.clone() {
+            egui::Modal::new(egui::Id::unique("delete-dialog")).show(ctx, |ui| {
+                ui.heading("Delete run?");
+                ui.label(format!(
+                    "This deletes {} and everything in it.",
+                    dir.display()
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button("Delete").clicked() {
+                        if let Err(e) = history::delete_run(&dir) {
+                            self.error = Some(e);
+                        }
+                        self.confirm_delete = None;
+                        self.history_stale = true;
+                    }
+                    if ui.button("Keep").clicked() {
+                        self.confirm_delete = None;
+                    }
+                });
+            });
+        }
+        if let Some((a, b, rows)) = &self.diff {
+            let mut open = true;
+            egui::Window::new("Config diff")
+                .open(&mut open)
+                .default_width(560.0)
+                .show(ctx, |ui| {
+                    if rows.is_empty() {
+                        ui.label("The two presets are identical.");
+                    }
+                    egui::ScrollArea::vertical()
+                        .max_height(400.0)
+                        .show(ui, |ui| {
+                            egui::Grid::new("diff-grid").striped(true).show(ui, |ui| {
+                                ui.label(RichText::new("field").strong());
+                                ui.label(RichText::new(a).strong());
+                                ui.label(RichText::new(b).strong());
+                                ui.end_row();
+                                for (k, va, vb) in rows {
+                                    ui.monospace(k);
+                                    ui.monospace(va);
+                                    ui.monospace(vb);
+                                    ui.end_row();
+                                }
+                            });
+                        });
+                });
+            if !open {
+                self.diff = None;
+            }
+        }
+        if let Some(n) = self.notice.clone() {
+            egui::Modal::new(egui::Id::unique("notice-dialog")).show(ctx, |ui| {
+                ui.label(n);
+                if ui.button("OK").clicked() {
+                    self.notice = None;
+                }
+            });
+        }
+    }
+
     fn dropped_files(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
@@ -720,6 +1032,14 @@ impl WorkbenchApp {
                     ui::palette::palette_ui(ui, &mut actions);
                     ui.separator();
                     ui::palette::library_ui(ui, &self.bundled, &self.recent, &mut actions);
+                    ui.separator();
+                    ui::history::history_ui(
+                        ui,
+                        &self.history,
+                        &self.comparisons,
+                        &mut self.selection,
+                        &mut actions,
+                    );
                 });
             });
         egui::Panel::right("settings")
@@ -749,12 +1069,21 @@ impl WorkbenchApp {
             .min_size(240.0)
             .default_size(300.0)
             .show(ui, |ui| {
-                ui::plots::plots_ui(ui, self.run.as_ref().map(|(s, _)| s), &mut self.plots);
+                let compare = self.compare.as_ref();
+                let view = &mut self.compare_view;
+                let acts = &mut actions;
+                ui::plots::plots_ui(
+                    ui,
+                    self.run.as_ref().map(|(s, _)| s),
+                    &mut self.plots,
+                    |ui| ui::compare::compare_ui(ui, compare, view, acts),
+                );
             });
         egui::CentralPanel::default().show(ui, |ui| {
             ui::editor::editor_ui(ui, &mut self.doc.preset, self.selected, &mut actions);
         });
         self.dialogs_ui(&ctx, &mut actions);
+        self.history_dialogs_ui(&ctx, &mut actions);
 
         for a in actions {
             self.execute(a, &ctx);
@@ -788,14 +1117,14 @@ fn runs_slug(name: &str) -> String {
 
 impl eframe::App for WorkbenchApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.drain_events(DRAIN_BUDGET);
+        self.poll(DRAIN_BUDGET);
         if ctx.input(|i| i.viewport().close_requested()) && self.doc.is_dirty() && !self.allow_close
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             self.pending = Some(Action::Quit);
         }
         self.update_title(ctx);
-        if self.is_running() {
+        if self.is_running() || self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
             // Keep the ETA and progress moving even between events.
             ctx.request_repaint_after(Duration::from_millis(250));
         }

@@ -87,9 +87,9 @@ pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {
     out
 }
 
-pub fn train(a: TrainArgs) -> Result<()> {
-    let mut preset = load_preset(&a.preset)?;
-    if let Some(d) = &a.data {
+/// Points the preset at `--data` (and the network's input at its channel count).
+fn apply_data(preset: &mut Preset, data: Option<&str>) -> Result<()> {
+    if let Some(d) = data {
         preset.data.source = DataSource::from_arg(d);
         if let DataSource::Idx { folder } = &preset.data.source {
             if !folder.is_dir() {
@@ -100,6 +100,12 @@ pub fn train(a: TrainArgs) -> Result<()> {
     if let DataSource::Synthetic { rgb } = preset.data.source {
         preset.network.input.channels = if rgb { 3 } else { 1 };
     }
+    Ok(())
+}
+
+pub fn train(a: TrainArgs) -> Result<()> {
+    let mut preset = load_preset(&a.preset)?;
+    apply_data(&mut preset, a.data.as_deref())?;
     let t = &mut preset.training;
     if let Some(v) = a.epochs {
         t.epochs = v;
@@ -238,4 +244,163 @@ pub fn demo() -> Result<()> {
     );
     run_with_progress(preset, RunOptions::default(), false)?;
     Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// The preset RON file.
+    pub preset: PathBuf,
+    /// DIMENSION=V1,V2,…: activation, normalization, optimizer, lr, dropout, init or
+    /// augmentation (default: the preset's comparison, or activation=relu,elu,gelu,swish,mish).
+    #[arg(long)]
+    pub vary: Option<String>,
+    /// Seeds per variant.
+    #[arg(long)]
+    pub seeds: Option<usize>,
+    /// A folder of MNIST-format IDX files, or "synthetic" / "synthetic-rgb".
+    #[arg(long)]
+    pub data: Option<String>,
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long)]
+    pub device: Option<String>,
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Use only the first N training images.
+    #[arg(long)]
+    pub train_limit: Option<usize>,
+    /// Where run folders and the comparison go (default: the app's workspace).
+    #[arg(long)]
+    pub workspace: Option<PathBuf>,
+    /// Runs at once (useful on a GPU).
+    #[arg(long, default_value_t = 1)]
+    pub parallel: usize,
+}
+
+pub fn compare(a: CompareArgs) -> Result<()> {
+    use cnn_workbench::runs::compare::CompareQueue;
+    use cnn_workbench::spec::CompareSpec;
+    let mut preset = load_preset(&a.preset)?;
+    apply_data(&mut preset, a.data.as_deref())?;
+    let t = &mut preset.training;
+    if let Some(v) = a.epochs {
+        t.epochs = v;
+    }
+    if let Some(v) = &a.device {
+        t.device = v.clone();
+    }
+    if let Some(v) = a.threads {
+        t.threads = v;
+    }
+    if let Some(v) = a.train_limit {
+        preset.data.train_limit = Some(v);
+    }
+    let base_spec = preset.compare.clone().unwrap_or_default();
+    let mut spec = match &a.vary {
+        Some(v) => CompareSpec::from_arg(v, base_spec.seeds).map_err(anyhow::Error::msg)?,
+        None => base_spec,
+    };
+    if let Some(k) = a.seeds {
+        spec.seeds = k;
+    }
+    let workspace = a
+        .workspace
+        .clone()
+        .unwrap_or_else(cnn_workbench::app::default_workspace);
+    let mut queue = CompareQueue::new(&preset, spec, &workspace).map_err(anyhow::Error::msg)?;
+    queue.parallel = a.parallel.max(1);
+    let total = queue.total();
+    println!(
+        "comparison {} — {} runs, written to {}",
+        queue.comparison.name,
+        total,
+        workspace.display()
+    );
+    let pb = ProgressBar::new(total as u64);
+    pb.set_style(
+        ProgressStyle::with_template("[{bar:30}] {pos}/{len} runs {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut launcher = cnn_workbench::runs::handle::trainer_launcher();
+    let mut reported = 0;
+    while !queue.is_finished() {
+        queue.poll(&mut launcher, std::time::Duration::from_millis(50));
+        for j in queue
+            .jobs
+            .iter()
+            .filter(|j| j.status == cnn_workbench::runs::compare::JobStatus::Done)
+            .skip(reported)
+        {
+            pb.println(format!(
+                "  {:<10} seed {:<4} {}",
+                j.variant,
+                j.seed,
+                j.state.status.describe()
+            ));
+            reported += 1;
+        }
+        let running = queue
+            .jobs
+            .iter()
+            .find(|j| j.status == cnn_workbench::runs::compare::JobStatus::Running);
+        pb.set_position(queue.done() as u64);
+        let eta = queue
+            .eta_secs()
+            .map(|s| format!(" · ETA {:.0}s", s))
+            .unwrap_or_default();
+        if let Some(j) = running {
+            pb.set_message(format!(
+                "· run {} of {total}: {} seed {} ({:.0}%){eta}",
+                queue.done() + 1,
+                j.variant,
+                j.seed,
+                j.state.progress() * 100.0
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    pb.finish_and_clear();
+    println!("\n{}", format_compare_table(&queue));
+    println!(
+        "comparison folder: {}",
+        cnn_workbench::runs::compare::Comparison::dir(&workspace, &queue.id).display()
+    );
+    Ok(())
+}
+
+pub fn format_compare_table(queue: &cnn_workbench::runs::compare::CompareQueue) -> String {
+    let mut out = format!(
+        "{:<12} {:>5} {:>16} {:>16} {:>16} {:>6} {:>9} {:>9}\n",
+        queue.comparison.spec.dimension.name(),
+        "runs",
+        "best val acc %",
+        "final val acc %",
+        "test acc %",
+        "best@",
+        "time s",
+        "img/s"
+    );
+    for v in queue.summary() {
+        out += &format!(
+            "{:<12} {:>5} {:>16} {:>16} {:>16} {:>6.1} {:>9.1} {:>9.0}\n",
+            v.variant,
+            format!(
+                "{}{}",
+                v.finished,
+                if v.failed > 0 {
+                    format!("+{}✗", v.failed)
+                } else {
+                    String::new()
+                }
+            ),
+            v.best_val_accuracy.show(true),
+            v.final_val_accuracy.show(true),
+            v.test_accuracy.show(true),
+            v.best_epoch.mean,
+            v.duration_secs.mean,
+            v.images_per_sec.mean
+        );
+    }
+    out
 }

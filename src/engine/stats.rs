@@ -35,8 +35,16 @@ pub fn layer_stats(layer: usize, label: &str, out: &Tensor, act: Option<Activati
         histogram,
         dead_fraction,
         saturated_fraction,
-        mean: flat.mean(None).double_value(&[]) as f32,
-        std: flat.std(false).double_value(&[]) as f32,
+        mean: if flat.numel() > 0 {
+            flat.mean(None).double_value(&[]) as f32
+        } else {
+            f32::NAN
+        },
+        std: if flat.numel() > 1 {
+            flat.std(false).double_value(&[]) as f32
+        } else {
+            0.0
+        },
     }
 }
 

@@ -30,6 +30,8 @@ pub struct RunOptions {
     pub probe_images: usize,
     /// Called after each event is sent (the window uses it to request a repaint).
     pub notify: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Written to the run folder's `run.ron`.
+    pub meta: crate::runs::folder::RunMeta,
     /// Evaluate the test set after every epoch and stop once it reaches this accuracy.
     pub target_test_accuracy: Option<f32>,
     #[doc(hidden)]
@@ -44,20 +46,31 @@ impl Default for RunOptions {
             step_interval: Duration::from_millis(50),
             probe_images: 256,
             notify: None,
+            meta: Default::default(),
             target_test_accuracy: None,
             inject_panic_at_step: None,
         }
     }
 }
 
-/// Sends events; false once the receiver is gone (then the run stops quietly).
+/// Sends events and logs them in the run folder; false once the receiver is gone (then the run
+/// stops quietly).
 pub(crate) struct Outbox<'a> {
     pub tx: &'a Sender<Event>,
     pub notify: Option<&'a (dyn Fn() + Send + Sync)>,
+    pub folder: Option<RunFolder>,
 }
 
 impl Outbox<'_> {
-    pub fn send(&self, e: Event) -> bool {
+    fn log(&mut self, e: &Event) {
+        if let Some(f) = self.folder.as_mut() {
+            // A full disk must not kill the run; the live view still gets the event.
+            let _ = f.event(e);
+        }
+    }
+
+    pub fn send(&mut self, e: Event) -> bool {
+        self.log(&e);
         let ok = self.tx.send(e).is_ok();
         if let Some(n) = self.notify {
             n();
@@ -66,7 +79,8 @@ impl Outbox<'_> {
     }
 
     /// For frequent events: dropped rather than blocking when the receiver lags.
-    fn offer(&self, e: Event) -> bool {
+    fn offer(&mut self, e: Event) -> bool {
+        self.log(&e);
         match self.tx.try_send(e) {
             Ok(()) => {
                 if let Some(n) = self.notify {
@@ -178,7 +192,7 @@ pub(crate) fn run(
     preset: &Preset,
     opts: &RunOptions,
     cmds: &Receiver<Command>,
-    out: &Outbox,
+    out: &mut Outbox,
 ) -> Result<Event, String> {
     let t = &preset.training;
     t.validate()?;
@@ -208,10 +222,9 @@ pub(crate) fn run(
     let mut order_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 2));
     let mut aug_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 3));
 
-    let mut folder = match &opts.run_dir {
-        Some(dir) => Some(RunFolder::create(dir, preset)?),
-        None => None,
-    };
+    if let Some(dir) = &opts.run_dir {
+        out.folder = Some(RunFolder::create(dir, preset, &opts.meta)?);
+    }
 
     let n_train = data.train_len();
     let bs = t.batch_size.min(n_train);
@@ -241,7 +254,16 @@ pub(crate) fn run(
         pca: data.pca.as_ref(),
     };
 
+    let data_order = {
+        let mut perm: Vec<i64> = (0..n_train as i64).collect();
+        perm.shuffle(&mut order_rng.clone());
+        // FNV-1a over the order.
+        perm.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &i| {
+            (h ^ i as u64).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
     let started = Event::Started(StartInfo {
+        data_order,
         device: device_name(device),
         summary: model.summary.clone(),
         class_names: data.class_names.clone(),
@@ -349,7 +371,7 @@ pub(crate) fn run(
             }
             let loss_v = loss.double_value(&[]);
             if !loss_v.is_finite() {
-                if let Some(f) = folder.as_mut() {
+                if let Some(f) = out.folder.as_mut() {
                     let _ = f.flush();
                 }
                 return Ok(Event::Diverged {
@@ -394,7 +416,7 @@ pub(crate) fn run(
                 elapsed_secs: start.elapsed().as_secs_f64(),
             };
             last = Some(metrics);
-            if let Some(f) = folder.as_mut() {
+            if let Some(f) = out.folder.as_mut() {
                 f.step(&metrics)
                     .map_err(|e| format!("cannot write the step metrics: {e}"))?;
             }
@@ -438,7 +460,7 @@ pub(crate) fn run(
             duration_secs: epoch_start.elapsed().as_secs_f64(),
         };
         epochs_done = epoch + 1;
-        if let Some(f) = folder.as_mut() {
+        if let Some(f) = out.folder.as_mut() {
             f.epoch(&em)
                 .map_err(|e| format!("cannot write the epoch metrics: {e}"))?;
         }
@@ -458,7 +480,7 @@ pub(crate) fn run(
 
     let (test_loss, test_accuracy) = evaluate(&model, &data.test_x, &data.test_y, t.loss);
     let mut saved = None;
-    if let Some(mut f) = folder {
+    if let Some(mut f) = out.folder.take() {
         f.flush()
             .map_err(|e| format!("cannot write the metrics: {e}"))?;
         saved = Some(checkpoint::save(&f.dir, "model", preset, &model).map_err(|e| e.to_string())?);

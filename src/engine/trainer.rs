@@ -60,13 +60,16 @@ impl Trainer {
         let name = format!("{THREAD_PREFIX}{}", preset.name);
         let join = std::thread::Builder::new().name(name).spawn(move || {
             let notify = opts.notify.clone();
-            let out = Outbox {
+            let mut out = Outbox {
                 tx: &ev_tx,
                 notify: notify.as_deref(),
+                folder: None,
             };
             let result = catch_unwind(AssertUnwindSafe(|| {
-                train::run(&preset, &opts, &cmd_rx, &out)
+                train::run(&preset, &opts, &cmd_rx, &mut out)
             }));
+            // Close the training loop's log before the terminal event is appended to it.
+            drop(out.folder.take());
             let terminal = match result {
                 Ok(Ok(event)) => event,
                 Ok(Err(reason)) => Event::Failed { reason },
@@ -74,6 +77,9 @@ impl Trainer {
                     reason: format!("training crashed: {}", panic_text(payload.as_ref())),
                 },
             };
+            if let Some(dir) = opts.run_dir.as_ref().filter(|d| d.is_dir()) {
+                let _ = crate::runs::folder::append_event(dir, &terminal);
+            }
             out.send(terminal);
         })?;
         Ok(Trainer {
@@ -153,5 +159,14 @@ impl Drop for Trainer {
     fn drop(&mut self) {
         // Closing the window mid-run: ask the thread to stop; it notices the dropped receiver.
         let _ = self.commands.try_send(Command::Stop);
+    }
+}
+
+impl crate::runs::handle::RunHandle for Trainer {
+    fn poll(&mut self) -> Option<Event> {
+        self.try_recv()
+    }
+    fn send(&mut self, cmd: Command) {
+        Trainer::send(self, cmd)
     }
 }

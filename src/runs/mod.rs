@@ -1,5 +1,8 @@
 //! Runs: folders on disk and the state folded from trainer events.
+pub mod compare;
 pub mod folder;
+pub mod handle;
+pub mod history;
 pub mod state;
 
 pub use folder::RunFolder;

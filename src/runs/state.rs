@@ -62,6 +62,8 @@ pub struct RunState {
     pub train_loss: Vec<[f64; 2]>,
     pub train_accuracy: Vec<[f64; 2]>,
     pub learning_rate: Vec<[f64; 2]>,
+    /// (step, seconds since the run started), to plot against wall time.
+    pub step_secs: Vec<[f64; 2]>,
     pub val_loss: Vec<[f64; 2]>,
     pub val_accuracy: Vec<[f64; 2]>,
     pub epochs: Vec<EpochMetrics>,
@@ -82,6 +84,7 @@ impl RunState {
             train_loss: Vec::new(),
             train_accuracy: Vec::new(),
             learning_rate: Vec::new(),
+            step_secs: Vec::new(),
             val_loss: Vec::new(),
             val_accuracy: Vec::new(),
             epochs: Vec::new(),
@@ -113,6 +116,7 @@ impl RunState {
                 self.train_loss.push([x, m.loss as f64]);
                 self.train_accuracy.push([x, m.accuracy as f64]);
                 self.learning_rate.push([x, m.learning_rate]);
+                self.step_secs.push([x, m.elapsed_secs]);
                 self.last_step = Some(*m);
             }
             Event::Epoch(m) => {

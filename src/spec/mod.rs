@@ -1,6 +1,7 @@
 //! The network, training and data settings as plain serde data — no libtorch, no egui.
 //! Everything a user edits lives here, and shape inference works from it alone.
 pub mod activation;
+pub mod compare;
 pub mod data;
 pub mod layer;
 pub mod network;
@@ -9,6 +10,7 @@ pub mod shape;
 pub mod training;
 
 pub use activation::{Activation, GeluForm};
+pub use compare::{CompareSpec, Dimension};
 pub use data::{DataSource, DataSpec};
 pub use layer::{Defaults, Init, Layer, Norm};
 pub use network::{InputShape, Network};

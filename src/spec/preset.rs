@@ -14,6 +14,8 @@ pub struct Preset {
     pub network: Network,
     pub training: Training,
     pub data: DataSpec,
+    /// A comparison this preset is meant for (fills the Compare dialog).
+    pub compare: Option<super::compare::CompareSpec>,
 }
 
 #[derive(thiserror::Error, Debug)]

@@ -1,6 +1,8 @@
 //! Drawing: each function draws one part of the window and returns actions; none waits on the
 //! trainer or touches a tensor.
+pub mod compare;
 pub mod editor;
+pub mod history;
 pub mod palette;
 pub mod plots;
 pub mod run_panel;

@@ -11,6 +11,7 @@ pub enum PlotTab {
     Curves,
     Activations,
     Gradients,
+    Compare,
 }
 
 /// What the plots panel keeps between frames.
@@ -29,12 +30,23 @@ fn line(name: &str, pts: &[[f64; 2]], width_px: f32, color: Color32) -> Line<'st
     Line::new(name.to_string(), PlotPoints::from(pts)).color(color)
 }
 
-pub fn plots_ui(ui: &mut Ui, run: Option<&RunState>, state: &mut PlotsState) {
+/// `compare_tab` draws the Compare tab (it needs the comparison queue, not the run).
+pub fn plots_ui(
+    ui: &mut Ui,
+    run: Option<&RunState>,
+    state: &mut PlotsState,
+    compare_tab: impl FnOnce(&mut Ui),
+) {
     ui.horizontal(|ui| {
         ui.selectable_value(&mut state.tab, PlotTab::Curves, "Loss & accuracy");
         ui.selectable_value(&mut state.tab, PlotTab::Activations, "Activations");
         ui.selectable_value(&mut state.tab, PlotTab::Gradients, "Gradients");
+        ui.selectable_value(&mut state.tab, PlotTab::Compare, "Compare");
     });
+    if state.tab == PlotTab::Compare {
+        compare_tab(ui);
+        return;
+    }
     let Some(run) = run else {
         ui.weak("Plots appear here while a network trains.");
         return;
@@ -43,6 +55,7 @@ pub fn plots_ui(ui: &mut Ui, run: Option<&RunState>, state: &mut PlotsState) {
         PlotTab::Curves => curves_ui(ui, run),
         PlotTab::Activations => activations_ui(ui, run, state),
         PlotTab::Gradients => gradients_ui(ui, run),
+        PlotTab::Compare => {}
     }
 }
 

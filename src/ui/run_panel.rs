@@ -46,6 +46,13 @@ pub fn run_controls_ui(
             actions.push(Action::Stop);
         }
         if ui
+            .add_enabled(ready.is_ok(), egui::Button::new("Compare…"))
+            .on_hover_text("train variants of this network over several seeds and overlay them")
+            .clicked()
+        {
+            actions.push(Action::OpenCompareDialog);
+        }
+        if ui
             .add_enabled(active, egui::Button::new("Save checkpoint"))
             .on_hover_text("save the current weights into the run folder")
             .clicked()

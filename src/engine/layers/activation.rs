@@ -64,7 +64,10 @@ impl ActModule {
 pub fn apply(act: Activation, xs: &Tensor) -> Tensor {
     match act {
         Activation::Relu => xs.relu(),
+        // libtorch's fused kernels for the default parameters; the formula otherwise.
+        Activation::LeakyRelu { slope: 0.01 } => xs.leaky_relu(),
         Activation::LeakyRelu { slope } => xs.clamp_min(0.0) + xs.clamp_max(0.0) * slope,
+        Activation::Elu { alpha: 1.0 } => xs.elu(),
         Activation::Elu { alpha } => xs.clamp_min(0.0) + (xs.clamp_max(0.0).exp() - 1.0) * alpha,
         Activation::Selu => xs.selu(),
         Activation::Gelu { form } => xs.gelu(match form {

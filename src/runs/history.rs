@@ -1,0 +1,254 @@
+//! Run history: the run folders of a workspace, their status and headline numbers, replaying a
+//! run's event log into the same state the live view had, CSV export and config diffs.
+use super::folder::{self, RunMeta, EVENTS_LOG};
+use super::state::RunState;
+use crate::protocol::Event;
+use crate::spec::Preset;
+use std::path::{Path, PathBuf};
+
+pub const RUNS_DIR: &str = "runs";
+pub const COMPARISONS_DIR: &str = "comparisons";
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HistoryStatus {
+    Finished {
+        test_accuracy: f32,
+        stopped: bool,
+    },
+    Diverged {
+        step: usize,
+    },
+    Failed {
+        reason: String,
+    },
+    /// No terminal event: the app was closed (or crashed) during the run.
+    Interrupted,
+    /// The folder cannot be read back.
+    Damaged {
+        reason: String,
+    },
+}
+
+impl HistoryStatus {
+    pub fn describe(&self) -> String {
+        match self {
+            HistoryStatus::Finished {
+                test_accuracy,
+                stopped,
+            } => format!(
+                "{} · test {:.2}%",
+                if *stopped { "stopped" } else { "finished" },
+                test_accuracy * 100.0
+            ),
+            HistoryStatus::Diverged { step } => format!("diverged at step {step}"),
+            HistoryStatus::Failed { reason } => format!("failed: {reason}"),
+            HistoryStatus::Interrupted => "interrupted".into(),
+            HistoryStatus::Damaged { reason } => format!("damaged: {reason}"),
+        }
+    }
+}
+
+/// One run folder as listed in the history.
+#[derive(Clone, Debug)]
+pub struct RunEntry {
+    pub dir: PathBuf,
+    /// The folder name: the run's id.
+    pub id: String,
+    pub meta: RunMeta,
+    pub status: HistoryStatus,
+    pub best_val_accuracy: Option<f32>,
+}
+
+/// A run read back from its folder.
+pub struct LoadedRun {
+    pub preset: Preset,
+    pub meta: RunMeta,
+    pub state: RunState,
+    pub status: HistoryStatus,
+}
+
+/// Reads a run folder: its preset, description and the state replayed from its event log.
+pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
+    let preset_path = dir.join(crate::engine::checkpoint::PRESET_FILE);
+    if !preset_path.is_file() {
+        return Err("missing preset.ron".into());
+    }
+    let preset = Preset::load(&preset_path).map_err(|e| e.to_string())?;
+    let id = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let meta = RunMeta::load(dir).unwrap_or_else(|_| RunMeta {
+        name: id.clone(),
+        ..RunMeta::default()
+    });
+    folder::read_csv(&dir.join(folder::EPOCHS_CSV))?;
+    let log = dir.join(EVENTS_LOG);
+    let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let mut state = RunState::new(if meta.name.is_empty() {
+        id
+    } else {
+        meta.name.clone()
+    });
+    let mut terminal = None;
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let event: Event = folder::parse_event_line(line)
+            .map_err(|e| format!("{EVENTS_LOG} line {}: {e}", i + 1))?;
+        if event.is_terminal() {
+            terminal = Some(event.clone());
+        }
+        state.apply(&event);
+    }
+    let status = match terminal {
+        Some(Event::Finished(f)) => HistoryStatus::Finished {
+            test_accuracy: f.test_accuracy,
+            stopped: f.stopped,
+        },
+        Some(Event::Diverged { step, .. }) => HistoryStatus::Diverged { step },
+        Some(Event::Failed { reason }) => HistoryStatus::Failed { reason },
+        _ => {
+            state.status = super::RunStatus::Failed {
+                reason: "interrupted".into(),
+            };
+            HistoryStatus::Interrupted
+        }
+    };
+    Ok(LoadedRun {
+        preset,
+        meta,
+        state,
+        status,
+    })
+}
+
+/// Every run folder under `workspace/runs`, newest first. Unreadable folders are listed as
+/// damaged with the reason; nothing here fails.
+pub fn scan(workspace: &Path) -> Vec<RunEntry> {
+    let Ok(read) = std::fs::read_dir(workspace.join(RUNS_DIR)) else {
+        return Vec::new();
+    };
+    let mut entries: Vec<RunEntry> = read
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| {
+            let dir = e.path();
+            let id = e.file_name().to_string_lossy().into_owned();
+            match load_run(&dir) {
+                Ok(run) => RunEntry {
+                    best_val_accuracy: run
+                        .state
+                        .epochs
+                        .iter()
+                        .map(|m| m.val_accuracy)
+                        .reduce(f32::max),
+                    dir,
+                    id,
+                    meta: run.meta,
+                    status: run.status,
+                },
+                Err(reason) => RunEntry {
+                    meta: RunMeta::load(&dir).unwrap_or_else(|_| RunMeta {
+                        name: id.clone(),
+                        ..RunMeta::default()
+                    }),
+                    dir,
+                    id,
+                    status: HistoryStatus::Damaged { reason },
+                    best_val_accuracy: None,
+                },
+            }
+        })
+        .collect();
+    entries.sort_by(|a, b| b.meta.created.cmp(&a.meta.created).then(b.id.cmp(&a.id)));
+    entries
+}
+
+/// Renames and retags a run (its `run.ron`).
+pub fn update_meta(dir: &Path, name: &str, tags: &[String]) -> Result<(), String> {
+    let mut meta = RunMeta::load(dir).unwrap_or_default();
+    meta.name = name.to_string();
+    meta.tags = tags.to_vec();
+    meta.save(dir)
+}
+
+/// Deletes a run folder (after the user confirmed).
+pub fn delete_run(dir: &Path) -> Result<(), String> {
+    std::fs::remove_dir_all(dir).map_err(|e| format!("cannot delete {}: {e}", dir.display()))
+}
+
+/// The per-epoch metrics of several runs as one CSV, a `run` column first.
+pub fn export_csv(dirs: &[PathBuf]) -> Result<String, String> {
+    let mut out = format!("run,{}\n", folder::EPOCHS_HEADER);
+    for dir in dirs {
+        let id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for row in folder::read_csv(&dir.join(folder::EPOCHS_CSV))? {
+            let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+            out += &format!("{id},{}\n", cells.join(","));
+        }
+    }
+    Ok(out)
+}
+
+fn flatten(prefix: String, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(p, v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            if items.is_empty() {
+                out.push((prefix.clone(), "[]".into()));
+            }
+            for (i, v) in items.iter().enumerate() {
+                flatten(format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        other => out.push((prefix, other.to_string())),
+    }
+}
+
+/// The preset fields that differ between two runs: (field path, value in a, value in b).
+/// A field missing on one side shows as "—".
+pub fn config_diff(a: &Preset, b: &Preset) -> Vec<(String, String, String)> {
+    let mut fa = Vec::new();
+    let mut fb = Vec::new();
+    flatten(
+        String::new(),
+        &serde_json::to_value(a).unwrap_or_default(),
+        &mut fa,
+    );
+    flatten(
+        String::new(),
+        &serde_json::to_value(b).unwrap_or_default(),
+        &mut fb,
+    );
+    let mb: std::collections::BTreeMap<_, _> = fb.iter().cloned().collect();
+    let ma: std::collections::BTreeMap<_, _> = fa.iter().cloned().collect();
+    let mut diffs = Vec::new();
+    for (k, va) in &fa {
+        match mb.get(k) {
+            Some(vb) if vb == va => {}
+            Some(vb) => diffs.push((k.clone(), va.clone(), vb.clone())),
+            None => diffs.push((k.clone(), va.clone(), "—".into())),
+        }
+    }
+    for (k, vb) in &fb {
+        if !ma.contains_key(k) {
+            diffs.push((k.clone(), "—".into(), vb.clone()));
+        }
+    }
+    diffs
+}

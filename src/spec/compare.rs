@@ -1,0 +1,203 @@
+//! A comparison: one dimension of the preset varied over a list of values, each over several
+//! seeds. Variants differ only in that dimension; runs with the same seed see the same data.
+use super::layer::{Init, Layer, Norm};
+use super::{Activation, Augment, Optimizer, Preset};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    Activation,
+    Normalization,
+    Optimizer,
+    LearningRate,
+    DropoutRate,
+    Init,
+    Augmentation,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 7] = [
+        Dimension::Activation,
+        Dimension::Normalization,
+        Dimension::Optimizer,
+        Dimension::LearningRate,
+        Dimension::DropoutRate,
+        Dimension::Init,
+        Dimension::Augmentation,
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dimension::Activation => "activation",
+            Dimension::Normalization => "normalization",
+            Dimension::Optimizer => "optimizer",
+            Dimension::LearningRate => "learning rate",
+            Dimension::DropoutRate => "dropout rate",
+            Dimension::Init => "weight init",
+            Dimension::Augmentation => "augmentation",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Dimension> {
+        let k: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_lowercase();
+        Some(match k.as_str() {
+            "activation" | "act" => Dimension::Activation,
+            "normalization" | "norm" => Dimension::Normalization,
+            "optimizer" | "opt" => Dimension::Optimizer,
+            "learningrate" | "lr" => Dimension::LearningRate,
+            "dropoutrate" | "dropout" => Dimension::DropoutRate,
+            "weightinit" | "init" => Dimension::Init,
+            "augmentation" | "augment" | "aug" => Dimension::Augmentation,
+            _ => return None,
+        })
+    }
+
+    /// The values a new comparison starts with.
+    pub fn default_values(&self) -> Vec<String> {
+        let v: &[&str] = match self {
+            Dimension::Activation => &["relu", "elu", "gelu", "swish", "mish"],
+            Dimension::Normalization => &["none", "batch", "layer", "group"],
+            Dimension::Optimizer => &["sgd", "momentum", "adam", "adamw"],
+            Dimension::LearningRate => &["0.0003", "0.001", "0.003"],
+            Dimension::DropoutRate => &["0", "0.25", "0.5"],
+            Dimension::Init => &["uniform", "msra", "xavier"],
+            Dimension::Augmentation => &["off", "on"],
+        };
+        v.iter().map(|s| s.to_string()).collect()
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default)]
+pub struct CompareSpec {
+    pub dimension: Dimension,
+    pub values: Vec<String>,
+    pub seeds: usize,
+}
+
+impl Default for CompareSpec {
+    fn default() -> Self {
+        CompareSpec {
+            dimension: Dimension::Activation,
+            values: Dimension::Activation.default_values(),
+            seeds: 3,
+        }
+    }
+}
+
+fn number(v: &str, what: &str) -> Result<f64, String> {
+    v.trim()
+        .parse::<f64>()
+        .map_err(|_| format!("\"{v}\" is not a {what}"))
+}
+
+impl CompareSpec {
+    /// Parses the CLI's `--vary dimension=v1,v2,…`.
+    pub fn from_arg(arg: &str, seeds: usize) -> Result<CompareSpec, String> {
+        let (dim, values) = arg.split_once('=').ok_or_else(|| {
+            format!("--vary needs DIMENSION=VALUES, e.g. activation=relu,mish (got \"{arg}\")")
+        })?;
+        let dimension = Dimension::from_name(dim).ok_or_else(|| {
+            format!(
+                "unknown dimension \"{dim}\": use one of {}",
+                Dimension::ALL
+                    .map(|d| d.name().replace(' ', "-"))
+                    .join(", ")
+            )
+        })?;
+        let values = values
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
+        Ok(CompareSpec {
+            dimension,
+            values,
+            seeds,
+        })
+    }
+
+    /// Every variant (label, preset) — not yet per seed. Errors name the bad value.
+    pub fn variants(&self, base: &Preset) -> Result<Vec<(String, Preset)>, String> {
+        if self.values.is_empty() {
+            return Err("a comparison needs at least one value".into());
+        }
+        if self.seeds == 0 {
+            return Err("a comparison needs at least one seed".into());
+        }
+        self.values
+            .iter()
+            .map(|v| {
+                let mut p = base.clone();
+                let label = v.trim().to_lowercase();
+                match self.dimension {
+                    Dimension::Activation => {
+                        p.network.activation = Activation::from_name(v)
+                            .ok_or_else(|| format!("unknown activation \"{v}\""))?;
+                    }
+                    Dimension::Normalization => {
+                        p.network.norm = Norm::from_name(v)
+                            .ok_or_else(|| format!("unknown normalization \"{v}\""))?;
+                    }
+                    Dimension::Optimizer => {
+                        p.training.optimizer = Optimizer::from_name(v)
+                            .ok_or_else(|| format!("unknown optimizer \"{v}\""))?;
+                    }
+                    Dimension::LearningRate => {
+                        p.training.learning_rate = number(v, "learning rate")?
+                    }
+                    Dimension::DropoutRate => {
+                        let rate = number(v, "dropout rate")?;
+                        let mut found = false;
+                        for l in &mut p.network.layers {
+                            if let Layer::Dropout(d) | Layer::Dropout2d(d) = l {
+                                d.p = rate;
+                                found = true;
+                            }
+                        }
+                        if !found {
+                            return Err("the network has no Dropout layer to vary".into());
+                        }
+                    }
+                    Dimension::Init => {
+                        p.network.init = match label.as_str() {
+                            "uniform" => Init::Uniform,
+                            "msra" | "kaiming" | "he" => Init::Msra,
+                            "xavier" | "glorot" => Init::Xavier,
+                            _ => {
+                                return Err(format!(
+                                    "unknown init \"{v}\": use uniform, msra or xavier"
+                                ))
+                            }
+                        };
+                    }
+                    Dimension::Augmentation => {
+                        p.training.augment = match label.as_str() {
+                            "off" => Augment::default(),
+                            "on" if base.training.augment.is_off() => Augment::standard(),
+                            "on" => base.training.augment,
+                            _ => {
+                                return Err(format!(
+                                    "augmentation is \"on\" or \"off\", not \"{v}\""
+                                ))
+                            }
+                        };
+                    }
+                }
+                p.compare = None;
+                Ok((label, p))
+            })
+            .collect()
+    }
+
+    /// The seeds: the preset's seed and the next ones.
+    pub fn seed_list(&self, base_seed: u64) -> Vec<u64> {
+        (0..self.seeds as u64)
+            .map(|i| base_seed.wrapping_add(i))
+            .collect()
+    }
+}

@@ -1,0 +1,462 @@
+//! The Compare tab: overlaid curves per variant (mean line and a band across seeds), the
+//! per-variant summary table, and the same layer's activation histogram for every variant.
+use crate::app::Action;
+use crate::protocol::hist_edge;
+use crate::runs::compare::{band, series, CompareQueue, JobStatus, Metric, XAxis};
+use egui::{Color32, RichText, Ui};
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Polygon};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BandKind {
+    #[default]
+    MinMax,
+    Std,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortBy {
+    #[default]
+    Order,
+    BestVal,
+    FinalVal,
+    Test,
+    Time,
+}
+
+#[derive(Default)]
+pub struct CompareView {
+    pub metric: Metric,
+    pub x: XAxis,
+    pub band: BandKind,
+    pub highlight: Option<String>,
+    pub sort: SortBy,
+    pub histograms: bool,
+    /// 1-based layer index for the histogram comparison.
+    pub layer: Option<usize>,
+}
+
+/// A distinct colour per variant.
+pub fn variant_color(i: usize) -> Color32 {
+    const C: [Color32; 8] = [
+        Color32::from_rgb(0x4c, 0x9b, 0xe8),
+        Color32::from_rgb(0xf0, 0x8c, 0x2e),
+        Color32::from_rgb(0x5c, 0xc0, 0x6a),
+        Color32::from_rgb(0xe0, 0x4a, 0x8f),
+        Color32::from_rgb(0xb0, 0x80, 0xe0),
+        Color32::from_rgb(0xe8, 0xd0, 0x4c),
+        Color32::from_rgb(0x4c, 0xd0, 0xd0),
+        Color32::from_rgb(0xc0, 0x70, 0x50),
+    ];
+    C[i % C.len()]
+}
+
+pub fn compare_ui(
+    ui: &mut Ui,
+    queue: Option<&CompareQueue>,
+    view: &mut CompareView,
+    actions: &mut Vec<Action>,
+) {
+    let Some(q) = queue else {
+        ui.weak("No comparison yet. Press Compare… in the run panel, or open one from the history on the left.");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&q.comparison.name).strong());
+        let total = q.total();
+        let progress = match q.current() {
+            Some(n) => format!("run {n} of {total}"),
+            None if q.is_finished() => format!("{} of {total} runs done", q.done()),
+            None => format!("{} of {total} runs done (paused)", q.done()),
+        };
+        ui.label(progress);
+        if let Some(eta) = q.eta_secs().filter(|_| !q.is_finished()) {
+            ui.label(format!(
+                "· ETA {:.0}:{:02.0}",
+                (eta / 60.0).floor(),
+                eta % 60.0
+            ));
+        }
+        if !q.is_finished() {
+            if q.paused {
+                if ui.button("Resume queue").clicked() {
+                    actions.push(Action::CompareResume);
+                }
+            } else if ui.button("Pause queue").clicked() {
+                actions.push(Action::ComparePause);
+            }
+            if ui.button("Cancel").clicked() {
+                actions.push(Action::CompareCancel);
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        let l = ui.label("metric");
+        egui::ComboBox::from_id_salt("cmp-metric")
+            .selected_text(view.metric.name())
+            .show_ui(ui, |ui| {
+                for m in Metric::ALL {
+                    ui.selectable_value(&mut view.metric, m, m.name());
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        let l = ui.label("x");
+        egui::ComboBox::from_id_salt("cmp-x")
+            .selected_text(view.x.name())
+            .show_ui(ui, |ui| {
+                for x in [XAxis::Step, XAxis::Epoch, XAxis::WallTime] {
+                    ui.selectable_value(&mut view.x, x, x.name());
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        let l = ui.label("band");
+        egui::ComboBox::from_id_salt("cmp-band")
+            .selected_text(match view.band {
+                BandKind::MinMax => "min–max",
+                BandKind::Std => "±1 std",
+                BandKind::None => "none",
+            })
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut view.band, BandKind::MinMax, "min–max");
+                ui.selectable_value(&mut view.band, BandKind::Std, "±1 std");
+                ui.selectable_value(&mut view.band, BandKind::None, "none");
+            })
+            .response
+            .labelled_by(l.id);
+        ui.separator();
+        ui.selectable_value(&mut view.histograms, false, "Curves and table");
+        ui.selectable_value(&mut view.histograms, true, "Histograms");
+    });
+    if view.histograms {
+        histograms_ui(ui, q, view);
+        return;
+    }
+    let width = ui.available_width();
+    let height = ui.available_height().max(140.0);
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            ui.set_width(width * 0.5);
+            overlay_ui(ui, q, view, height);
+        });
+        ui.vertical(|ui| {
+            egui::ScrollArea::both()
+                .id_salt("cmp-table")
+                .max_height(height)
+                .show(ui, |ui| table_ui(ui, q, view));
+        });
+    });
+    queue_list_ui(ui, q, actions);
+}
+
+fn overlay_ui(ui: &mut Ui, q: &CompareQueue, view: &CompareView, height: f32) {
+    let variants = q.variants();
+    let group = egui::Id::unique("cmp-x-axis");
+    Plot::new("cmp-overlay")
+        .height(height - 8.0)
+        .legend(Legend::default())
+        .link_cursor(group, [true, false])
+        .link_axis(group, [true, false])
+        .x_axis_label(view.x.name())
+        .y_axis_label(view.metric.name())
+        .show(ui, |p| {
+            for (i, v) in variants.iter().enumerate() {
+                let runs: Vec<Vec<[f64; 2]>> = q
+                    .jobs
+                    .iter()
+                    .filter(|j| &j.variant == v && j.status != JobStatus::Queued)
+                    .map(|j| series(&j.state, view.metric, view.x))
+                    .collect();
+                let b = band(&runs, 120);
+                if b.is_empty() {
+                    continue;
+                }
+                let dim = view.highlight.as_ref().is_some_and(|h| h != v);
+                let base = variant_color(i);
+                let color = if dim { base.gamma_multiply(0.3) } else { base };
+                if view.band != BandKind::None && runs.len() > 1 {
+                    let (lo, hi): (Vec<[f64; 2]>, Vec<[f64; 2]>) = b
+                        .iter()
+                        .map(|p| match view.band {
+                            BandKind::Std => ([p.x, p.mean - p.std], [p.x, p.mean + p.std]),
+                            _ => ([p.x, p.min], [p.x, p.max]),
+                        })
+                        .unzip();
+                    let mut ring = hi;
+                    ring.extend(lo.into_iter().rev());
+                    p.polygon(
+                        Polygon::new(v.clone(), PlotPoints::from(ring))
+                            .fill_color(color.gamma_multiply(0.25))
+                            .stroke(egui::Stroke::NONE),
+                    );
+                }
+                let mean: Vec<[f64; 2]> = b.iter().map(|p| [p.x, p.mean]).collect();
+                let width = if view.highlight.as_ref() == Some(v) {
+                    3.0
+                } else {
+                    1.5
+                };
+                p.line(
+                    Line::new(v.clone(), PlotPoints::from(mean))
+                        .color(color)
+                        .width(width),
+                );
+            }
+        });
+}
+
+fn table_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
+    let mut rows = q.summary();
+    let key = |v: &crate::runs::compare::VariantSummary| match view.sort {
+        SortBy::Order | SortBy::BestVal => -v.best_val_accuracy.mean,
+        SortBy::FinalVal => -v.final_val_accuracy.mean,
+        SortBy::Test => -v.test_accuracy.mean,
+        SortBy::Time => v.duration_secs.mean,
+    };
+    if view.sort != SortBy::Order {
+        rows.sort_by(|a, b| {
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
+    let order = q.variants();
+    egui::Grid::new("cmp-summary")
+        .striped(true)
+        .num_columns(9)
+        .show(ui, |ui| {
+            let mut head = |ui: &mut Ui, text: &str, sort: SortBy| {
+                if ui
+                    .selectable_label(view.sort == sort, RichText::new(text).strong())
+                    .on_hover_text("sort by this column")
+                    .clicked()
+                {
+                    view.sort = if view.sort == sort {
+                        SortBy::Order
+                    } else {
+                        sort
+                    };
+                }
+            };
+            head(ui, q.comparison.spec.dimension.name(), SortBy::Order);
+            ui.label(RichText::new("runs").strong());
+            head(ui, "best val %", SortBy::BestVal);
+            head(ui, "final val %", SortBy::FinalVal);
+            head(ui, "test %", SortBy::Test);
+            ui.label(RichText::new("best epoch").strong());
+            head(ui, "time s", SortBy::Time);
+            ui.label(RichText::new("img/s").strong());
+            ui.label(RichText::new("dead units % per activation layer").strong());
+            ui.end_row();
+            for r in rows {
+                let i = order.iter().position(|v| v == &r.variant).unwrap_or(0);
+                let selected = view.highlight.as_ref() == Some(&r.variant);
+                let label = RichText::new(&r.variant).color(variant_color(i)).strong();
+                if ui
+                    .selectable_label(selected, label)
+                    .on_hover_text("highlight its curves")
+                    .clicked()
+                {
+                    view.highlight = if selected {
+                        None
+                    } else {
+                        Some(r.variant.clone())
+                    };
+                }
+                ui.label(if r.failed > 0 {
+                    format!("{} ({} failed)", r.finished, r.failed)
+                } else {
+                    r.finished.to_string()
+                });
+                ui.label(r.best_val_accuracy.show(true));
+                ui.label(r.final_val_accuracy.show(true));
+                ui.label(r.test_accuracy.show(true));
+                ui.label(if r.best_epoch.n > 0 {
+                    format!("{:.1}", r.best_epoch.mean)
+                } else {
+                    "—".into()
+                });
+                ui.label(if r.duration_secs.n > 0 {
+                    format!("{:.1}", r.duration_secs.mean)
+                } else {
+                    "—".into()
+                });
+                ui.label(if r.images_per_sec.n > 0 {
+                    format!("{:.0}", r.images_per_sec.mean)
+                } else {
+                    "—".into()
+                });
+                ui.label(
+                    r.dead
+                        .iter()
+                        .map(|(_, d)| format!("{:.0}", d * 100.0))
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                )
+                .on_hover_text(
+                    r.dead
+                        .iter()
+                        .map(|(l, d)| format!("{l}: {:.1}% dead", d * 100.0))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                ui.end_row();
+            }
+        });
+    if let Some(p) = q.jobs.first().and_then(|j| j.state.start.as_ref()) {
+        ui.weak(format!(
+            "{} parameters per variant",
+            crate::spec::thousands(p.summary.total_params)
+        ));
+    }
+}
+
+fn queue_list_ui(ui: &mut Ui, q: &CompareQueue, actions: &mut Vec<Action>) {
+    egui::CollapsingHeader::new(format!("Queue ({} runs)", q.total()))
+        .default_open(false)
+        .show(ui, |ui| {
+            for (i, j) in q.jobs.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    let status = match j.status {
+                        JobStatus::Queued => "queued".to_string(),
+                        JobStatus::Running => format!("running {:.0}%", j.state.progress() * 100.0),
+                        JobStatus::Done => j.state.status.describe(),
+                        JobStatus::Cancelled => "cancelled".into(),
+                    };
+                    ui.label(format!(
+                        "{:>2}. {} · seed {} — {status}",
+                        i + 1,
+                        j.variant,
+                        j.seed
+                    ));
+                    if j.status == JobStatus::Queued {
+                        if ui.small_button("up").clicked() && i > 0 {
+                            actions.push(Action::CompareMove { from: i, to: i - 1 });
+                        }
+                        if ui.small_button("down").clicked() {
+                            actions.push(Action::CompareMove { from: i, to: i + 1 });
+                        }
+                    }
+                });
+            }
+        });
+}
+
+fn histograms_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
+    let variants = q.variants();
+    // The first started run of each variant.
+    let firsts: Vec<Option<&crate::runs::RunState>> = variants
+        .iter()
+        .map(|v| {
+            q.jobs
+                .iter()
+                .find(|j| &j.variant == v && j.status != JobStatus::Queued)
+                .map(|j| &j.state)
+        })
+        .collect();
+    let Some(reference) = firsts.iter().flatten().next() else {
+        ui.weak("Histograms appear once the first runs have probed their activations.");
+        return;
+    };
+    let layers: Vec<(usize, String)> = reference
+        .layers
+        .iter()
+        .map(|l| (l.layer, l.label.clone()))
+        .collect();
+    if layers.is_empty() {
+        ui.weak("This network has no activation layers to compare.");
+        return;
+    }
+    let layer = view
+        .layer
+        .filter(|l| layers.iter().any(|(i, _)| i == l))
+        .unwrap_or(layers[0].0);
+    // The latest step every variant has a snapshot for: the comparison is at the same step.
+    let step = firsts
+        .iter()
+        .flatten()
+        .filter_map(|r| {
+            r.layers
+                .iter()
+                .find(|l| l.layer == layer)
+                .and_then(|l| l.snapshots.last())
+                .map(|(s, _)| *s)
+        })
+        .min();
+    ui.horizontal(|ui| {
+        let l = ui.label("layer");
+        egui::ComboBox::from_id_salt("cmp-hist-layer")
+            .selected_text(
+                layers
+                    .iter()
+                    .find(|(i, _)| *i == layer)
+                    .map(|(i, n)| format!("{i}  {n}"))
+                    .unwrap_or_default(),
+            )
+            .show_ui(ui, |ui| {
+                for (i, n) in &layers {
+                    if ui
+                        .selectable_label(*i == layer, format!("{i}  {n}"))
+                        .clicked()
+                    {
+                        view.layer = Some(*i);
+                    }
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        if let Some(s) = step {
+            ui.label(format!("at step {s} (first seed of each variant)"));
+        }
+    });
+    let Some(step) = step else { return };
+    let n = variants.len().max(1) as f32;
+    let w = (ui.available_width() - 8.0 * n) / n;
+    let h = ui.available_height().max(100.0) - 30.0;
+    ui.horizontal(|ui| {
+        for (i, (v, run)) in variants.iter().zip(&firsts).enumerate() {
+            let Some(series) = run.and_then(|r| r.layers.iter().find(|l| l.layer == layer)) else {
+                continue;
+            };
+            let snap = series.snapshots.iter().rev().find(|(s, _)| *s <= step);
+            let dead = series
+                .dead
+                .iter()
+                .rev()
+                .find(|(s, _)| *s <= step)
+                .map(|(_, d)| *d);
+            let sat = series
+                .saturated
+                .iter()
+                .rev()
+                .find(|(s, _)| *s <= step)
+                .map(|(_, d)| *d);
+            ui.vertical(|ui| {
+                ui.set_width(w);
+                let mut caption = format!("{v}: dead {:.1}%", dead.unwrap_or(0.0) * 100.0);
+                if let Some(s) = sat {
+                    caption += &format!(" · saturated {:.1}%", s * 100.0);
+                }
+                ui.label(RichText::new(caption).color(variant_color(i)));
+                Plot::new(("cmp-hist", i))
+                    .width(w)
+                    .height(h)
+                    .link_axis(egui::Id::unique("cmp-hist-axes"), [true, true])
+                    .show(ui, |p| {
+                        if let Some((_, hist)) = snap {
+                            let bw = (hist_edge(1) - hist_edge(0)) as f64;
+                            let bars = hist
+                                .iter()
+                                .enumerate()
+                                .map(|(b, f)| {
+                                    Bar::new(hist_edge(b) as f64 + bw / 2.0, *f as f64).width(bw)
+                                })
+                                .collect();
+                            p.bar_chart(BarChart::new(v.clone(), bars).color(variant_color(i)));
+                        }
+                    });
+            });
+        }
+    });
+}

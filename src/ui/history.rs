@@ -1,0 +1,119 @@
+//! The run history (left side): past comparisons and runs with status and headline numbers.
+use crate::app::Action;
+use crate::runs::compare::Comparison;
+use crate::runs::history::{HistoryStatus, RunEntry};
+use egui::{RichText, Ui};
+use std::path::PathBuf;
+
+pub fn history_ui(
+    ui: &mut Ui,
+    runs: &[RunEntry],
+    comparisons: &[(String, Result<Comparison, String>)],
+    selection: &mut Vec<PathBuf>,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal(|ui| {
+        ui.heading("History");
+        if ui.small_button("Refresh").clicked() {
+            actions.push(Action::RefreshHistory);
+        }
+    });
+    if runs.is_empty() && comparisons.is_empty() {
+        ui.weak("Finished runs and comparisons are kept here.");
+        return;
+    }
+    if !comparisons.is_empty() {
+        ui.label(RichText::new("Comparisons").strong());
+        for (id, c) in comparisons.iter().take(20) {
+            match c {
+                Ok(c) => {
+                    if ui
+                        .link(&c.name)
+                        .on_hover_text(format!("{} runs · {id}", c.runs.len()))
+                        .clicked()
+                    {
+                        actions.push(Action::OpenComparison(id.clone()));
+                    }
+                }
+                Err(reason) => {
+                    ui.colored_label(super::editor::ERROR_COLOR, format!("{id}: damaged"))
+                        .on_hover_text(reason);
+                }
+            }
+        }
+    }
+    ui.label(RichText::new("Runs").strong());
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!selection.is_empty(), egui::Button::new("Export CSV"))
+            .on_hover_text("per-epoch metrics of the ticked runs")
+            .clicked()
+        {
+            actions.push(Action::ExportCsv);
+        }
+        if ui
+            .add_enabled(selection.len() == 2, egui::Button::new("Diff"))
+            .on_hover_text("the preset fields that differ between the two ticked runs")
+            .clicked()
+        {
+            actions.push(Action::DiffRuns);
+        }
+    });
+    for r in runs.iter().take(100) {
+        ui.horizontal(|ui| {
+            let mut ticked = selection.contains(&r.dir);
+            if ui
+                .checkbox(&mut ticked, "")
+                .on_hover_text("select for export or diff")
+                .changed()
+            {
+                if ticked {
+                    selection.push(r.dir.clone());
+                } else {
+                    selection.retain(|d| d != &r.dir);
+                }
+            }
+            let name = if r.meta.name.is_empty() {
+                r.id.clone()
+            } else {
+                r.meta.name.clone()
+            };
+            let headline = headline(r);
+            let damaged = matches!(r.status, HistoryStatus::Damaged { .. });
+            let text = if damaged {
+                RichText::new(&name).color(super::editor::ERROR_COLOR)
+            } else {
+                RichText::new(&name)
+            };
+            let link = ui.link(text).on_hover_text(format!(
+                "{headline}\n{}\ntags: {}",
+                r.dir.display(),
+                r.meta.tags.join(", ")
+            ));
+            if link.clicked() && !damaged {
+                actions.push(Action::OpenRun(r.dir.clone()));
+            }
+            link.context_menu(|ui| {
+                if ui.button("Rename / tag…").clicked() {
+                    actions.push(Action::RenameRun(r.dir.clone()));
+                    ui.close();
+                }
+                if ui.button("Delete…").clicked() {
+                    actions.push(Action::DeleteRun(r.dir.clone()));
+                    ui.close();
+                }
+            });
+        });
+        ui.weak(format!("    {}", headline(r)));
+    }
+}
+
+/// Status and the best validation accuracy, for the list and its tooltip.
+fn headline(r: &RunEntry) -> String {
+    match (&r.status, r.best_val_accuracy) {
+        (HistoryStatus::Finished { .. }, Some(v)) => {
+            format!("{} · best val {:.1}%", r.status.describe(), v * 100.0)
+        }
+        _ => r.status.describe(),
+    }
+}

@@ -1,0 +1,297 @@
+//! Comparisons and run history: queues of variants × seeds with the real trainer on tiny
+//! synthetic data, reproducibility, shared data order and weights, failures that do not stop
+//! the rest, reloading from disk, CSV export, config diffs and damaged folders.
+use cnn_workbench::engine::Model;
+use cnn_workbench::protocol::Event;
+use cnn_workbench::runs::compare::{CompareQueue, JobStatus};
+use cnn_workbench::runs::handle::trainer_launcher;
+use cnn_workbench::runs::history::{self, HistoryStatus};
+use cnn_workbench::runs::RunStatus;
+use cnn_workbench::spec::{Activation, CompareSpec, Dimension, Preset};
+use std::path::Path;
+use std::time::Duration;
+use tch::Device;
+
+fn tiny() -> Preset {
+    let mut p =
+        Preset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lenet5.ron")).unwrap();
+    p.data.synthetic_size = 300;
+    p.training.batch_size = 16;
+    p.training.epochs = 2;
+    p.training.max_steps = Some(20);
+    p.training.threads = 1;
+    p.training.probe_every_steps = 5;
+    p
+}
+
+fn run_queue(q: &mut CompareQueue) {
+    let mut launcher = trainer_launcher();
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while !q.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "comparison did not finish"
+        );
+        q.poll(&mut launcher, Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn spec(values: &[&str], seeds: usize) -> CompareSpec {
+    CompareSpec {
+        dimension: Dimension::Activation,
+        values: values.iter().map(|s| s.to_string()).collect(),
+        seeds,
+    }
+}
+
+fn losses(workspace: &Path, id: &str) -> Vec<f64> {
+    let dir = workspace.join("runs").join(id);
+    cnn_workbench::runs::folder::read_csv(&dir.join("steps.csv"))
+        .unwrap()
+        .iter()
+        .map(|r| r[2])
+        .collect()
+}
+
+#[test]
+fn three_activations_by_two_seeds_make_six_reproducible_runs_that_reload_from_history() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut q = CompareQueue::new(&tiny(), spec(&["relu", "gelu", "mish"], 2), ws.path()).unwrap();
+    assert_eq!(q.total(), 6);
+    run_queue(&mut q);
+    assert!(q
+        .jobs
+        .iter()
+        .all(|j| matches!(j.state.status, RunStatus::Finished { .. })));
+    assert_eq!(
+        std::fs::read_dir(ws.path().join("runs")).unwrap().count(),
+        6
+    );
+
+    // Same variant and seed on a second workspace: the same curve, bit for bit.
+    let ws2 = tempfile::tempdir().unwrap();
+    let mut q2 =
+        CompareQueue::new(&tiny(), spec(&["relu", "gelu", "mish"], 2), ws2.path()).unwrap();
+    run_queue(&mut q2);
+    for (a, b) in q.jobs.iter().zip(&q2.jobs) {
+        assert_eq!((a.variant.as_str(), a.seed), (b.variant.as_str(), b.seed));
+        let la = losses(ws.path(), &a.id);
+        assert!(la.len() >= 20);
+        assert_eq!(
+            la,
+            losses(ws2.path(), &b.id),
+            "{} seed {}",
+            a.variant,
+            a.seed
+        );
+    }
+
+    // Same seed: the same data order across activations; another seed: another order.
+    let order = |variant: &str, seed: u64| {
+        let j = q
+            .jobs
+            .iter()
+            .find(|j| j.variant == variant && j.seed == seed)
+            .unwrap();
+        j.state.start.as_ref().unwrap().data_order
+    };
+    let s0 = q.jobs[0].seed;
+    assert_eq!(order("relu", s0), order("mish", s0));
+    assert_eq!(order("relu", s0), order("gelu", s0));
+    assert_ne!(order("relu", s0), order("relu", s0 + 1));
+
+    // The history lists the runs and reloads the same numbers.
+    let live = q.summary();
+    let reloaded = CompareQueue::from_history(ws.path(), &q.id).unwrap();
+    assert_eq!(reloaded.summary(), live);
+    let entries = history::scan(ws.path());
+    assert_eq!(entries.len(), 6);
+    assert!(entries
+        .iter()
+        .all(|e| matches!(e.status, HistoryStatus::Finished { .. })));
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.meta.comparison.as_deref() == Some(q.id.as_str()))
+            .count(),
+        6
+    );
+
+    // Exported CSV parses back to the runs' own metrics.
+    let dirs: Vec<_> = entries.iter().map(|e| e.dir.clone()).collect();
+    let csv = history::export_csv(&dirs).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("run,epoch,"));
+    let mut count = 0;
+    for line in lines {
+        let (run, rest) = line.split_once(',').unwrap();
+        let values: Vec<f64> = rest.split(',').map(|v| v.parse().unwrap()).collect();
+        let own = cnn_workbench::runs::folder::read_csv(
+            &ws.path().join("runs").join(run).join("metrics.csv"),
+        )
+        .unwrap();
+        assert!(own.contains(&values), "{line}");
+        count += 1;
+    }
+    assert_eq!(count, 6 * 2);
+}
+
+#[test]
+fn variants_with_the_same_seed_start_from_the_same_weights() {
+    let base = tiny();
+    let mut mish = base.clone();
+    mish.network.activation = Activation::Mish;
+    let a = Model::build(&base.network, Device::Cpu, 7).unwrap();
+    let b = Model::build(&mish.network, Device::Cpu, 7).unwrap();
+    let c = Model::build(&base.network, Device::Cpu, 8).unwrap();
+    for (name, t) in a.vs.variables() {
+        let same = b.vs.variables()[&name].equal(&t);
+        assert!(
+            same,
+            "{name} differs between ReLU and Mish with the same seed"
+        );
+        if name.ends_with("weight") {
+            assert!(
+                !c.vs.variables()[&name].equal(&t),
+                "{name} equal across seeds"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_failing_variant_does_not_stop_the_others() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut base = tiny();
+    base.training.optimizer = cnn_workbench::spec::Optimizer::Sgd {
+        momentum: 0.0,
+        nesterov: false,
+    };
+    let s = CompareSpec {
+        dimension: Dimension::LearningRate,
+        values: vec!["0.01".into(), "1e30".into(), "0.02".into()],
+        seeds: 1,
+    };
+    let mut q = CompareQueue::new(&base, s, ws.path()).unwrap();
+    run_queue(&mut q);
+    let status: Vec<_> = q
+        .jobs
+        .iter()
+        .map(|j| (j.variant.clone(), j.state.status.clone()))
+        .collect();
+    assert!(
+        matches!(status[0].1, RunStatus::Finished { .. }),
+        "{status:?}"
+    );
+    assert!(
+        matches!(status[1].1, RunStatus::Diverged { .. }),
+        "{status:?}"
+    );
+    assert!(
+        matches!(status[2].1, RunStatus::Finished { .. }),
+        "{status:?}"
+    );
+    let summary = q.summary();
+    assert_eq!((summary[1].finished, summary[1].failed), (0, 1));
+    assert!(q.jobs.iter().all(|j| j.status == JobStatus::Done));
+    // The diverged run is in the history as such.
+    assert!(history::scan(ws.path())
+        .iter()
+        .any(|e| matches!(e.status, HistoryStatus::Diverged { .. })));
+}
+
+#[test]
+fn damaged_run_folders_are_listed_with_the_reason() {
+    let ws = tempfile::tempdir().unwrap();
+    let runs = ws.path().join("runs");
+    std::fs::create_dir_all(runs.join("no-preset")).unwrap();
+    let truncated = runs.join("truncated-csv");
+    std::fs::create_dir_all(&truncated).unwrap();
+    tiny().save(&truncated.join("preset.ron")).unwrap();
+    // Cut off in the middle of a row.
+    std::fs::write(truncated.join("metrics.csv"), "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs\n1,20,0.5,0.8,0.6,0").unwrap();
+    std::fs::write(truncated.join("events.log"), "").unwrap();
+    let interrupted = runs.join("interrupted");
+    std::fs::create_dir_all(&interrupted).unwrap();
+    tiny().save(&interrupted.join("preset.ron")).unwrap();
+    std::fs::write(
+        interrupted.join("metrics.csv"),
+        "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs\n",
+    )
+    .unwrap();
+    std::fs::write(interrupted.join("events.log"), "").unwrap();
+
+    let entries = history::scan(ws.path());
+    assert_eq!(entries.len(), 3);
+    let status = |id: &str| entries.iter().find(|e| e.id == id).unwrap().status.clone();
+    assert_eq!(
+        status("no-preset"),
+        HistoryStatus::Damaged {
+            reason: "missing preset.ron".into()
+        }
+    );
+    assert!(
+        matches!(status("truncated-csv"), HistoryStatus::Damaged { reason } if reason.contains("metrics.csv: line 2")),
+        "{:?}",
+        status("truncated-csv")
+    );
+    assert_eq!(status("interrupted"), HistoryStatus::Interrupted);
+    // A damaged comparison manifest is listed too, not fatal.
+    std::fs::create_dir_all(ws.path().join("comparisons/broken")).unwrap();
+    std::fs::write(
+        ws.path().join("comparisons/broken/comparison.ron"),
+        "(name: ",
+    )
+    .unwrap();
+    let list = cnn_workbench::runs::compare::Comparison::list(ws.path());
+    assert!(list[0].1.is_err());
+}
+
+#[test]
+fn config_diff_names_the_fields_that_differ() {
+    let a = tiny();
+    let mut b = a.clone();
+    b.network.activation = Activation::Mish;
+    b.training.learning_rate = 0.01;
+    let d = history::config_diff(&a, &b);
+    let fields: Vec<&str> = d.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert!(fields.contains(&"network.activation"), "{fields:?}");
+    assert!(fields.contains(&"training.learning_rate"), "{fields:?}");
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(history::config_diff(&a, &a).is_empty());
+}
+
+#[test]
+fn interrupted_runs_keep_their_data() {
+    // A run whose log has no terminal event (the app closed mid-run) reads back as
+    // interrupted with its curves so far.
+    let ws = tempfile::tempdir().unwrap();
+    let dir = ws.path().join("runs").join("r");
+    let mut t = cnn_workbench::engine::Trainer::spawn(
+        {
+            let mut p = tiny();
+            p.training.max_steps = None;
+            p.training.epochs = 50;
+            p
+        },
+        cnn_workbench::engine::RunOptions {
+            run_dir: Some(dir.clone()),
+            step_interval: Duration::ZERO,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // Wait for an epoch to be logged, then kill the trainer's log by simulating a crash: read
+    // the folder before any terminal event exists.
+    loop {
+        if let Some(Event::Epoch(_)) = t.recv_timeout(Duration::from_secs(60)) {
+            break;
+        }
+    }
+    let run = history::load_run(&dir).unwrap();
+    assert_eq!(run.status, HistoryStatus::Interrupted);
+    assert_eq!(run.state.epochs.len(), 1);
+    t.send(cnn_workbench::protocol::Command::Stop);
+    let _ = t.wait();
+}

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod engine;
 pub mod protocol;
+pub mod render;
 pub mod runs;
 pub mod spec;
 pub mod ui;

@@ -46,6 +46,9 @@ enum Cmd {
     Devices,
     /// Compare variants of a preset over several seeds (e.g. an activation shoot-out).
     Compare(cli::CompareArgs),
+    /// Inspect a checkpoint: test accuracy, confusion matrix, per-class precision and recall;
+    /// export filter grids and Grad-CAM overlays as PNG.
+    Inspect(cli::InspectArgs),
     /// A short demo training in the terminal (LeNet-5 on the built-in shapes).
     Demo,
 }
@@ -64,6 +67,7 @@ fn main() {
         Some(Cmd::Summary { preset }) => cli::summary(&preset),
         Some(Cmd::Demo) => cli::demo(),
         Some(Cmd::Compare(c)) => cli::compare(c),
+        Some(Cmd::Inspect(i)) => cli::inspect(i),
         Some(Cmd::Devices) => {
             for d in cnn_workbench::engine::device::available_devices() {
                 println!("{d}");

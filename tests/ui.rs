@@ -4,6 +4,8 @@
 use cnn_workbench::app::{Action, Launcher, RunHandle, ScriptedRun, WorkbenchApp};
 use cnn_workbench::engine::RunOptions;
 use cnn_workbench::protocol::*;
+#[allow(unused_imports)]
+use cnn_workbench::spec::layer::Padding;
 use cnn_workbench::spec::layer::*;
 use cnn_workbench::spec::{self, Activation, Preset};
 use egui::{Key, Modifiers};
@@ -489,4 +491,112 @@ fn a_comparison_fills_the_overlay_and_the_summary_table() {
     // The history lists the comparison and its six runs.
     assert_eq!(h.state().comparisons.len(), 1);
     assert_eq!(h.state().history.len(), 0, "scripted runs write no folders");
+}
+
+#[test]
+fn the_inspector_opens_a_checkpoint_and_shows_every_panel() {
+    // A LeNet-5 trained briefly on the built-in data, as a run folder.
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut p = cnn_workbench::app::library::default_preset();
+    p.data.synthetic_size = 600;
+    p.training.epochs = 1;
+    let events = cnn_workbench::engine::Trainer::spawn(
+        p,
+        RunOptions {
+            run_dir: Some(run.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .wait();
+    assert!(matches!(events.last(), Some(Event::Finished(_))));
+
+    let mut h = harness_with(no_runs());
+    h.run();
+    // File → Open Checkpoint… asks for a path when there is no file dialog.
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label_contains("Open Checkpoint").click();
+    h.run();
+    let field = h.get_by_label("Path of the .safetensors file or run folder:");
+    field.focus();
+    field.type_text(&run.join("model.safetensors").display().to_string());
+    h.run();
+    h.get_by_label("OK").click();
+    let settle = |h: &mut Harness<WorkbenchApp>| {
+        for _ in 0..300 {
+            h.state_mut().poll(std::time::Duration::from_millis(5));
+            h.run_steps(1);
+            if h.state().inspector.as_ref().is_some_and(|i| !i.busy()) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    };
+    settle(&mut h);
+    h.get_by_label_contains("layer 1 Conv2d 6@5×5 — 6 filters of 1×5×5");
+    h.get_by_label("Feature maps").click();
+    settle(&mut h);
+    h.get_by_label_contains("prediction:");
+    h.get_by_label_contains("layer 5 ReLU — 16 maps");
+    h.get_by_label("Confusion matrix").click();
+    settle(&mut h);
+    h.get_by_label_contains("test accuracy");
+    h.get_by_label_contains("true ring -> predicted ring")
+        .click();
+    settle(&mut h);
+    h.get_by_label_contains("true ring -> predicted ring (");
+    assert!(!h
+        .state()
+        .inspector
+        .as_ref()
+        .unwrap()
+        .a
+        .cell_images
+        .is_empty());
+    h.get_by_label("Saliency").click();
+    settle(&mut h);
+    h.get_by_label_contains("Grad-CAM at layer 5 (10×10)");
+    h.get_by_label("Side by side").click();
+    settle(&mut h);
+    h.get_by_label_contains("Open a second checkpoint");
+}
+
+#[test]
+fn a_mismatched_checkpoint_is_refused_with_the_mismatch_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = cnn_workbench::app::library::default_preset();
+    let model = cnn_workbench::engine::Model::build(&p.network, tch::Device::Cpu, 1).unwrap();
+    let path = cnn_workbench::engine::checkpoint::save(dir.path(), "model", &p, &model).unwrap();
+    // The preset beside it now describes a different first layer.
+    let mut other = p.clone();
+    other.network.layers[0] = Layer::Conv2d(Conv2d {
+        out_channels: 8,
+        kernel: 5,
+        padding: Padding::Pixels(2),
+        ..Conv2d::default()
+    });
+    other.save(&dir.path().join("preset.ron")).unwrap();
+    let mut h = harness_with(no_runs());
+    h.run();
+    let before = h.state().doc.preset.clone();
+    h.state_mut()
+        .execute(Action::InspectCheckpoint(path), &egui::Context::default());
+    for _ in 0..200 {
+        h.state_mut().poll(std::time::Duration::from_millis(5));
+        h.run_steps(1);
+        if h.state()
+            .inspector
+            .as_ref()
+            .is_some_and(|i| i.a.error.is_some())
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.get_by_label_contains(
+        "01_conv2d.weight has shape [6, 1, 5, 5] but the network needs [8, 1, 5, 5]",
+    );
+    assert_eq!(h.state().doc.preset, before, "nothing else changes");
 }

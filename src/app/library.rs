@@ -2,10 +2,22 @@
 pub const BUNDLED: [(&str, &str); 6] = [
     ("lenet5.ron", include_str!("../../presets/lenet5.ron")),
     ("vgg-small.ron", include_str!("../../presets/vgg-small.ron")),
-    ("resnet-small.ron", include_str!("../../presets/resnet-small.ron")),
-    ("inception-small.ron", include_str!("../../presets/inception-small.ron")),
-    ("shootout-synthetic.ron", include_str!("../../presets/shootout-synthetic.ron")),
-    ("shootout-mnist.ron", include_str!("../../presets/shootout-mnist.ron")),
+    (
+        "resnet-small.ron",
+        include_str!("../../presets/resnet-small.ron"),
+    ),
+    (
+        "inception-small.ron",
+        include_str!("../../presets/inception-small.ron"),
+    ),
+    (
+        "shootout-synthetic.ron",
+        include_str!("../../presets/shootout-synthetic.ron"),
+    ),
+    (
+        "shootout-mnist.ron",
+        include_str!("../../presets/shootout-mnist.ron"),
+    ),
 ];
 
 /// The bundled preset with this file name.

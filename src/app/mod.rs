@@ -70,6 +70,10 @@ pub enum Action {
     DeleteRun(PathBuf),
     ExportCsv,
     DiffRuns,
+    /// Ask for a checkpoint (file dialog or typed path) and inspect it.
+    OpenCheckpoint,
+    /// Inspect this checkpoint: a `.safetensors` file or a run folder.
+    InspectCheckpoint(PathBuf),
 }
 
 /// The Compare dialog's fields.
@@ -106,6 +110,7 @@ struct SavedState {
 enum PromptKind {
     Open,
     SaveAs,
+    Checkpoint,
 }
 
 /// A typed path, for systems without a file-dialog portal (and for keyboard users).
@@ -154,6 +159,8 @@ pub struct WorkbenchApp {
     diff: Option<ConfigDiff>,
     /// A message that is not an error (where an export went).
     pub notice: Option<String>,
+    /// The checkpoint inspector window.
+    pub inspector: Option<ui::inspector::InspectorState>,
 }
 
 /// The default workspace (run folders under `runs/`, comparisons under `comparisons/`): the
@@ -220,6 +227,7 @@ impl WorkbenchApp {
             confirm_delete: None,
             diff: None,
             notice: None,
+            inspector: None,
         }
     }
 
@@ -326,6 +334,9 @@ impl WorkbenchApp {
         self.drain_events(budget);
         if was_running && !self.is_running() {
             self.history_stale = true;
+        }
+        if let Some(i) = self.inspector.as_mut() {
+            i.poll();
         }
         if let Some(q) = self.compare.as_mut() {
             let before = q.done();
@@ -502,6 +513,31 @@ impl WorkbenchApp {
             }
             Action::DeleteRun(dir) => self.confirm_delete = Some(dir),
             Action::ExportCsv => self.export_csv(),
+            Action::OpenCheckpoint => {
+                let picked = if self.native_dialogs {
+                    rfd::FileDialog::new()
+                        .add_filter("checkpoint", &["safetensors"])
+                        .pick_file()
+                } else {
+                    None
+                };
+                match picked {
+                    Some(p) => self.execute(Action::InspectCheckpoint(p), ctx),
+                    None => {
+                        self.prompt = Some(PathPrompt {
+                            kind: PromptKind::Checkpoint,
+                            text: String::new(),
+                            focus: true,
+                        });
+                    }
+                }
+            }
+            Action::InspectCheckpoint(path) => {
+                match ui::inspector::Side::open(path, self.repaint.clone()) {
+                    Ok(side) => self.inspector = Some(ui::inspector::InspectorState::new(side)),
+                    Err(e) => self.error = Some(e),
+                }
+            }
             Action::DiffRuns => {
                 if let [a, b] = self.selection.as_slice() {
                     let load =
@@ -732,6 +768,10 @@ impl WorkbenchApp {
                     actions.push(Action::SaveAs);
                 }
                 ui.separator();
+                if item(ui, "Open Checkpoint…", "") {
+                    actions.push(Action::OpenCheckpoint);
+                }
+                ui.separator();
                 if item(ui, "Quit", "") {
                     actions.push(Action::Quit);
                 }
@@ -821,8 +861,13 @@ impl WorkbenchApp {
                 ui.heading(match prompt.kind {
                     PromptKind::Open => "Open preset",
                     PromptKind::SaveAs => "Save preset as",
+                    PromptKind::Checkpoint => "Open checkpoint",
                 });
-                let l = ui.label("Path of the .ron file:");
+                let l = ui.label(if prompt.kind == PromptKind::Checkpoint {
+                    "Path of the .safetensors file or run folder:"
+                } else {
+                    "Path of the .ron file:"
+                });
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
                     .labelled_by(l.id);
@@ -837,6 +882,7 @@ impl WorkbenchApp {
                             actions.push(match prompt.kind {
                                 PromptKind::Open => Action::OpenPath(path),
                                 PromptKind::SaveAs => Action::SaveAsPath(path),
+                                PromptKind::Checkpoint => Action::InspectCheckpoint(path),
                             });
                         }
                         close = true;
@@ -849,6 +895,30 @@ impl WorkbenchApp {
             if close {
                 self.prompt = None;
             }
+        }
+    }
+
+    fn inspector_window_ui(&mut self, ctx: &egui::Context) {
+        let Some(st) = self.inspector.as_mut() else {
+            return;
+        };
+        let mut open = true;
+        let mut second = None;
+        egui::Window::new(format!("Inspector — {}", st.a.name()))
+            .id(egui::Id::unique("inspector-window"))
+            .open(&mut open)
+            .default_size([1100.0, 700.0])
+            .show(ctx, |ui| second = ui::inspector::inspector_ui(ui, st));
+        if let Some(path) = second {
+            if let Err(e) = st.open_second(path, self.repaint.clone()) {
+                self.error = Some(e);
+            }
+        }
+        if st.busy() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        if !open {
+            self.inspector = None;
         }
     }
 
@@ -1000,8 +1070,15 @@ impl WorkbenchApp {
         for path in dropped {
             if path.extension().is_some_and(|e| e == "ron") {
                 actions.push(Action::OpenPath(path));
+            } else if path.extension().is_some_and(|e| e == "safetensors")
+                || path.join("model.safetensors").is_file()
+            {
+                actions.push(Action::InspectCheckpoint(path));
             } else {
-                self.error = Some(format!("{} is not a .ron preset", path.display()));
+                self.error = Some(format!(
+                    "{} is neither a .ron preset nor a checkpoint",
+                    path.display()
+                ));
             }
         }
     }
@@ -1084,6 +1161,7 @@ impl WorkbenchApp {
         });
         self.dialogs_ui(&ctx, &mut actions);
         self.history_dialogs_ui(&ctx, &mut actions);
+        self.inspector_window_ui(&ctx);
 
         for a in actions {
             self.execute(a, &ctx);

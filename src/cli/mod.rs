@@ -53,6 +53,11 @@ pub fn summary(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A line above the progress bar; printed plainly when there is no terminal (logs, CI).
+fn say(pb: &ProgressBar, line: impl AsRef<str>) {
+    pb.suspend(|| println!("{}", line.as_ref()));
+}
+
 pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {
     let mut out = format!("Model: {}\n", preset.name);
     let line = "-".repeat(72);
@@ -169,10 +174,17 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
         match e {
             Event::Started(s) => {
                 pb.set_length(s.total_steps as u64);
-                pb.println(format!(
-                    "training on {} — {} train / {} validation / {} test images, {} parameters",
-                    s.device, s.train_images, s.val_images, s.test_images, s.summary.total_params
-                ));
+                say(
+                    &pb,
+                    format!(
+                        "training on {} — {} train / {} validation / {} test images, {} parameters",
+                        s.device,
+                        s.train_images,
+                        s.val_images,
+                        s.test_images,
+                        s.summary.total_params
+                    ),
+                );
             }
             Event::Step(m) => {
                 pb.set_position(m.step as u64);
@@ -184,18 +196,21 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
                     m.images_per_sec
                 ));
             }
-            Event::Epoch(m) => pb.println(format!(
-                "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}% | {:.1}s",
-                m.epoch,
-                m.train_loss,
-                m.train_accuracy * 100.0,
-                m.val_loss,
-                m.val_accuracy * 100.0,
-                m.duration_secs
-            )),
-            Event::Warning(w) => pb.println(w),
+            Event::Epoch(m) => say(
+                &pb,
+                format!(
+                    "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}% | {:.1}s",
+                    m.epoch,
+                    m.train_loss,
+                    m.train_accuracy * 100.0,
+                    m.val_loss,
+                    m.val_accuracy * 100.0,
+                    m.duration_secs
+                ),
+            ),
+            Event::Warning(w) => say(&pb, w),
             Event::CheckpointSaved { path, .. } => {
-                pb.println(format!("checkpoint: {}", path.display()))
+                say(&pb, format!("checkpoint: {}", path.display()))
             }
             Event::Finished(f) => {
                 pb.finish_and_clear();
@@ -332,12 +347,15 @@ pub fn compare(a: CompareArgs) -> Result<()> {
             .filter(|j| j.status == cnn_workbench::runs::compare::JobStatus::Done)
             .skip(reported)
         {
-            pb.println(format!(
-                "  {:<10} seed {:<4} {}",
-                j.variant,
-                j.seed,
-                j.state.status.describe()
-            ));
+            say(
+                &pb,
+                format!(
+                    "  {:<10} seed {:<4} {}",
+                    j.variant,
+                    j.seed,
+                    j.state.status.describe()
+                ),
+            );
             reported += 1;
         }
         let running = queue
@@ -403,4 +421,102 @@ pub fn format_compare_table(queue: &cnn_workbench::runs::compare::CompareQueue) 
         );
     }
     out
+}
+
+#[derive(clap::Args)]
+pub struct InspectArgs {
+    /// A checkpoint: a `.safetensors` file with `preset.ron` beside it, or a run folder.
+    pub checkpoint: PathBuf,
+    /// A folder of MNIST-format IDX files, or "synthetic" / "synthetic-rgb" (default: the
+    /// checkpoint's own data).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Write each conv layer's filter grid as PNG into this folder.
+    #[arg(long)]
+    pub export_filters: Option<PathBuf>,
+    /// Write the Grad-CAM overlay of this test image as PNG into the folder given next.
+    #[arg(long, num_args = 2, value_names = ["IMAGE_INDEX", "DIR"])]
+    pub export_cam: Option<Vec<String>>,
+}
+
+pub fn inspect(a: InspectArgs) -> Result<()> {
+    use cnn_workbench::engine::inspect::Inspection;
+    use cnn_workbench::protocol::inspect::InputChoice;
+    use cnn_workbench::render;
+    let data = a.data.as_deref().map(DataSource::from_arg);
+    let device = tch::Device::cuda_if_available();
+    let insp = Inspection::open(&a.checkpoint, data, device).map_err(anyhow::Error::msg)?;
+    let c = insp.confusion(0);
+    let names = &insp.data.class_names;
+    println!("{} — {} test images", insp.preset.name, c.total());
+    println!("test accuracy: {:.2}%\n", c.accuracy * 100.0);
+    println!("confusion matrix (rows: true class, columns: predicted)");
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(1).max(5);
+    print!("{:>width$} ", "");
+    for j in 0..names.len() {
+        print!("{j:>6}");
+    }
+    println!();
+    for (i, row) in c.counts.iter().enumerate() {
+        print!(
+            "{:>width$} ",
+            format!("{i} {}", names[i])
+                .chars()
+                .take(width)
+                .collect::<String>()
+        );
+        for v in row {
+            print!("{v:>6}");
+        }
+        println!();
+    }
+    println!("\n{:<width$} {:>10} {:>10}", "class", "precision", "recall");
+    for (i, n) in names.iter().enumerate() {
+        println!(
+            "{:<width$} {:>9.2}% {:>9.2}%",
+            n,
+            c.precision[i] * 100.0,
+            c.recall[i] * 100.0
+        );
+    }
+    if let Some(dir) = &a.export_filters {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for g in insp.filters() {
+            let path = dir.join(format!("layer{:02}-filters.png", g.layer));
+            render::filter_grid(&g, render::FilterScale::PerLayer, 8)
+                .save_png(&path)
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "filters of layer {} ({}): {}",
+                g.layer,
+                g.label,
+                path.display()
+            );
+        }
+    }
+    if let Some(v) = &a.export_cam {
+        let index: usize = v[0]
+            .parse()
+            .with_context(|| format!("IMAGE_INDEX must be a number, not {}", v[0]))?;
+        let dir = PathBuf::from(&v[1]);
+        let layer = insp
+            .default_cam_layer()
+            .ok_or_else(|| anyhow::anyhow!("the network has no feature-map layer for Grad-CAM"))?;
+        let s = insp
+            .saliency(&InputChoice::Test(index), layer, None)
+            .map_err(anyhow::Error::msg)?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join(format!("gradcam-{index}.png"));
+        render::overlay(&s.input, &s.cam, 10, 0.6)
+            .save_png(&path)
+            .map_err(anyhow::Error::msg)?;
+        println!(
+            "Grad-CAM of test image {index} at layer {layer} for class {} ({:.1}%): {}",
+            names.get(s.class).cloned().unwrap_or_default(),
+            s.probs[s.class] * 100.0,
+            path.display()
+        );
+    }
+    Ok(())
 }

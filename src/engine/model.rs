@@ -101,6 +101,18 @@ impl Model {
         outs
     }
 
+    /// Runs layers `range` (0-based) on `xs`: for Grad-CAM, which needs the gradient at an
+    /// intermediate layer's output.
+    pub fn forward_range(&self, xs: &Tensor, range: std::ops::Range<usize>, train: bool) -> Tensor {
+        self.modules[range]
+            .iter()
+            .fold(xs.shallow_clone(), |x, m| m.forward_t(&x, train))
+    }
+
+    pub fn layer_count(&self) -> usize {
+        self.modules.len()
+    }
+
     /// Layers (0-based) whose outputs are activation outputs.
     pub fn probed_layers(&self) -> &[usize] {
         &self.probed

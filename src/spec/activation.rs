@@ -147,12 +147,12 @@ impl Activation {
         match self {
             Activation::Relu => "max(0, x): cheap, no saturation for x > 0, but units can die",
             Activation::LeakyRelu { .. } => "x for x > 0, slope·x below: keeps a small gradient so units cannot die",
-            Activation::Elu { .. } => "x for x > 0, α(eˣ − 1) below: smooth, negative outputs push mean activations toward zero",
+            Activation::Elu { .. } => "x for x > 0, α(e^x - 1) below: smooth, negative outputs push mean activations toward zero",
             Activation::Selu => "scaled ELU whose fixed point keeps activations at zero mean, unit variance",
             Activation::Gelu { .. } => "x·Φ(x): weights inputs by how likely they are to be positive (tanh form from the lecture)",
             Activation::Swish { .. } => "x·sigmoid(βx): smooth, non-monotonic; β = 1.702 approximates GELU",
-            Activation::Mish => "x·tanh(ln(1 + eˣ)): smooth, non-monotonic, unbounded above",
-            Activation::Sigmoid => "1/(1 + e⁻ˣ): bounded, saturates at both ends so gradients vanish",
+            Activation::Mish => "x·tanh(ln(1 + e^x)): smooth, non-monotonic, unbounded above",
+            Activation::Sigmoid => "1/(1 + e^-x): bounded, saturates at both ends so gradients vanish",
             Activation::Tanh => "zero-centred but saturating: gradients vanish for large |x|",
             Activation::Dice { .. } => "PReLU whose switch point follows the data: p(s) from batch statistics, learned α",
         }

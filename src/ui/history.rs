@@ -94,6 +94,10 @@ pub fn history_ui(
                 actions.push(Action::OpenRun(r.dir.clone()));
             }
             link.context_menu(|ui| {
+                if ui.button("Inspect checkpoint").clicked() {
+                    actions.push(Action::InspectCheckpoint(r.dir.clone()));
+                    ui.close();
+                }
                 if ui.button("Rename / tag…").clicked() {
                     actions.push(Action::RenameRun(r.dir.clone()));
                     ui.close();

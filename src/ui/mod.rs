@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod editor;
 pub mod history;
+pub mod inspector;
 pub mod palette;
 pub mod plots;
 pub mod run_panel;

@@ -117,6 +117,15 @@ pub fn run_controls_ui(
             e.val_accuracy * 100.0
         ));
     }
+    if let Some(path) = run.finish.as_ref().and_then(|f| f.checkpoint.clone()) {
+        if ui
+            .button("Inspect the trained network")
+            .on_hover_text(path.display().to_string())
+            .clicked()
+        {
+            actions.push(Action::InspectCheckpoint(path));
+        }
+    }
     for w in run.warnings.iter().rev().take(3) {
         ui.weak(w);
     }

@@ -83,7 +83,7 @@ fn activation_params_ui(ui: &mut Ui, act: &mut Activation) {
         }
         Activation::Gelu { form } => {
             ui.selectable_value(form, GeluForm::Tanh, "tanh")
-                .on_hover_text("0.5x(1 + tanh(√(2/π)(x + 0.044715x³))), the lecture's form");
+                .on_hover_text("0.5x(1 + tanh(sqrt(2/π)(x + 0.044715x³))), the lecture's form");
             ui.selectable_value(form, GeluForm::Erf, "erf")
                 .on_hover_text("exact: x·Φ(x)");
         }

@@ -102,7 +102,7 @@ impl Layer {
             Layer::Linear(l) => format!("Linear {}", l.out_features),
             Layer::Dropout(p) | Layer::Dropout2d(p) => format!("{} {}", self.kind_name(d), p.p),
             Layer::Residual(r) => format!("Residual {}", r.out_channels),
-            Layer::Bottleneck(b) => format!("Bottleneck {}→{}", b.mid_channels, b.out_channels),
+            Layer::Bottleneck(b) => format!("Bottleneck {}->{}", b.mid_channels, b.out_channels),
             Layer::Inception(i) => format!("Inception {}", i.out_channels()),
             Layer::NiN(n) => format!("NiN {}@{}×{}", n.out_channels, n.kernel, n.kernel),
             _ => self.kind_name(d),

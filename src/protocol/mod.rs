@@ -1,5 +1,7 @@
 //! What crosses between the trainer thread and its owner: commands in, events out. Only plain
 //! numbers, strings and `Vec<f32>` — never a tensor.
+pub mod inspect;
+
 use crate::spec::Summary;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;

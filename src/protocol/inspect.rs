@@ -1,0 +1,160 @@
+//! What the checkpoint inspector sends back: images and tables as plain numbers.
+use serde::{Deserialize, Serialize};
+
+/// An image or map: channel-major values (pixels in [0, 1], or raw activations).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct Image {
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub data: Vec<f32>,
+}
+
+/// Which input to look at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputChoice {
+    /// A test-set image by index.
+    Test(usize),
+    /// Pixels in [0, 1] (a drawing, or an image file).
+    Pixels(Image),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerDesc {
+    pub index: usize,
+    pub label: String,
+    pub is_map: bool,
+    pub is_conv: bool,
+    pub is_activation: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InspectSummary {
+    pub name: String,
+    pub class_names: Vec<String>,
+    pub test_images: usize,
+    pub layers: Vec<LayerDesc>,
+    pub test_labels: Vec<usize>,
+}
+
+impl InspectSummary {
+    /// The last layer with feature maps that is a convolution or ends in an activation: the
+    /// usual Grad-CAM layer (coarse enough to be semantic, fine enough to localize).
+    pub fn default_cam_layer(&self) -> Option<usize> {
+        self.layers
+            .iter()
+            .rev()
+            .find(|l| l.is_map && (l.is_activation || l.is_conv))
+            .map(|l| l.index)
+    }
+}
+
+/// A conv layer's kernels: weights `[out][in][k][k]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilterGrid {
+    pub layer: usize,
+    pub label: String,
+    pub out_channels: usize,
+    pub in_channels: usize,
+    pub kernel: usize,
+    pub weights: Vec<f32>,
+}
+
+impl FilterGrid {
+    /// Kernel `o`, input channel `i`, as k×k values.
+    pub fn kernel_values(&self, o: usize, i: usize) -> &[f32] {
+        let k2 = self.kernel * self.kernel;
+        let at = (o * self.in_channels + i) * k2;
+        &self.weights[at..at + k2]
+    }
+
+    /// Kernel `o` averaged over its input channels.
+    pub fn channel_mean(&self, o: usize) -> Vec<f32> {
+        let k2 = self.kernel * self.kernel;
+        let mut out = vec![0.0; k2];
+        for i in 0..self.in_channels {
+            for (acc, v) in out.iter_mut().zip(self.kernel_values(o, i)) {
+                *acc += v / self.in_channels as f32;
+            }
+        }
+        out
+    }
+
+    /// The largest |weight| in the layer (for a symmetric colour scale).
+    pub fn max_abs(&self) -> f32 {
+        self.weights.iter().fold(0.0, |m, v| m.max(v.abs()))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerMaps {
+    pub layer: usize,
+    pub label: String,
+    /// Channels in the layer (maps may hold fewer).
+    pub channels: usize,
+    pub maps: Vec<Image>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureMaps {
+    pub input: Image,
+    pub probs: Vec<f32>,
+    pub predicted: usize,
+    pub layers: Vec<LayerMaps>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Confusion {
+    /// `counts[true][predicted]`.
+    pub counts: Vec<Vec<u32>>,
+    /// Examples per cell (row-major `true * k + predicted`): (test index, predicted probability).
+    pub examples: Vec<Vec<(usize, f32)>>,
+    pub accuracy: f32,
+    pub precision: Vec<f32>,
+    pub recall: Vec<f32>,
+}
+
+impl Confusion {
+    pub fn from_counts(counts: Vec<Vec<u32>>, examples: Vec<Vec<(usize, f32)>>) -> Confusion {
+        let k = counts.len();
+        let total: u32 = counts.iter().flatten().sum();
+        let diag: u32 = (0..k).map(|i| counts[i][i]).sum();
+        let ratio = |a: u32, b: u32| {
+            if b == 0 {
+                f32::NAN
+            } else {
+                a as f32 / b as f32
+            }
+        };
+        let precision = (0..k)
+            .map(|p| ratio(counts[p][p], (0..k).map(|t| counts[t][p]).sum()))
+            .collect();
+        let recall = (0..k)
+            .map(|t| ratio(counts[t][t], counts[t].iter().sum()))
+            .collect();
+        Confusion {
+            accuracy: ratio(diag, total),
+            counts,
+            examples,
+            precision,
+            recall,
+        }
+    }
+
+    pub fn total(&self) -> u32 {
+        self.counts.iter().flatten().sum()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saliency {
+    /// 1-based layer of the Grad-CAM.
+    pub layer: usize,
+    pub class: usize,
+    pub probs: Vec<f32>,
+    pub input: Image,
+    /// Grad-CAM at the layer's spatial size, in [0, 1].
+    pub cam: Image,
+    /// |gradient × input| at the input's size, in [0, 1].
+    pub grad_x_input: Image,
+}

@@ -949,3 +949,53 @@ fn every_bundled_preset_trains() {
         assert!(f.test_loss.is_finite(), "{}", path.display());
     }
 }
+
+#[test]
+fn checkpoints_every_n_epochs_and_on_demand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let mut p = tiny(2);
+    p.data.synthetic_size = 200;
+    p.training.epochs = 4;
+    p.training.checkpoint_every_epochs = 2;
+    p.training.checkpoint_best = false;
+    let mut t = Trainer::spawn(
+        p,
+        RunOptions {
+            run_dir: Some(dir.clone()),
+            ..RunOptions::default()
+        },
+    )
+    .unwrap();
+    t.send(Command::SaveCheckpoint(None));
+    let events = t.wait();
+    assert!(
+        matches!(events.last(), Some(Event::Finished(_))),
+        "{:?}",
+        events.last()
+    );
+    let saved: Vec<String> = events
+        .iter()
+        .filter_map(|e| {
+            if let Event::CheckpointSaved { path, .. } = e {
+                path.file_name().map(|n| n.to_string_lossy().into_owned())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(
+        saved.contains(&"epoch-2.safetensors".to_string())
+            && saved.contains(&"epoch-4.safetensors".to_string()),
+        "{saved:?}"
+    );
+    assert!(
+        saved.iter().any(|n| n.starts_with("step-")),
+        "on-demand checkpoint: {saved:?}"
+    );
+    assert!(!dir.join("best.safetensors").exists());
+    // Each loads back into the network.
+    for n in &saved {
+        checkpoint::load(&dir.join(n), Device::Cpu).unwrap();
+    }
+}

@@ -287,6 +287,7 @@ pub(crate) fn run(
     let mut stopped = false;
     let mut epochs_done = 0usize;
     let (mut step_secs, mut trained_images) = (0f64, 0usize);
+    let mut best_val: Option<f32> = None;
     let (mut window_images, mut window_start) = (0usize, Instant::now());
     let mut last_emit = Instant::now() - opts.step_interval;
 
@@ -465,6 +466,27 @@ pub(crate) fn run(
                 .map_err(|e| format!("cannot write the epoch metrics: {e}"))?;
         }
         out.send(Event::Epoch(em));
+        // Checkpoints during training: every N epochs and the best so far (the last is
+        // written at the end).
+        if let Some(dir) = opts.run_dir.clone() {
+            let mut names = Vec::new();
+            if t.checkpoint_every_epochs > 0
+                && epochs_done.is_multiple_of(t.checkpoint_every_epochs)
+            {
+                names.push(format!("epoch-{epochs_done}"));
+            }
+            if t.checkpoint_best && best_val.is_none_or(|b| val_accuracy > b) {
+                best_val = Some(val_accuracy);
+                names.push("best".to_string());
+            }
+            for name in names {
+                let e = match checkpoint::save(&dir, &name, preset, &model) {
+                    Ok(path) => Event::CheckpointSaved { path, step },
+                    Err(e) => Event::Warning(format!("checkpoint {name} not saved: {e}")),
+                };
+                out.send(e);
+            }
+        }
         if let Some(target) = opts.target_test_accuracy {
             let (_, acc) = evaluate(&model, &data.test_x, &data.test_y, t.loss);
             out.send(Event::Warning(format!(

@@ -184,6 +184,10 @@ pub struct Training {
     pub probe_every_steps: usize,
     /// Stop after this many optimizer steps in all (benchmarks, quick looks).
     pub max_steps: Option<usize>,
+    /// Save a checkpoint every this many epochs (0: only the last).
+    pub checkpoint_every_epochs: usize,
+    /// Keep a checkpoint of the epoch with the best validation accuracy (`best.safetensors`).
+    pub checkpoint_best: bool,
 }
 
 impl Default for Training {
@@ -205,6 +209,8 @@ impl Default for Training {
             threads: 0,
             probe_every_steps: 50,
             max_steps: None,
+            checkpoint_every_epochs: 0,
+            checkpoint_best: true,
         }
     }
 }

@@ -959,7 +959,7 @@ fn checkpoints_every_n_epochs_and_on_demand() {
     p.training.epochs = 4;
     p.training.checkpoint_every_epochs = 2;
     p.training.checkpoint_best = false;
-    let mut t = Trainer::spawn(
+    let t = Trainer::spawn(
         p,
         RunOptions {
             run_dir: Some(dir.clone()),

@@ -1103,7 +1103,8 @@ impl WorkbenchApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
         egui::Panel::left("palette")
             .resizable(true)
-            .default_size(230.0)
+            .default_size(240.0)
+            .max_size(360.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt("left").show(ui, |ui| {
                     ui::palette::palette_ui(ui, &mut actions);

@@ -140,6 +140,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("runs").join(cnn_workbench::runs::run_name(&preset.name)));
     let opts = RunOptions {
         run_dir: Some(run_dir.clone()),
+        meta: cnn_workbench::runs::folder::RunMeta {
+            name: preset.name.clone(),
+            seed: preset.training.seed,
+            created: cnn_workbench::runs::timestamp(),
+            tags: vec!["cli".into()],
+            ..Default::default()
+        },
         target_test_accuracy: a.target_accuracy,
         ..RunOptions::default()
     };

@@ -4,7 +4,7 @@ use crate::app::Action;
 use crate::protocol::hist_edge;
 use crate::runs::compare::{band, series, CompareQueue, JobStatus, Metric, XAxis};
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Polygon};
+use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, Plot, PlotPoints, Points};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum BandKind {
@@ -134,7 +134,9 @@ pub fn compare_ui(
         return;
     }
     let width = ui.available_width();
-    let height = ui.available_height().max(140.0);
+    // Everything fits the panel's height (content taller than the panel would make it grow
+    // every frame); the table and the queue scroll.
+    let height = (ui.available_height() - 4.0).max(120.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.set_width(width * 0.5);
@@ -144,10 +146,12 @@ pub fn compare_ui(
             egui::ScrollArea::both()
                 .id_salt("cmp-table")
                 .max_height(height)
-                .show(ui, |ui| table_ui(ui, q, view));
+                .show(ui, |ui| {
+                    table_ui(ui, q, view);
+                    queue_list_ui(ui, q, actions);
+                });
         });
     });
-    queue_list_ui(ui, q, actions);
 }
 
 fn overlay_ui(ui: &mut Ui, q: &CompareQueue, view: &CompareView, height: f32) {
@@ -176,17 +180,18 @@ fn overlay_ui(ui: &mut Ui, q: &CompareQueue, view: &CompareView, height: f32) {
                 let base = variant_color(i);
                 let color = if dim { base.gamma_multiply(0.3) } else { base };
                 if view.band != BandKind::None && runs.len() > 1 {
-                    let (lo, hi): (Vec<[f64; 2]>, Vec<[f64; 2]>) = b
+                    // A filled area between the lower and upper curve (a polygon would be filled
+                    // as if convex).
+                    let xs: Vec<f64> = b.iter().map(|p| p.x).collect();
+                    let (lo, hi): (Vec<f64>, Vec<f64>) = b
                         .iter()
                         .map(|p| match view.band {
-                            BandKind::Std => ([p.x, p.mean - p.std], [p.x, p.mean + p.std]),
-                            _ => ([p.x, p.min], [p.x, p.max]),
+                            BandKind::Std => (p.mean - p.std, p.mean + p.std),
+                            _ => (p.min, p.max),
                         })
                         .unzip();
-                    let mut ring = hi;
-                    ring.extend(lo.into_iter().rev());
-                    p.polygon(
-                        Polygon::new(v.clone(), PlotPoints::from(ring))
+                    p.add(
+                        FilledArea::new(v.clone(), &xs, &lo, &hi)
                             .fill_color(color.gamma_multiply(0.25))
                             .stroke(egui::Stroke::NONE),
                     );
@@ -197,6 +202,30 @@ fn overlay_ui(ui: &mut Ui, q: &CompareQueue, view: &CompareView, height: f32) {
                 } else {
                     1.5
                 };
+                if b.len() <= 30 {
+                    // Few points (per-epoch metrics): markers, and the spread as error bars.
+                    p.points(
+                        Points::new(v.clone(), PlotPoints::from(mean.clone()))
+                            .color(color)
+                            .radius(width + 2.0),
+                    );
+                    if view.band != BandKind::None && runs.len() > 1 {
+                        for bp in &b {
+                            let (lo, hi) = match view.band {
+                                BandKind::Std => (bp.mean - bp.std, bp.mean + bp.std),
+                                _ => (bp.min, bp.max),
+                            };
+                            p.line(
+                                Line::new(
+                                    v.clone(),
+                                    PlotPoints::from(vec![[bp.x, lo], [bp.x, hi]]),
+                                )
+                                .color(color)
+                                .width(width),
+                            );
+                        }
+                    }
+                }
                 p.line(
                     Line::new(v.clone(), PlotPoints::from(mean))
                         .color(color)
@@ -413,7 +442,7 @@ fn histograms_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
     let Some(step) = step else { return };
     let n = variants.len().max(1) as f32;
     let w = (ui.available_width() - 8.0 * n) / n;
-    let h = ui.available_height().max(100.0) - 30.0;
+    let h = (ui.available_height() - 30.0).max(80.0);
     ui.horizontal(|ui| {
         for (i, (v, run)) in variants.iter().zip(&firsts).enumerate() {
             let Some(series) = run.and_then(|r| r.layers.iter().find(|l| l.layer == layer)) else {

@@ -73,10 +73,11 @@ pub fn history_ui(
                     selection.retain(|d| d != &r.dir);
                 }
             }
-            let name = if r.meta.name.is_empty() {
-                r.id.clone()
-            } else {
-                r.meta.name.clone()
+            // Runs of a comparison are named by variant and seed; the full name is in the tooltip.
+            let name = match (&r.meta.variant, r.meta.name.is_empty()) {
+                (Some(v), _) => format!("{v} · seed {}", r.meta.seed),
+                (None, true) => r.id.clone(),
+                (None, false) => r.meta.name.clone(),
             };
             let headline = headline(r);
             let damaged = matches!(r.status, HistoryStatus::Damaged { .. });
@@ -86,7 +87,8 @@ pub fn history_ui(
                 RichText::new(&name)
             };
             let link = ui.link(text).on_hover_text(format!(
-                "{headline}\n{}\ntags: {}",
+                "{}\n{headline}\n{}\ntags: {}",
+                r.meta.name,
                 r.dir.display(),
                 r.meta.tags.join(", ")
             ));

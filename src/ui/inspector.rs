@@ -158,7 +158,7 @@ impl InspectorState {
             tab: InspectTab::Filters,
             input: InputChoice::Test(0),
             scale: FilterScale::PerLayer,
-            zoom: 8,
+            zoom: 14,
             cam_layer: None,
             cam_class: None,
             cell: None,

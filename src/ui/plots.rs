@@ -168,7 +168,7 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
             }
         }
     });
-    let height = ui.available_height().max(120.0) - 8.0;
+    let height = (ui.available_height() - 8.0).max(100.0);
     let width = (ui.available_width() - 16.0) / 3.0;
     ui.horizontal(|ui| {
         // Time × bin heat map: each column a probe snapshot, each row a histogram bin.
@@ -264,7 +264,7 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
 
 fn gradients_ui(ui: &mut Ui, run: &RunState) {
     ui.label("log10 of each layer's gradient norm — vanishing gradients show as the early layers falling far below the late ones");
-    let height = ui.available_height().max(120.0) - 8.0;
+    let height = (ui.available_height() - 8.0).max(100.0);
     let px = ui.available_width();
     Plot::new("grad-norms")
         .height(height)

@@ -574,7 +574,7 @@ impl WorkbenchApp {
         let dialog = rfd::FileDialog::new().add_filter("preset", &["ron"]);
         if save {
             dialog
-                .set_file_name(format!("{}.ron", runs_slug(&self.doc.preset.name)))
+                .set_file_name(format!("{}.ron", crate::runs::slug(&self.doc.preset.name)))
                 .save_file()
         } else {
             dialog.pick_file()
@@ -1172,25 +1172,6 @@ impl WorkbenchApp {
         if !editing {
             self.doc.commit();
         }
-    }
-}
-
-fn runs_slug(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s.trim_matches('-').to_string();
-    if s.is_empty() {
-        "preset".into()
-    } else {
-        s
     }
 }
 

@@ -10,6 +10,29 @@ use std::path::{Path, PathBuf};
 pub struct TrainArgs {
     /// The preset RON file.
     pub preset: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The run folder to write (default: runs/<preset>-<time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Stop after this many optimizer steps.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Stop once the test accuracy (checked after each epoch) reaches this fraction.
+    #[arg(long)]
+    pub target_accuracy: Option<f32>,
+    /// Print one machine-readable summary line at the end and no progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Settings shared by the commands that train (train, compare).
+#[derive(clap::Args)]
+pub struct RunArgs {
     /// A folder of MNIST-format IDX files, or "synthetic" / "synthetic-rgb".
     #[arg(long)]
     pub data: Option<String>,
@@ -21,25 +44,31 @@ pub struct TrainArgs {
     /// CPU threads for libtorch.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// The run folder to write (default: runs/<preset>-<time>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    #[arg(long)]
-    pub seed: Option<u64>,
-    #[arg(long)]
-    pub batch_size: Option<usize>,
-    /// Stop after this many optimizer steps.
-    #[arg(long)]
-    pub max_steps: Option<usize>,
     /// Use only the first N training images.
     #[arg(long)]
     pub train_limit: Option<usize>,
-    /// Stop once the test accuracy (checked after each epoch) reaches this fraction.
-    #[arg(long)]
-    pub target_accuracy: Option<f32>,
-    /// Print one machine-readable summary line at the end and no progress bar.
-    #[arg(long)]
-    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Loads the preset and applies these settings to it.
+    fn preset(&self, path: &Path) -> Result<Preset> {
+        let mut preset = load_preset(path)?;
+        apply_data(&mut preset, self.data.as_deref())?;
+        let t = &mut preset.training;
+        if let Some(v) = self.epochs {
+            t.epochs = v;
+        }
+        if let Some(v) = &self.device {
+            t.device = v.clone();
+        }
+        if let Some(v) = self.threads {
+            t.threads = v;
+        }
+        if let Some(v) = self.train_limit {
+            preset.data.train_limit = Some(v);
+        }
+        Ok(preset)
+    }
 }
 
 fn load_preset(path: &Path) -> Result<Preset> {
@@ -109,18 +138,8 @@ fn apply_data(preset: &mut Preset, data: Option<&str>) -> Result<()> {
 }
 
 pub fn train(a: TrainArgs) -> Result<()> {
-    let mut preset = load_preset(&a.preset)?;
-    apply_data(&mut preset, a.data.as_deref())?;
+    let mut preset = a.run.preset(&a.preset)?;
     let t = &mut preset.training;
-    if let Some(v) = a.epochs {
-        t.epochs = v;
-    }
-    if let Some(v) = &a.device {
-        t.device = v.clone();
-    }
-    if let Some(v) = a.threads {
-        t.threads = v;
-    }
     if let Some(v) = a.seed {
         t.seed = v;
     }
@@ -129,9 +148,6 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     if let Some(v) = a.max_steps {
         t.max_steps = Some(v);
-    }
-    if let Some(v) = a.train_limit {
-        preset.data.train_limit = Some(v);
     }
     spec::infer(&preset.network)?;
     let run_dir = a
@@ -279,18 +295,8 @@ pub struct CompareArgs {
     /// Seeds per variant.
     #[arg(long)]
     pub seeds: Option<usize>,
-    /// A folder of MNIST-format IDX files, or "synthetic" / "synthetic-rgb".
-    #[arg(long)]
-    pub data: Option<String>,
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    #[arg(long)]
-    pub device: Option<String>,
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Use only the first N training images.
-    #[arg(long)]
-    pub train_limit: Option<usize>,
+    #[command(flatten)]
+    pub run: RunArgs,
     /// Where run folders and the comparison go (default: the app's workspace).
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -302,21 +308,7 @@ pub struct CompareArgs {
 pub fn compare(a: CompareArgs) -> Result<()> {
     use cnn_workbench::runs::compare::CompareQueue;
     use cnn_workbench::spec::CompareSpec;
-    let mut preset = load_preset(&a.preset)?;
-    apply_data(&mut preset, a.data.as_deref())?;
-    let t = &mut preset.training;
-    if let Some(v) = a.epochs {
-        t.epochs = v;
-    }
-    if let Some(v) = &a.device {
-        t.device = v.clone();
-    }
-    if let Some(v) = a.threads {
-        t.threads = v;
-    }
-    if let Some(v) = a.train_limit {
-        preset.data.train_limit = Some(v);
-    }
+    let preset = a.run.preset(&a.preset)?;
     let base_spec = preset.compare.clone().unwrap_or_default();
     let mut spec = match &a.vary {
         Some(v) => CompareSpec::from_arg(v, base_spec.seeds).map_err(anyhow::Error::msg)?,

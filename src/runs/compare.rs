@@ -132,23 +132,6 @@ pub struct CompareQueue {
     notify: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
-fn slug(s: &str) -> String {
-    let s: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    s.split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 impl CompareQueue {
     /// Plans the comparison and writes its manifest (all runs listed up front).
     pub fn new(base: &Preset, spec: CompareSpec, workspace: &Path) -> Result<CompareQueue, String> {
@@ -159,8 +142,8 @@ impl CompareQueue {
         let created = super::timestamp();
         let id = format!(
             "{}-{}-{created}",
-            slug(&base.name),
-            slug(spec.dimension.name())
+            super::slug(&base.name),
+            super::slug(spec.dimension.name())
         );
         let seeds = spec.seed_list(base.training.seed);
         let mut jobs = Vec::new();
@@ -170,7 +153,7 @@ impl CompareQueue {
                 let mut preset = p.clone();
                 preset.training.seed = seed;
                 preset.name = format!("{} [{label}]", base.name);
-                let run_id = format!("{id}-{}-s{seed}", slug(label));
+                let run_id = format!("{id}-{}-s{seed}", super::slug(label));
                 jobs.push(Job {
                     variant: label.clone(),
                     seed,

@@ -8,12 +8,13 @@ pub mod state;
 pub use folder::RunFolder;
 pub use state::{decimate, RunState, RunStatus};
 
-/// A run folder name from a preset name and the current time: "lenet-5-20261127-104512".
-pub fn run_name(preset_name: &str) -> String {
-    let slug: String = preset_name
+/// A file-name-safe form of a name: lowercase letters, digits and dots, words joined by '-'
+/// ("LeNet-5 (MNIST)" → "lenet-5-mnist"); "run" when nothing is left.
+pub fn slug(name: &str) -> String {
+    let s = name
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() {
+            if c.is_ascii_alphanumeric() || c == '.' {
                 c.to_ascii_lowercase()
             } else {
                 '-'
@@ -24,13 +25,18 @@ pub fn run_name(preset_name: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    let slug = if slug.is_empty() {
-        "run".to_string()
+    if s.is_empty() {
+        "run".into()
     } else {
-        slug
-    };
-    format!("{slug}-{}", timestamp())
+        s
+    }
 }
+
+/// A run folder name from a preset name and the current time: "lenet-5-20261127-104512".
+pub fn run_name(preset_name: &str) -> String {
+    format!("{}-{}", slug(preset_name), timestamp())
+}
+
 /// UTC "YYYYMMDD-HHMMSS" for the current time.
 pub fn timestamp() -> String {
     let secs = std::time::SystemTime::now()

@@ -111,15 +111,47 @@ fn compare_runs_the_queue_headless_and_prints_the_table() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().to_str().unwrap();
     let (ok, stdout, err) = run(&[
-        "compare", "presets/lenet5.ron", "--vary", "activation=relu,mish", "--seeds", "2", "--data", "synthetic",
-        "--epochs", "1", "--train-limit", "200", "--threads", "1", "--workspace", ws,
+        "compare",
+        "presets/lenet5.ron",
+        "--vary",
+        "activation=relu,mish",
+        "--seeds",
+        "2",
+        "--data",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "200",
+        "--threads",
+        "1",
+        "--workspace",
+        ws,
     ]);
     assert!(ok, "{err}");
-    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("relu ") || l.starts_with("mish ")).collect();
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("relu ") || l.starts_with("mish "))
+        .collect();
     assert_eq!(rows.len(), 2, "{stdout}");
     assert!(rows.iter().all(|r| r.contains(" ± ")), "{stdout}");
-    assert_eq!(std::fs::read_dir(tmp.path().join("runs")).unwrap().count(), 4);
-    assert_eq!(std::fs::read_dir(tmp.path().join("comparisons")).unwrap().count(), 1);
-    let (ok, _, err) = run(&["compare", "presets/lenet5.ron", "--vary", "colour=red", "--workspace", ws]);
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("runs")).unwrap().count(),
+        4
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("comparisons"))
+            .unwrap()
+            .count(),
+        1
+    );
+    let (ok, _, err) = run(&[
+        "compare",
+        "presets/lenet5.ron",
+        "--vary",
+        "colour=red",
+        "--workspace",
+        ws,
+    ]);
     assert!(!ok && err.contains("unknown dimension \"colour\""), "{err}");
 }

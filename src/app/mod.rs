@@ -74,6 +74,8 @@ pub enum Action {
     OpenCheckpoint,
     /// Inspect this checkpoint: a `.safetensors` file or a run folder.
     InspectCheckpoint(PathBuf),
+    /// Open this checkpoint beside the one being inspected (side by side).
+    InspectBeside(PathBuf),
 }
 
 /// The Compare dialog's fields.
@@ -532,6 +534,15 @@ impl WorkbenchApp {
                     }
                 }
             }
+            Action::InspectBeside(path) => match self.inspector.as_mut() {
+                Some(st) => {
+                    if let Err(e) = st.open_second(path, self.repaint.clone()) {
+                        self.error = Some(e);
+                    }
+                    st.tab = ui::inspector::InspectTab::SideBySide;
+                }
+                None => self.execute(Action::InspectCheckpoint(path), ctx),
+            },
             Action::InspectCheckpoint(path) => {
                 match ui::inspector::Side::open(path, self.repaint.clone()) {
                     Ok(side) => self.inspector = Some(ui::inspector::InspectorState::new(side)),
@@ -949,6 +960,12 @@ impl WorkbenchApp {
                     ui.add(egui::TextEdit::singleline(&mut d.values).desired_width(320.0)).labelled_by(l.id);
                 });
                 ui::widgets::count_ui(ui, "seeds", &mut d.spec.seeds, 1..=20);
+                let cuda = self.doc.preset.training.device.starts_with("cuda");
+                ui.add_enabled_ui(cuda, |ui| {
+                    ui::widgets::count_ui(ui, "runs at once on the GPU", &mut self.compare_parallel, 1..=8);
+                })
+                .response
+                .on_disabled_hover_text("on the CPU runs go one after another (set the device to cuda first)");
                 d.spec.values = d.values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
                 let check = d.spec.variants(&self.doc.preset);
                 match &check {

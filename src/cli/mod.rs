@@ -459,10 +459,14 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     for (i, row) in c.counts.iter().enumerate() {
         print!(
             "{:>width$} ",
-            format!("{i} {}", names[i])
-                .chars()
-                .take(width)
-                .collect::<String>()
+            if names[i] == i.to_string() {
+                names[i].clone()
+            } else {
+                format!("{i} {}", names[i])
+            }
+            .chars()
+            .take(width)
+            .collect::<String>()
         );
         for v in row {
             print!("{v:>6}");

@@ -100,6 +100,10 @@ pub fn history_ui(
                     actions.push(Action::InspectCheckpoint(r.dir.clone()));
                     ui.close();
                 }
+                if ui.button("Inspect beside the open checkpoint").clicked() {
+                    actions.push(Action::InspectBeside(r.dir.clone()));
+                    ui.close();
+                }
                 if ui.button("Rename / tag…").clicked() {
                     actions.push(Action::RenameRun(r.dir.clone()));
                     ui.close();

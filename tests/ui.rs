@@ -600,3 +600,33 @@ fn a_mismatched_checkpoint_is_refused_with_the_mismatch_named() {
     );
     assert_eq!(h.state().doc.preset, before, "nothing else changes");
 }
+
+#[test]
+fn dragging_a_layer_from_the_palette_inserts_it_where_dropped() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    let from = h.get_by_label("BatchNorm").rect().center();
+    let to = h.get_by_label("3  MaxPool 2×2").rect().center();
+    h.drag_at(from);
+    h.run();
+    for i in 1..=10 {
+        let t = i as f32 / 10.0;
+        h.hover_at(from + (to - from) * t);
+        h.run();
+    }
+    h.drop_at(to);
+    h.run();
+    let l = layers(&h);
+    assert_eq!(l.len(), 13);
+    assert!(
+        matches!(
+            l[2],
+            Layer::Norm(NormLayer {
+                kind: Some(Norm::Batch)
+            })
+        ),
+        "{:?}",
+        &l[..4]
+    );
+    h.get_by_label("3  BatchNorm");
+}

@@ -155,3 +155,26 @@ fn compare_runs_the_queue_headless_and_prints_the_table() {
     ]);
     assert!(!ok && err.contains("unknown dimension \"colour\""), "{err}");
 }
+
+#[test]
+fn quiet_training_prints_only_the_result_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let (ok, stdout, err) = run(&[
+        "train",
+        "presets/lenet5.ron",
+        "--data",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "200",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(lines[0].starts_with("RESULT steps=") && lines[0].contains("images_per_sec="));
+}

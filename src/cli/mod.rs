@@ -186,6 +186,12 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
     } else {
         ProgressBar::new(0)
     };
+    // --quiet: nothing but the final RESULT line.
+    let say = |target: &ProgressBar, line: String| {
+        if !quiet {
+            say(target, line);
+        }
+    };
     pb.set_style(
         ProgressStyle::with_template(
             "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} steps {msg} ETA {eta}",

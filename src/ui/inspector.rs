@@ -515,13 +515,13 @@ fn input_chooser_ui(ui: &mut Ui, st: &mut InspectorState) -> Option<InputChoice>
         ui.add(egui::TextEdit::singleline(&mut st.image_path).desired_width(180.0))
             .labelled_by(l.id);
         if ui.button("Load").clicked() {
-            match load_image_file(&st.image_path, &summary) {
+            match load_image_file(&st.image_path) {
                 Ok(img) => chosen = Some(InputChoice::Pixels(img)),
                 Err(e) => st.a.error_note(e),
             }
         }
     });
-    if summary_is_gray28(&summary, &st.a) {
+    if takes_gray28(&st.a) {
         ui.horizontal(|ui| {
             ui.label("or draw:");
             if canvas_ui(ui, &mut st.canvas) {
@@ -540,7 +540,8 @@ fn input_chooser_ui(ui: &mut Ui, st: &mut InspectorState) -> Option<InputChoice>
     chosen
 }
 
-fn summary_is_gray28(_s: &InspectSummary, side: &Side) -> bool {
+/// Whether the network takes 28×28 gray images (the drawing canvas makes sense then).
+fn takes_gray28(side: &Side) -> bool {
     side.maps
         .as_ref()
         .and_then(|m| m.as_ref().ok())
@@ -589,8 +590,7 @@ fn canvas_ui(ui: &mut Ui, canvas: &mut [f32]) -> bool {
 }
 
 /// Opens an image file and fits it to the network's input: gray or RGB, resized.
-fn load_image_file(path: &str, s: &InspectSummary) -> Result<Image, String> {
-    let _ = s;
+fn load_image_file(path: &str) -> Result<Image, String> {
     let img = image::open(path.trim()).map_err(|e| format!("cannot open the image {path}: {e}"))?;
     let gray = img
         .resize_exact(28, 28, image::imageops::FilterType::Triangle)

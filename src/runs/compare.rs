@@ -297,28 +297,25 @@ impl CompareQueue {
         }
     }
 
+    /// Pauses the queue: no new runs start, and the running ones pause.
     pub fn pause(&mut self) {
         self.paused = true;
-        for j in self
-            .jobs
-            .iter_mut()
-            .filter(|j| j.status == JobStatus::Running)
-        {
-            if let Some(h) = j.handle.as_mut() {
-                h.send(Command::Pause);
-            }
-        }
+        self.tell_running(Command::Pause);
     }
 
     pub fn resume(&mut self) {
         self.paused = false;
+        self.tell_running(Command::Resume);
+    }
+
+    fn tell_running(&mut self, cmd: Command) {
         for j in self
             .jobs
             .iter_mut()
             .filter(|j| j.status == JobStatus::Running)
         {
             if let Some(h) = j.handle.as_mut() {
-                h.send(Command::Resume);
+                h.send(cmd.clone());
             }
         }
     }

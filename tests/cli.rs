@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 //! The headless command line, end to end.
 use std::path::Path;
 use std::process::Command;

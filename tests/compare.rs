@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 //! Comparisons and run history: queues of variants × seeds with the real trainer on tiny
 //! synthetic data, reproducibility, shared data order and weights, failures that do not stop
 //! the rest, reloading from disk, CSV export, config diffs and damaged folders.
@@ -5,7 +6,7 @@ use cnn_workbench::engine::Model;
 use cnn_workbench::protocol::Event;
 use cnn_workbench::runs::compare::{CompareQueue, JobStatus};
 use cnn_workbench::runs::handle::trainer_launcher;
-use cnn_workbench::runs::history::{self, HistoryStatus};
+use cnn_workbench::runs::history;
 use cnn_workbench::runs::RunStatus;
 use cnn_workbench::spec::{Activation, CompareSpec, Dimension, Preset};
 use std::path::Path;
@@ -109,7 +110,7 @@ fn three_activations_by_two_seeds_make_six_reproducible_runs_that_reload_from_hi
     assert_eq!(entries.len(), 6);
     assert!(entries
         .iter()
-        .all(|e| matches!(e.status, HistoryStatus::Finished { .. })));
+        .all(|e| matches!(e.status, RunStatus::Finished { .. })));
     assert_eq!(
         entries
             .iter()
@@ -198,7 +199,7 @@ fn a_failing_variant_does_not_stop_the_others() {
     // The diverged run is in the history as such.
     assert!(history::scan(ws.path())
         .iter()
-        .any(|e| matches!(e.status, HistoryStatus::Diverged { .. })));
+        .any(|e| matches!(e.status, RunStatus::Diverged { .. })));
 }
 
 #[test]
@@ -227,16 +228,16 @@ fn damaged_run_folders_are_listed_with_the_reason() {
     let status = |id: &str| entries.iter().find(|e| e.id == id).unwrap().status.clone();
     assert_eq!(
         status("no-preset"),
-        HistoryStatus::Damaged {
+        RunStatus::Damaged {
             reason: "missing preset.ron".into()
         }
     );
     assert!(
-        matches!(status("truncated-csv"), HistoryStatus::Damaged { reason } if reason.contains("metrics.csv: line 2")),
+        matches!(status("truncated-csv"), RunStatus::Damaged { reason } if reason.contains("metrics.csv: line 2")),
         "{:?}",
         status("truncated-csv")
     );
-    assert_eq!(status("interrupted"), HistoryStatus::Interrupted);
+    assert_eq!(status("interrupted"), RunStatus::Interrupted);
     // A damaged comparison manifest is listed too, not fatal.
     std::fs::create_dir_all(ws.path().join("comparisons/broken")).unwrap();
     std::fs::write(
@@ -268,7 +269,7 @@ fn interrupted_runs_keep_their_data() {
     // interrupted with its curves so far.
     let ws = tempfile::tempdir().unwrap();
     let dir = ws.path().join("runs").join("r");
-    let mut t = cnn_workbench::engine::Trainer::spawn(
+    let mut t = cnn_workbench::runs::start(
         {
             let mut p = tiny();
             p.training.max_steps = None;
@@ -285,12 +286,15 @@ fn interrupted_runs_keep_their_data() {
     // Wait for an epoch to be logged, then kill the trainer's log by simulating a crash: read
     // the folder before any terminal event exists.
     loop {
-        if let Some(Event::Epoch(_)) = t.recv_timeout(Duration::from_secs(60)) {
-            break;
+        match t.recv_timeout(Duration::from_secs(60)) {
+            Some(Event::Epoch(_)) => break,
+            Some(e) if e.is_terminal() => panic!("the run ended before its first epoch: {e:?}"),
+            Some(_) => {}
+            None => panic!("no epoch within 60 s"),
         }
     }
     let run = history::load_run(&dir).unwrap();
-    assert_eq!(run.status, HistoryStatus::Interrupted);
+    assert_eq!(run.status, RunStatus::Interrupted);
     assert_eq!(run.state.epochs.len(), 1);
     t.send(cnn_workbench::protocol::Command::Stop);
     let _ = t.wait();

@@ -1,10 +1,12 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 //! The checkpoint inspector's computations on a LeNet-5 trained briefly on MNIST: filters,
 //! confusion matrix, Grad-CAM, feature maps; and the CLI's PNG exports.
 use cnn_workbench::engine::inspect::Inspection;
-use cnn_workbench::engine::{RunOptions, Trainer};
+use cnn_workbench::engine::RunOptions;
 use cnn_workbench::protocol::inspect::{Image, InputChoice};
 use cnn_workbench::protocol::Event;
 use cnn_workbench::render::{self, FilterScale};
+use cnn_workbench::runs::start as start_run;
 use cnn_workbench::spec::{DataSource, Preset};
 use std::path::{Path, PathBuf};
 use tch::Device;
@@ -22,7 +24,7 @@ fn trained(dir: &Path) -> PathBuf {
     p.data.test_limit = Some(1000);
     p.training.epochs = 1;
     let run = dir.join("run");
-    let events = Trainer::spawn(
+    let events = start_run(
         p,
         RunOptions {
             run_dir: Some(run.clone()),

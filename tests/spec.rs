@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 //! Spec level: shape/parameter/MAC arithmetic, named errors for impossible networks, RON.
 use cnn_workbench::spec::layer::*;
 use cnn_workbench::spec::*;

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 //! The window, driven like a person would with egui_kittest: palette clicks, keyboard
 //! shortcuts, dialogs, a scripted trainer where training is not the point and a real tiny run
 //! where it is, and a snapshot image of the main window.
@@ -501,7 +502,7 @@ fn the_inspector_opens_a_checkpoint_and_shows_every_panel() {
     let mut p = cnn_workbench::app::library::default_preset();
     p.data.synthetic_size = 600;
     p.training.epochs = 1;
-    let events = cnn_workbench::engine::Trainer::spawn(
+    let events = cnn_workbench::runs::start(
         p,
         RunOptions {
             run_dir: Some(run.clone()),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tch::{Device, Tensor};
 
-pub const PRESET_FILE: &str = "preset.ron";
+pub use crate::protocol::files::PRESET_FILE;
 
 #[derive(thiserror::Error, Debug)]
 pub enum CheckpointError {

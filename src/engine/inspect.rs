@@ -5,6 +5,7 @@ use super::checkpoint;
 use super::data::Dataset;
 use super::model::Model;
 use crate::protocol::inspect::*;
+pub use crate::protocol::inspect::{InspectReply, InspectRequest};
 use crate::spec::{Layer, Preset, Shape};
 use tch::{Device, Kind, Tensor};
 
@@ -160,6 +161,10 @@ impl Inspection {
         match input {
             InputChoice::Test(i) => self.test_input(*i),
             InputChoice::Pixels(img) => self.normalize(img),
+            InputChoice::File(path) => {
+                let i = self.preset.network.input;
+                self.normalize(&load_image_file(path, i.channels, i.height, i.width)?)
+            }
         }
     }
 
@@ -342,6 +347,46 @@ impl Inspection {
     }
 }
 
+/// Decodes an image file and fits it to a network input: gray or RGB, resized. A mostly light
+/// gray picture is inverted, since MNIST-style digits are light on dark.
+pub fn load_image_file(
+    path: &std::path::Path,
+    channels: usize,
+    height: usize,
+    width: usize,
+) -> Result<Image, String> {
+    let img =
+        image::open(path).map_err(|e| format!("cannot open the image {}: {e}", path.display()))?;
+    let resized = img.resize_exact(
+        width as u32,
+        height as u32,
+        image::imageops::FilterType::Triangle,
+    );
+    let data: Vec<f32> = if channels == 3 {
+        let rgb = resized.to_rgb8();
+        // Channel-major, as the network takes it.
+        (0..3)
+            .flat_map(|c| rgb.pixels().map(move |p| p.0[c] as f32 / 255.0))
+            .collect()
+    } else {
+        let mut gray: Vec<f32> = resized
+            .to_luma8()
+            .pixels()
+            .map(|p| p.0[0] as f32 / 255.0)
+            .collect();
+        if gray.iter().sum::<f32>() / gray.len().max(1) as f32 > 0.5 {
+            gray.iter_mut().for_each(|v| *v = 1.0 - *v);
+        }
+        gray
+    };
+    Ok(Image {
+        channels: if channels == 3 { 3 } else { 1 },
+        height,
+        width,
+        data,
+    })
+}
+
 pub fn argmax(v: &[f32]) -> usize {
     v.iter()
         .enumerate()
@@ -350,33 +395,6 @@ pub fn argmax(v: &[f32]) -> usize {
             |b, (i, &x)| if x > b.1 { (i, x) } else { b },
         )
         .0
-}
-
-/// What the inspector thread is asked.
-#[derive(Clone, Debug)]
-pub enum InspectRequest {
-    Filters,
-    FeatureMaps(InputChoice),
-    Confusion,
-    Saliency {
-        input: InputChoice,
-        layer: usize,
-        class: Option<usize>,
-    },
-    TestImages(Vec<usize>),
-}
-
-/// What it answers. Errors are answers too: the panel shows them.
-#[derive(Clone, Debug)]
-pub enum InspectReply {
-    Opened(InspectSummary),
-    Filters(Vec<FilterGrid>),
-    FeatureMaps(Result<FeatureMaps, String>),
-    Confusion(Confusion),
-    Saliency(Result<Saliency, String>),
-    TestImages(Vec<(usize, Image)>),
-    /// The checkpoint could not be opened, or a request crashed.
-    Failed(String),
 }
 
 /// A checkpoint open on its own thread (the window never waits on it).

@@ -1,16 +1,18 @@
 //! The background trainer: one named thread per run owning every tensor; commands in and
 //! events out over bounded channels. Whatever happens on that thread — a libtorch error, a
 //! panic — the caller gets a terminal event, never a crash.
-use super::train::{self, Outbox, RunOptions};
-use crate::protocol::{Command, Event};
+use super::train::{self, outbox::Outbox};
+use crate::protocol::{Command, Event, EventSink, RunOptions};
 use crate::spec::Preset;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const EVENT_CAPACITY: usize = 256;
 const COMMAND_CAPACITY: usize = 16;
+/// How long dropping a trainer waits for its thread: a step and a checkpoint, not a whole run.
+const DROP_JOIN_LIMIT: Duration = Duration::from_secs(5);
 
 pub struct Trainer {
     commands: Sender<Command>,
@@ -53,34 +55,30 @@ pub fn is_trainer_thread() -> bool {
 const THREAD_PREFIX: &str = "trainer:";
 
 impl Trainer {
-    /// Starts a run on its own thread.
-    pub fn spawn(preset: Preset, opts: RunOptions) -> std::io::Result<Trainer> {
+    /// Starts a run on its own thread; its events also go to `sinks` (on that thread).
+    pub fn spawn(
+        preset: Preset,
+        opts: RunOptions,
+        sinks: Vec<Box<dyn EventSink>>,
+    ) -> std::io::Result<Trainer> {
         let (cmd_tx, cmd_rx) = bounded(COMMAND_CAPACITY);
         let (ev_tx, ev_rx) = bounded(EVENT_CAPACITY);
         let name = format!("{THREAD_PREFIX}{}", preset.name);
         let join = std::thread::Builder::new().name(name).spawn(move || {
-            let notify = opts.notify.clone();
-            let mut out = Outbox {
-                tx: &ev_tx,
-                notify: notify.as_deref(),
-                folder: None,
-            };
+            let mut out = Outbox::new(ev_tx, opts.notify.clone(), sinks);
             let result = catch_unwind(AssertUnwindSafe(|| {
                 train::run(&preset, &opts, &cmd_rx, &mut out)
             }));
-            // Close the training loop's log before the terminal event is appended to it.
-            drop(out.folder.take());
             let terminal = match result {
                 Ok(Ok(event)) => event,
-                Ok(Err(reason)) => Event::Failed { reason },
+                Ok(Err(e)) => Event::Failed {
+                    reason: e.to_string(),
+                },
                 Err(payload) => Event::Failed {
                     reason: format!("training crashed: {}", panic_text(payload.as_ref())),
                 },
             };
-            if let Some(dir) = opts.run_dir.as_ref().filter(|d| d.is_dir()) {
-                let _ = crate::runs::folder::append_event(dir, &terminal);
-            }
-            out.send(terminal);
+            out.finish(terminal);
         })?;
         Ok(Trainer {
             commands: cmd_tx,
@@ -156,17 +154,23 @@ impl Trainer {
 }
 
 impl Drop for Trainer {
+    /// Closing the window mid-run: the thread is told to stop (it also notices the dropped
+    /// receiver) and joined, for at most [`DROP_JOIN_LIMIT`], so its files are complete.
     fn drop(&mut self) {
-        // Closing the window mid-run: ask the thread to stop; it notices the dropped receiver.
-        let _ = self.commands.try_send(Command::Stop);
-    }
-}
-
-impl crate::runs::handle::RunHandle for Trainer {
-    fn poll(&mut self) -> Option<Event> {
-        self.try_recv()
-    }
-    fn send(&mut self, cmd: Command) {
-        Trainer::send(self, cmd)
+        let _ = self
+            .commands
+            .send_timeout(Command::Stop, Duration::from_millis(500));
+        let Some(join) = self.join.take() else {
+            return;
+        };
+        let deadline = Instant::now() + DROP_JOIN_LIMIT;
+        while !join.is_finished() && Instant::now() < deadline {
+            // Events still queued would keep a blocking send waiting: drain them.
+            while self.events.try_recv().is_ok() {}
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if join.is_finished() {
+            let _ = join.join();
+        }
     }
 }

@@ -15,8 +15,10 @@ pub struct Image {
 pub enum InputChoice {
     /// A test-set image by index.
     Test(usize),
-    /// Pixels in [0, 1] (a drawing, or an image file).
+    /// Pixels in [0, 1] (a drawing).
     Pixels(Image),
+    /// An image file, decoded and fitted to the network's input on the inspector thread.
+    File(std::path::PathBuf),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -157,4 +159,31 @@ pub struct Saliency {
     pub cam: Image,
     /// |gradient × input| at the input's size, in [0, 1].
     pub grad_x_input: Image,
+}
+
+/// What the inspector thread is asked.
+#[derive(Clone, Debug)]
+pub enum InspectRequest {
+    Filters,
+    FeatureMaps(InputChoice),
+    Confusion,
+    Saliency {
+        input: InputChoice,
+        layer: usize,
+        class: Option<usize>,
+    },
+    TestImages(Vec<usize>),
+}
+
+/// What it answers. Errors are answers too: the panel shows them.
+#[derive(Clone, Debug)]
+pub enum InspectReply {
+    Opened(InspectSummary),
+    Filters(Vec<FilterGrid>),
+    FeatureMaps(Result<FeatureMaps, String>),
+    Confusion(Confusion),
+    Saliency(Result<Saliency, String>),
+    TestImages(Vec<(usize, Image)>),
+    /// The checkpoint could not be opened, or a request crashed.
+    Failed(String),
 }

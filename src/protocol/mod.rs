@@ -1,6 +1,9 @@
 //! What crosses between the trainer thread and its owner: commands in, events out. Only plain
 //! numbers, strings and `Vec<f32>` — never a tensor.
 pub mod inspect;
+pub mod run;
+
+pub use run::{files, EventSink, Notify, RunMeta, RunOptions, SinkError};
 
 use crate::spec::Summary;
 use serde::{Deserialize, Serialize};

@@ -1,48 +1,27 @@
 //! A run folder on disk: the preset first, then its description, metrics as CSV and the event
 //! log while training, the checkpoint last.
-use crate::protocol::{EpochMetrics, Event, StepMetrics};
+pub use crate::protocol::files::{EPOCHS_CSV, EVENTS_LOG, META_FILE, PRESET_FILE, STEPS_CSV};
+use crate::protocol::{EpochMetrics, Event, EventSink, SinkError, StepMetrics};
 use crate::spec::Preset;
-use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-pub const STEPS_CSV: &str = "steps.csv";
-/// One event per line as RON (which, unlike JSON, keeps NaN and infinity: a diverging run logs
-/// them).
-pub const EVENTS_LOG: &str = "events.log";
-pub const META_FILE: &str = "run.ron";
+pub use crate::protocol::RunMeta;
 
-/// What a run folder says about itself besides its preset; the user can rename and tag it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
-#[serde(default)]
-pub struct RunMeta {
-    pub name: String,
-    pub tags: Vec<String>,
-    /// The comparison this run belongs to (its folder name under `comparisons/`).
-    pub comparison: Option<String>,
-    /// The variant's label within the comparison ("mish", "lr=0.01").
-    pub variant: Option<String>,
-    pub seed: u64,
-    /// UTC "YYYYMMDD-HHMMSS".
-    pub created: String,
+/// Reads a run's `run.ron`.
+pub fn load_meta(dir: &Path) -> Result<RunMeta, String> {
+    let path = dir.join(META_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    ron::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-impl RunMeta {
-    pub fn load(dir: &Path) -> Result<RunMeta, String> {
-        let path = dir.join(META_FILE);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        ron::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
-        let path = dir.join(META_FILE);
-        let text = ron::ser::to_string_pretty(self, ron::ser::PrettyConfig::default())
-            .map_err(|e| e.to_string())?;
-        crate::spec::preset::write_atomic(&path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    }
+/// Writes a run's `run.ron` atomically.
+pub fn save_meta(dir: &Path, meta: &RunMeta) -> Result<(), SinkError> {
+    let path = dir.join(META_FILE);
+    let text = ron::ser::to_string_pretty(meta, ron::ser::PrettyConfig::default())
+        .map_err(|e| SinkError::new(&path, std::io::Error::other(e)))?;
+    crate::spec::preset::write_atomic(&path, text.as_bytes()).map_err(|e| SinkError::new(&path, e))
 }
 
 /// One event as a single line of RON.
@@ -65,66 +44,78 @@ pub fn append_event(dir: &Path, event: &Event) -> std::io::Result<()> {
     writeln!(f, "{}", event_line(event)?)?;
     f.sync_all()
 }
-pub const EPOCHS_CSV: &str = "metrics.csv";
 pub const STEPS_HEADER: &str = "step,epoch,loss,accuracy,learning_rate,images_per_sec,elapsed_secs";
 pub const EPOCHS_HEADER: &str =
     "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs";
 
+/// A CSV or log file of the run folder, with its path for error messages.
+struct Writer {
+    path: PathBuf,
+    file: BufWriter<File>,
+}
+
+impl Writer {
+    fn create(path: PathBuf, header: Option<&str>) -> Result<Writer, SinkError> {
+        let file = File::create(&path).map_err(|e| SinkError::new(&path, e))?;
+        let mut w = Writer {
+            path,
+            file: BufWriter::new(file),
+        };
+        if let Some(h) = header {
+            w.line(h)?;
+        }
+        Ok(w)
+    }
+
+    fn line(&mut self, text: &str) -> Result<(), SinkError> {
+        writeln!(self.file, "{text}").map_err(|e| SinkError::new(&self.path, e))
+    }
+
+    fn flush(&mut self) -> Result<(), SinkError> {
+        self.file.flush().map_err(|e| SinkError::new(&self.path, e))
+    }
+}
+
+struct Open {
+    steps: Writer,
+    epochs: Writer,
+    events: Writer,
+}
+
+/// A run folder being written: the trainer's [`EventSink`]. It is created when the run starts
+/// (a run that cannot start leaves no folder) and writes the preset first.
 pub struct RunFolder {
     pub dir: PathBuf,
-    steps: BufWriter<File>,
-    epochs: BufWriter<File>,
-    events: BufWriter<File>,
+    meta: RunMeta,
+    open: Option<Open>,
 }
 
 impl RunFolder {
-    /// Creates the folder and writes the preset (first, so a folder always says what ran).
-    pub fn create(dir: &Path, preset: &Preset, meta: &RunMeta) -> Result<RunFolder, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create run folder {}: {e}", dir.display()))?;
-        preset
-            .save(&dir.join(crate::engine::checkpoint::PRESET_FILE))
-            .map_err(|e| e.to_string())?;
-        meta.save(dir)?;
-        let open = |name: &str, header: &str| -> Result<BufWriter<File>, String> {
-            let path = dir.join(name);
-            let mut f = BufWriter::new(
-                File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-            );
-            writeln!(f, "{header}").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Ok(f)
-        };
-        Ok(RunFolder {
+    pub fn new(dir: &Path, meta: RunMeta) -> RunFolder {
+        RunFolder {
             dir: dir.to_path_buf(),
-            steps: open(STEPS_CSV, STEPS_HEADER)?,
-            epochs: open(EPOCHS_CSV, EPOCHS_HEADER)?,
-            events: BufWriter::new(
-                File::create(dir.join(EVENTS_LOG))
-                    .map_err(|e| format!("cannot write {}: {e}", dir.join(EVENTS_LOG).display()))?,
-            ),
-        })
-    }
-
-    /// Logs an event as one JSON line: replaying the log redraws the run's plots.
-    pub fn event(&mut self, e: &Event) -> std::io::Result<()> {
-        writeln!(self.events, "{}", event_line(e)?)?;
-        if matches!(e, Event::Epoch(_)) {
-            self.events.flush()?;
+            meta,
+            open: None,
         }
-        Ok(())
     }
 
-    pub fn step(&mut self, m: &StepMetrics) -> std::io::Result<()> {
-        writeln!(
-            self.steps,
-            "{},{},{},{},{},{},{:.3}",
-            m.step, m.epoch, m.loss, m.accuracy, m.learning_rate, m.images_per_sec, m.elapsed_secs
-        )
+    /// Creates the folder and writes the preset (first, so a folder always says what ran).
+    pub fn create(dir: &Path, preset: &Preset, meta: &RunMeta) -> Result<RunFolder, SinkError> {
+        let mut f = RunFolder::new(dir, meta.clone());
+        f.open(preset)?;
+        Ok(f)
     }
 
-    pub fn epoch(&mut self, m: &EpochMetrics) -> std::io::Result<()> {
-        writeln!(
-            self.epochs,
+    fn writers(&mut self) -> Result<&mut Open, SinkError> {
+        let dir = &self.dir;
+        self.open
+            .as_mut()
+            .ok_or_else(|| SinkError::new(dir, std::io::Error::other("the run folder is not open")))
+    }
+
+    fn epoch_row(&mut self, m: &EpochMetrics) -> Result<(), SinkError> {
+        let w = self.writers()?;
+        w.epochs.line(&format!(
             "{},{},{},{},{},{},{:.3}",
             m.epoch,
             m.step,
@@ -133,16 +124,68 @@ impl RunFolder {
             m.val_loss,
             m.val_accuracy,
             m.duration_secs
-        )?;
+        ))?;
         // Epoch rows are few and precious: make them durable at once.
-        self.epochs.flush()?;
-        self.steps.flush()
+        w.epochs.flush()?;
+        w.steps.flush()
     }
 
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.steps.flush()?;
-        self.epochs.flush()?;
-        self.events.flush()
+    pub fn flush(&mut self) -> Result<(), SinkError> {
+        if let Some(w) = self.open.as_mut() {
+            w.steps.flush()?;
+            w.epochs.flush()?;
+            w.events.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl EventSink for RunFolder {
+    fn open(&mut self, preset: &Preset) -> Result<(), SinkError> {
+        let dir = self.dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|e| SinkError::new(&dir, e))?;
+        let preset_path = dir.join(PRESET_FILE);
+        preset
+            .save(&preset_path)
+            .map_err(|e| SinkError::new(&preset_path, std::io::Error::other(e.to_string())))?;
+        save_meta(&dir, &self.meta)?;
+        self.open = Some(Open {
+            steps: Writer::create(dir.join(STEPS_CSV), Some(STEPS_HEADER))?,
+            epochs: Writer::create(dir.join(EPOCHS_CSV), Some(EPOCHS_HEADER))?,
+            events: Writer::create(dir.join(EVENTS_LOG), None)?,
+        });
+        Ok(())
+    }
+
+    fn step(&mut self, m: &StepMetrics) -> Result<(), SinkError> {
+        self.writers()?.steps.line(&format!(
+            "{},{},{},{},{},{},{:.3}",
+            m.step, m.epoch, m.loss, m.accuracy, m.learning_rate, m.images_per_sec, m.elapsed_secs
+        ))
+    }
+
+    /// Logs an event as one RON line: replaying the log redraws the run's plots.
+    fn event(&mut self, e: &Event) -> Result<(), SinkError> {
+        if let Event::Epoch(m) = e {
+            self.epoch_row(m)?;
+        }
+        let events = &mut self.writers()?.events;
+        let line = event_line(e).map_err(|err| SinkError::new(&events.path, err))?;
+        events.line(&line)?;
+        if matches!(e, Event::Epoch(_)) {
+            events.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Flushes everything, then appends the terminal event durably (when the run started).
+    fn close(&mut self, terminal: &Event) -> Result<(), SinkError> {
+        if self.open.is_none() {
+            return Ok(());
+        }
+        self.flush()?;
+        self.open = None;
+        append_event(&self.dir, terminal).map_err(|e| SinkError::new(self.dir.join(EVENTS_LOG), e))
     }
 }
 

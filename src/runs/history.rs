@@ -1,52 +1,13 @@
 //! Run history: the run folders of a workspace, their status and headline numbers, replaying a
 //! run's event log into the same state the live view had, CSV export and config diffs.
-use super::folder::{self, RunMeta, EVENTS_LOG};
-use super::state::RunState;
+use super::folder::{self, RunMeta, EVENTS_LOG, PRESET_FILE};
+use super::state::{RunState, RunStatus};
 use crate::protocol::Event;
 use crate::spec::Preset;
 use std::path::{Path, PathBuf};
 
 pub const RUNS_DIR: &str = "runs";
 pub const COMPARISONS_DIR: &str = "comparisons";
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum HistoryStatus {
-    Finished {
-        test_accuracy: f32,
-        stopped: bool,
-    },
-    Diverged {
-        step: usize,
-    },
-    Failed {
-        reason: String,
-    },
-    /// No terminal event: the app was closed (or crashed) during the run.
-    Interrupted,
-    /// The folder cannot be read back.
-    Damaged {
-        reason: String,
-    },
-}
-
-impl HistoryStatus {
-    pub fn describe(&self) -> String {
-        match self {
-            HistoryStatus::Finished {
-                test_accuracy,
-                stopped,
-            } => format!(
-                "{} · test {:.2}%",
-                if *stopped { "stopped" } else { "finished" },
-                test_accuracy * 100.0
-            ),
-            HistoryStatus::Diverged { step } => format!("diverged at step {step}"),
-            HistoryStatus::Failed { reason } => format!("failed: {reason}"),
-            HistoryStatus::Interrupted => "interrupted".into(),
-            HistoryStatus::Damaged { reason } => format!("damaged: {reason}"),
-        }
-    }
-}
 
 /// One run folder as listed in the history.
 #[derive(Clone, Debug)]
@@ -55,7 +16,7 @@ pub struct RunEntry {
     /// The folder name: the run's id.
     pub id: String,
     pub meta: RunMeta,
-    pub status: HistoryStatus,
+    pub status: RunStatus,
     pub best_val_accuracy: Option<f32>,
 }
 
@@ -64,12 +25,12 @@ pub struct LoadedRun {
     pub preset: Preset,
     pub meta: RunMeta,
     pub state: RunState,
-    pub status: HistoryStatus,
+    pub status: RunStatus,
 }
 
 /// Reads a run folder: its preset, description and the state replayed from its event log.
 pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
-    let preset_path = dir.join(crate::engine::checkpoint::PRESET_FILE);
+    let preset_path = dir.join(PRESET_FILE);
     if !preset_path.is_file() {
         return Err("missing preset.ron".into());
     }
@@ -78,7 +39,7 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let meta = RunMeta::load(dir).unwrap_or_else(|_| RunMeta {
+    let meta = folder::load_meta(dir).unwrap_or_else(|_| RunMeta {
         name: id.clone(),
         ..RunMeta::default()
     });
@@ -104,19 +65,15 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
         state.apply(&event);
     }
     let status = match terminal {
-        Some(Event::Finished(f)) => HistoryStatus::Finished {
+        Some(Event::Finished(f)) => RunStatus::Finished {
             test_accuracy: f.test_accuracy,
             stopped: f.stopped,
         },
-        Some(Event::Diverged { step, .. }) => HistoryStatus::Diverged { step },
-        Some(Event::Failed { reason }) => HistoryStatus::Failed { reason },
-        _ => {
-            state.status = super::RunStatus::Failed {
-                reason: "interrupted".into(),
-            };
-            HistoryStatus::Interrupted
-        }
+        Some(Event::Diverged { step, .. }) => RunStatus::Diverged { step },
+        Some(Event::Failed { reason }) => RunStatus::Failed { reason },
+        _ => RunStatus::Interrupted,
     };
+    state.status = status.clone();
     Ok(LoadedRun {
         preset,
         meta,
@@ -151,13 +108,13 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
                     status: run.status,
                 },
                 Err(reason) => RunEntry {
-                    meta: RunMeta::load(&dir).unwrap_or_else(|_| RunMeta {
+                    meta: folder::load_meta(&dir).unwrap_or_else(|_| RunMeta {
                         name: id.clone(),
                         ..RunMeta::default()
                     }),
                     dir,
                     id,
-                    status: HistoryStatus::Damaged { reason },
+                    status: RunStatus::Damaged { reason },
                     best_val_accuracy: None,
                 },
             }
@@ -169,10 +126,10 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
 
 /// Renames and retags a run (its `run.ron`).
 pub fn update_meta(dir: &Path, name: &str, tags: &[String]) -> Result<(), String> {
-    let mut meta = RunMeta::load(dir).unwrap_or_default();
+    let mut meta = folder::load_meta(dir).unwrap_or_default();
     meta.name = name.to_string();
     meta.tags = tags.to_vec();
-    meta.save(dir)
+    folder::save_meta(dir, &meta).map_err(|e| e.to_string())
 }
 
 /// Deletes a run folder (after the user confirmed).

@@ -7,9 +7,22 @@ pub enum RunStatus {
     Starting,
     Running,
     Paused,
-    Finished { test_accuracy: f32, stopped: bool },
-    Diverged { step: usize },
-    Failed { reason: String },
+    Finished {
+        test_accuracy: f32,
+        stopped: bool,
+    },
+    Diverged {
+        step: usize,
+    },
+    Failed {
+        reason: String,
+    },
+    /// Read back from a folder with no terminal event: the app or machine died during the run.
+    Interrupted,
+    /// A folder that cannot be read back, with the reason.
+    Damaged {
+        reason: String,
+    },
 }
 
 impl RunStatus {
@@ -36,6 +49,23 @@ impl RunStatus {
             ),
             RunStatus::Diverged { step } => format!("diverged at step {step}"),
             RunStatus::Failed { reason } => format!("failed: {reason}"),
+            RunStatus::Interrupted => "interrupted".into(),
+            RunStatus::Damaged { reason } => format!("damaged: {reason}"),
+        }
+    }
+
+    /// The short form for the history list.
+    pub fn describe_short(&self) -> String {
+        match self {
+            RunStatus::Finished {
+                test_accuracy,
+                stopped,
+            } => format!(
+                "{} · test {:.2}%",
+                if *stopped { "stopped" } else { "finished" },
+                test_accuracy * 100.0
+            ),
+            other => other.describe(),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The Compare tab: overlaid curves per variant (mean line and a band across seeds), the
 //! per-variant summary table, and the same layer's activation histogram for every variant.
-use crate::app::Action;
+use super::Action;
 use crate::protocol::hist_edge;
-use crate::runs::compare::{band, series, CompareQueue, JobStatus, Metric, XAxis};
+use crate::runs::compare::{band, series, CompareQueue, JobStatus, Metric, VariantSummary, XAxis};
+use crate::runs::state::LayerSeries;
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, Plot, PlotPoints, Points};
 
@@ -61,74 +62,8 @@ pub fn compare_ui(
         ui.weak("No comparison yet. Press Compare… in the run panel, or open one from the history on the left.");
         return;
     };
-    ui.horizontal(|ui| {
-        ui.label(RichText::new(&q.comparison.name).strong());
-        let total = q.total();
-        let progress = match q.current() {
-            Some(n) => format!("run {n} of {total}"),
-            None if q.is_finished() => format!("{} of {total} runs done", q.done()),
-            None => format!("{} of {total} runs done (paused)", q.done()),
-        };
-        ui.label(progress);
-        if let Some(eta) = q.eta_secs().filter(|_| !q.is_finished()) {
-            ui.label(format!(
-                "· ETA {:.0}:{:02.0}",
-                (eta / 60.0).floor(),
-                eta % 60.0
-            ));
-        }
-        if !q.is_finished() {
-            if q.paused {
-                if ui.button("Resume queue").clicked() {
-                    actions.push(Action::CompareResume);
-                }
-            } else if ui.button("Pause queue").clicked() {
-                actions.push(Action::ComparePause);
-            }
-            if ui.button("Cancel").clicked() {
-                actions.push(Action::CompareCancel);
-            }
-        }
-    });
-    ui.horizontal(|ui| {
-        let l = ui.label("metric");
-        egui::ComboBox::from_id_salt("cmp-metric")
-            .selected_text(view.metric.name())
-            .show_ui(ui, |ui| {
-                for m in Metric::ALL {
-                    ui.selectable_value(&mut view.metric, m, m.name());
-                }
-            })
-            .response
-            .labelled_by(l.id);
-        let l = ui.label("x");
-        egui::ComboBox::from_id_salt("cmp-x")
-            .selected_text(view.x.name())
-            .show_ui(ui, |ui| {
-                for x in [XAxis::Step, XAxis::Epoch, XAxis::WallTime] {
-                    ui.selectable_value(&mut view.x, x, x.name());
-                }
-            })
-            .response
-            .labelled_by(l.id);
-        let l = ui.label("band");
-        egui::ComboBox::from_id_salt("cmp-band")
-            .selected_text(match view.band {
-                BandKind::MinMax => "min–max",
-                BandKind::Std => "±1 std",
-                BandKind::None => "none",
-            })
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut view.band, BandKind::MinMax, "min–max");
-                ui.selectable_value(&mut view.band, BandKind::Std, "±1 std");
-                ui.selectable_value(&mut view.band, BandKind::None, "none");
-            })
-            .response
-            .labelled_by(l.id);
-        ui.separator();
-        ui.selectable_value(&mut view.histograms, false, "Curves and table");
-        ui.selectable_value(&mut view.histograms, true, "Histograms");
-    });
+    ui.horizontal(|ui| queue_status_ui(ui, q, actions));
+    ui.horizontal(|ui| view_options_ui(ui, view));
     if view.histograms {
         histograms_ui(ui, q, view);
         return;
@@ -152,6 +87,78 @@ pub fn compare_ui(
                 });
         });
     });
+}
+
+/// The comparison's name, "run 4 of 15", the ETA and the queue buttons.
+fn queue_status_ui(ui: &mut Ui, q: &CompareQueue, actions: &mut Vec<Action>) {
+    ui.label(RichText::new(&q.comparison.name).strong());
+    let total = q.total();
+    let progress = match q.current() {
+        Some(n) => format!("run {n} of {total}"),
+        None if q.is_finished() => format!("{} of {total} runs done", q.done()),
+        None => format!("{} of {total} runs done (paused)", q.done()),
+    };
+    ui.label(progress);
+    if let Some(eta) = q.eta_secs().filter(|_| !q.is_finished()) {
+        ui.label(format!(
+            "· ETA {:.0}:{:02.0}",
+            (eta / 60.0).floor(),
+            eta % 60.0
+        ));
+    }
+    if !q.is_finished() {
+        if q.paused {
+            if ui.button("Resume queue").clicked() {
+                actions.push(Action::CompareResume);
+            }
+        } else if ui.button("Pause queue").clicked() {
+            actions.push(Action::ComparePause);
+        }
+        if ui.button("Cancel").clicked() {
+            actions.push(Action::CompareCancel);
+        }
+    }
+}
+
+/// Metric, x axis, band, and curves or histograms.
+fn view_options_ui(ui: &mut Ui, view: &mut CompareView) {
+    let l = ui.label("metric");
+    egui::ComboBox::from_id_salt("cmp-metric")
+        .selected_text(view.metric.name())
+        .show_ui(ui, |ui| {
+            for m in Metric::ALL {
+                ui.selectable_value(&mut view.metric, m, m.name());
+            }
+        })
+        .response
+        .labelled_by(l.id);
+    let l = ui.label("x");
+    egui::ComboBox::from_id_salt("cmp-x")
+        .selected_text(view.x.name())
+        .show_ui(ui, |ui| {
+            for x in [XAxis::Step, XAxis::Epoch, XAxis::WallTime] {
+                ui.selectable_value(&mut view.x, x, x.name());
+            }
+        })
+        .response
+        .labelled_by(l.id);
+    let l = ui.label("band");
+    egui::ComboBox::from_id_salt("cmp-band")
+        .selected_text(match view.band {
+            BandKind::MinMax => "min–max",
+            BandKind::Std => "±1 std",
+            BandKind::None => "none",
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut view.band, BandKind::MinMax, "min–max");
+            ui.selectable_value(&mut view.band, BandKind::Std, "±1 std");
+            ui.selectable_value(&mut view.band, BandKind::None, "none");
+        })
+        .response
+        .labelled_by(l.id);
+    ui.separator();
+    ui.selectable_value(&mut view.histograms, false, "Curves and table");
+    ui.selectable_value(&mut view.histograms, true, "Histograms");
 }
 
 fn overlay_ui(ui: &mut Ui, q: &CompareQueue, view: &CompareView, height: f32) {
@@ -237,7 +244,7 @@ fn overlay_ui(ui: &mut Ui, q: &CompareQueue, view: &CompareView, height: f32) {
 
 fn table_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
     let mut rows = q.summary();
-    let key = |v: &crate::runs::compare::VariantSummary| match view.sort {
+    let key = |v: &VariantSummary| match view.sort {
         SortBy::Order | SortBy::BestVal => -v.best_val_accuracy.mean,
         SortBy::FinalVal => -v.final_val_accuracy.mean,
         SortBy::Test => -v.test_accuracy.mean,
@@ -280,56 +287,7 @@ fn table_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
             ui.end_row();
             for r in rows {
                 let i = order.iter().position(|v| v == &r.variant).unwrap_or(0);
-                let selected = view.highlight.as_ref() == Some(&r.variant);
-                let label = RichText::new(&r.variant).color(variant_color(i)).strong();
-                if ui
-                    .selectable_label(selected, label)
-                    .on_hover_text("highlight its curves")
-                    .clicked()
-                {
-                    view.highlight = if selected {
-                        None
-                    } else {
-                        Some(r.variant.clone())
-                    };
-                }
-                ui.label(if r.failed > 0 {
-                    format!("{} ({} failed)", r.finished, r.failed)
-                } else {
-                    r.finished.to_string()
-                });
-                ui.label(r.best_val_accuracy.show(true));
-                ui.label(r.final_val_accuracy.show(true));
-                ui.label(r.test_accuracy.show(true));
-                ui.label(if r.best_epoch.n > 0 {
-                    format!("{:.1}", r.best_epoch.mean)
-                } else {
-                    "—".into()
-                });
-                ui.label(if r.duration_secs.n > 0 {
-                    format!("{:.1}", r.duration_secs.mean)
-                } else {
-                    "—".into()
-                });
-                ui.label(if r.images_per_sec.n > 0 {
-                    format!("{:.0}", r.images_per_sec.mean)
-                } else {
-                    "—".into()
-                });
-                ui.label(
-                    r.dead
-                        .iter()
-                        .map(|(_, d)| format!("{:.0}", d * 100.0))
-                        .collect::<Vec<_>>()
-                        .join(" / "),
-                )
-                .on_hover_text(
-                    r.dead
-                        .iter()
-                        .map(|(l, d)| format!("{l}: {:.1}% dead", d * 100.0))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                );
+                summary_row_ui(ui, &r, i, view);
                 ui.end_row();
             }
         });
@@ -339,6 +297,60 @@ fn table_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
             crate::spec::thousands(p.summary.total_params)
         ));
     }
+}
+
+/// One variant's row of the summary table.
+fn summary_row_ui(ui: &mut Ui, r: &VariantSummary, i: usize, view: &mut CompareView) {
+    let selected = view.highlight.as_ref() == Some(&r.variant);
+    let label = RichText::new(&r.variant).color(variant_color(i)).strong();
+    if ui
+        .selectable_label(selected, label)
+        .on_hover_text("highlight its curves")
+        .clicked()
+    {
+        view.highlight = if selected {
+            None
+        } else {
+            Some(r.variant.clone())
+        };
+    }
+    ui.label(if r.failed > 0 {
+        format!("{} ({} failed)", r.finished, r.failed)
+    } else {
+        r.finished.to_string()
+    });
+    ui.label(r.best_val_accuracy.show(true));
+    ui.label(r.final_val_accuracy.show(true));
+    ui.label(r.test_accuracy.show(true));
+    ui.label(if r.best_epoch.n > 0 {
+        format!("{:.1}", r.best_epoch.mean)
+    } else {
+        "—".into()
+    });
+    ui.label(if r.duration_secs.n > 0 {
+        format!("{:.1}", r.duration_secs.mean)
+    } else {
+        "—".into()
+    });
+    ui.label(if r.images_per_sec.n > 0 {
+        format!("{:.0}", r.images_per_sec.mean)
+    } else {
+        "—".into()
+    });
+    ui.label(
+        r.dead
+            .iter()
+            .map(|(_, d)| format!("{:.0}", d * 100.0))
+            .collect::<Vec<_>>()
+            .join(" / "),
+    )
+    .on_hover_text(
+        r.dead
+            .iter()
+            .map(|(l, d)| format!("{l}: {:.1}% dead", d * 100.0))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
 }
 
 fn queue_list_ui(ui: &mut Ui, q: &CompareQueue, actions: &mut Vec<Action>) {
@@ -370,6 +382,40 @@ fn queue_list_ui(ui: &mut Ui, q: &CompareQueue, actions: &mut Vec<Action>) {
                 });
             }
         });
+}
+
+/// The layer chooser of the histogram view.
+fn hist_layer_ui(
+    ui: &mut Ui,
+    layers: &[(usize, String)],
+    layer: usize,
+    step: Option<usize>,
+    view: &mut CompareView,
+) {
+    let l = ui.label("layer");
+    egui::ComboBox::from_id_salt("cmp-hist-layer")
+        .selected_text(
+            layers
+                .iter()
+                .find(|(i, _)| *i == layer)
+                .map(|(i, n)| format!("{i}  {n}"))
+                .unwrap_or_default(),
+        )
+        .show_ui(ui, |ui| {
+            for (i, n) in layers {
+                if ui
+                    .selectable_label(*i == layer, format!("{i}  {n}"))
+                    .clicked()
+                {
+                    view.layer = Some(*i);
+                }
+            }
+        })
+        .response
+        .labelled_by(l.id);
+    if let Some(s) = step {
+        ui.label(format!("at step {s} (first seed of each variant)"));
+    }
 }
 
 fn histograms_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
@@ -413,32 +459,7 @@ fn histograms_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
                 .map(|(s, _)| *s)
         })
         .min();
-    ui.horizontal(|ui| {
-        let l = ui.label("layer");
-        egui::ComboBox::from_id_salt("cmp-hist-layer")
-            .selected_text(
-                layers
-                    .iter()
-                    .find(|(i, _)| *i == layer)
-                    .map(|(i, n)| format!("{i}  {n}"))
-                    .unwrap_or_default(),
-            )
-            .show_ui(ui, |ui| {
-                for (i, n) in &layers {
-                    if ui
-                        .selectable_label(*i == layer, format!("{i}  {n}"))
-                        .clicked()
-                    {
-                        view.layer = Some(*i);
-                    }
-                }
-            })
-            .response
-            .labelled_by(l.id);
-        if let Some(s) = step {
-            ui.label(format!("at step {s} (first seed of each variant)"));
-        }
-    });
+    ui.horizontal(|ui| hist_layer_ui(ui, &layers, layer, step, view));
     let Some(step) = step else { return };
     let n = variants.len().max(1) as f32;
     let w = (ui.available_width() - 8.0 * n) / n;
@@ -448,44 +469,53 @@ fn histograms_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
             let Some(series) = run.and_then(|r| r.layers.iter().find(|l| l.layer == layer)) else {
                 continue;
             };
-            let snap = series.snapshots.iter().rev().find(|(s, _)| *s <= step);
-            let dead = series
-                .dead
-                .iter()
-                .rev()
-                .find(|(s, _)| *s <= step)
-                .map(|(_, d)| *d);
-            let sat = series
-                .saturated
-                .iter()
-                .rev()
-                .find(|(s, _)| *s <= step)
-                .map(|(_, d)| *d);
-            ui.vertical(|ui| {
-                ui.set_width(w);
-                let mut caption = format!("{v}: dead {:.1}%", dead.unwrap_or(0.0) * 100.0);
-                if let Some(s) = sat {
-                    caption += &format!(" · saturated {:.1}%", s * 100.0);
-                }
-                ui.label(RichText::new(caption).color(variant_color(i)));
-                Plot::new(("cmp-hist", i))
-                    .width(w)
-                    .height(h)
-                    .link_axis(egui::Id::unique("cmp-hist-axes"), [true, true])
-                    .show(ui, |p| {
-                        if let Some((_, hist)) = snap {
-                            let bw = (hist_edge(1) - hist_edge(0)) as f64;
-                            let bars = hist
-                                .iter()
-                                .enumerate()
-                                .map(|(b, f)| {
-                                    Bar::new(hist_edge(b) as f64 + bw / 2.0, *f as f64).width(bw)
-                                })
-                                .collect();
-                            p.bar_chart(BarChart::new(v.clone(), bars).color(variant_color(i)));
-                        }
-                    });
-            });
+            variant_histogram_ui(ui, (i, v), series, step, (w, h));
         }
+    });
+}
+
+/// One variant's histogram of the chosen layer at (or just before) `step`.
+fn variant_histogram_ui(
+    ui: &mut Ui,
+    (i, v): (usize, &String),
+    series: &LayerSeries,
+    step: usize,
+    (w, h): (f32, f32),
+) {
+    let snap = series.snapshots.iter().rev().find(|(s, _)| *s <= step);
+    let dead = series
+        .dead
+        .iter()
+        .rev()
+        .find(|(s, _)| *s <= step)
+        .map(|(_, d)| *d);
+    let sat = series
+        .saturated
+        .iter()
+        .rev()
+        .find(|(s, _)| *s <= step)
+        .map(|(_, d)| *d);
+    ui.vertical(|ui| {
+        ui.set_width(w);
+        let mut caption = format!("{v}: dead {:.1}%", dead.unwrap_or(0.0) * 100.0);
+        if let Some(s) = sat {
+            caption += &format!(" · saturated {:.1}%", s * 100.0);
+        }
+        ui.label(RichText::new(caption).color(variant_color(i)));
+        Plot::new(("cmp-hist", i))
+            .width(w)
+            .height(h)
+            .link_axis(egui::Id::unique("cmp-hist-axes"), [true, true])
+            .show(ui, |p| {
+                if let Some((_, hist)) = snap {
+                    let bw = (hist_edge(1) - hist_edge(0)) as f64;
+                    let bars = hist
+                        .iter()
+                        .enumerate()
+                        .map(|(b, f)| Bar::new(hist_edge(b) as f64 + bw / 2.0, *f as f64).width(bw))
+                        .collect();
+                    p.bar_chart(BarChart::new(v.clone(), bars).color(variant_color(i)));
+                }
+            });
     });
 }

@@ -2,10 +2,10 @@
 //! each with its output shape, parameters and multiply-adds; the layer that makes the network
 //! impossible is highlighted with the reason.
 use super::widgets::*;
-use crate::app::Action;
+use super::{Action, ERROR_COLOR};
 use crate::spec::layer::*;
 use crate::spec::{infer_partial, thousands, Network, Preset, Shape, SpecError};
-use egui::{Color32, DragValue, RichText, Slider, Ui};
+use egui::{DragValue, RichText, Slider, Ui};
 
 /// What is dragged in the editor: a card being moved, or a layer from the palette.
 #[derive(Clone, Debug)]
@@ -13,8 +13,6 @@ pub enum DragPayload {
     Move(usize),
     New(Layer),
 }
-
-pub const ERROR_COLOR: Color32 = Color32::from_rgb(0xe0, 0x4a, 0x3f);
 
 /// Shape inference for the editor: rows up to the first error, and the error (including a
 /// final output that does not match the classes).

@@ -1,7 +1,8 @@
 //! The run history (left side): past comparisons and runs with status and headline numbers.
-use crate::app::Action;
+use super::Action;
 use crate::runs::compare::Comparison;
-use crate::runs::history::{HistoryStatus, RunEntry};
+use crate::runs::history::RunEntry;
+use crate::runs::RunStatus;
 use egui::{RichText, Ui};
 use std::path::PathBuf;
 
@@ -22,26 +23,7 @@ pub fn history_ui(
         ui.weak("Finished runs and comparisons are kept here.");
         return;
     }
-    if !comparisons.is_empty() {
-        ui.label(RichText::new("Comparisons").strong());
-        for (id, c) in comparisons.iter().take(20) {
-            match c {
-                Ok(c) => {
-                    if ui
-                        .link(&c.name)
-                        .on_hover_text(format!("{} runs · {id}", c.runs.len()))
-                        .clicked()
-                    {
-                        actions.push(Action::OpenComparison(id.clone()));
-                    }
-                }
-                Err(reason) => {
-                    ui.colored_label(super::editor::ERROR_COLOR, format!("{id}: damaged"))
-                        .on_hover_text(reason);
-                }
-            }
-        }
-    }
+    comparisons_ui(ui, comparisons, actions);
     ui.label(RichText::new("Runs").strong());
     ui.horizontal(|ui| {
         if ui
@@ -60,70 +42,100 @@ pub fn history_ui(
         }
     });
     for r in runs.iter().take(100) {
-        ui.horizontal(|ui| {
-            let mut ticked = selection.contains(&r.dir);
-            if ui
-                .checkbox(&mut ticked, "")
-                .on_hover_text("select for export or diff")
-                .changed()
-            {
-                if ticked {
-                    selection.push(r.dir.clone());
-                } else {
-                    selection.retain(|d| d != &r.dir);
-                }
-            }
-            // Runs of a comparison are named by variant and seed; the full name is in the tooltip.
-            let name = match (&r.meta.variant, r.meta.name.is_empty()) {
-                (Some(v), _) => format!("{v} · seed {}", r.meta.seed),
-                (None, true) => r.id.clone(),
-                (None, false) => r.meta.name.clone(),
-            };
-            let headline = headline(r);
-            let damaged = matches!(r.status, HistoryStatus::Damaged { .. });
-            let text = if damaged {
-                RichText::new(&name).color(super::editor::ERROR_COLOR)
-            } else {
-                RichText::new(&name)
-            };
-            let link = ui.link(text).on_hover_text(format!(
-                "{}\n{headline}\n{}\ntags: {}",
-                r.meta.name,
-                r.dir.display(),
-                r.meta.tags.join(", ")
-            ));
-            if link.clicked() && !damaged {
-                actions.push(Action::OpenRun(r.dir.clone()));
-            }
-            link.context_menu(|ui| {
-                if ui.button("Inspect checkpoint").clicked() {
-                    actions.push(Action::InspectCheckpoint(r.dir.clone()));
-                    ui.close();
-                }
-                if ui.button("Inspect beside the open checkpoint").clicked() {
-                    actions.push(Action::InspectBeside(r.dir.clone()));
-                    ui.close();
-                }
-                if ui.button("Rename / tag…").clicked() {
-                    actions.push(Action::RenameRun(r.dir.clone()));
-                    ui.close();
-                }
-                if ui.button("Delete…").clicked() {
-                    actions.push(Action::DeleteRun(r.dir.clone()));
-                    ui.close();
-                }
-            });
-        });
+        ui.horizontal(|ui| run_row_ui(ui, r, selection, actions));
         ui.weak(format!("    {}", headline(r)));
     }
+}
+
+fn comparisons_ui(
+    ui: &mut Ui,
+    comparisons: &[(String, Result<Comparison, String>)],
+    actions: &mut Vec<Action>,
+) {
+    if !comparisons.is_empty() {
+        ui.label(RichText::new("Comparisons").strong());
+        for (id, c) in comparisons.iter().take(20) {
+            match c {
+                Ok(c) => {
+                    if ui
+                        .link(&c.name)
+                        .on_hover_text(format!("{} runs · {id}", c.runs.len()))
+                        .clicked()
+                    {
+                        actions.push(Action::OpenComparison(id.clone()));
+                    }
+                }
+                Err(reason) => {
+                    ui.colored_label(super::ERROR_COLOR, format!("{id}: damaged"))
+                        .on_hover_text(reason);
+                }
+            }
+        }
+    }
+}
+
+/// One run: a tick box for export/diff, its name (click to open, right-click for more).
+fn run_row_ui(ui: &mut Ui, r: &RunEntry, selection: &mut Vec<PathBuf>, actions: &mut Vec<Action>) {
+    let mut ticked = selection.contains(&r.dir);
+    if ui
+        .checkbox(&mut ticked, "")
+        .on_hover_text("select for export or diff")
+        .changed()
+    {
+        if ticked {
+            selection.push(r.dir.clone());
+        } else {
+            selection.retain(|d| d != &r.dir);
+        }
+    }
+    // Runs of a comparison are named by variant and seed; the full name is in the tooltip.
+    let name = match (&r.meta.variant, r.meta.name.is_empty()) {
+        (Some(v), _) => format!("{v} · seed {}", r.meta.seed),
+        (None, true) => r.id.clone(),
+        (None, false) => r.meta.name.clone(),
+    };
+    let headline = headline(r);
+    let damaged = matches!(r.status, RunStatus::Damaged { .. });
+    let text = if damaged {
+        RichText::new(&name).color(super::ERROR_COLOR)
+    } else {
+        RichText::new(&name)
+    };
+    let link = ui.link(text).on_hover_text(format!(
+        "{}\n{headline}\n{}\ntags: {}",
+        r.meta.name,
+        r.dir.display(),
+        r.meta.tags.join(", ")
+    ));
+    if link.clicked() && !damaged {
+        actions.push(Action::OpenRun(r.dir.clone()));
+    }
+    link.context_menu(|ui| {
+        if ui.button("Inspect checkpoint").clicked() {
+            actions.push(Action::InspectCheckpoint(r.dir.clone()));
+            ui.close();
+        }
+        if ui.button("Inspect beside the open checkpoint").clicked() {
+            actions.push(Action::InspectBeside(r.dir.clone()));
+            ui.close();
+        }
+        if ui.button("Rename / tag…").clicked() {
+            actions.push(Action::RenameRun(r.dir.clone()));
+            ui.close();
+        }
+        if ui.button("Delete…").clicked() {
+            actions.push(Action::DeleteRun(r.dir.clone()));
+            ui.close();
+        }
+    });
 }
 
 /// Status and the best validation accuracy, for the list and its tooltip.
 fn headline(r: &RunEntry) -> String {
     match (&r.status, r.best_val_accuracy) {
-        (HistoryStatus::Finished { .. }, Some(v)) => {
-            format!("{} · best val {:.1}%", r.status.describe(), v * 100.0)
+        (RunStatus::Finished { .. }, Some(v)) => {
+            format!("{} · best val {:.1}%", r.status.describe_short(), v * 100.0)
         }
-        _ => r.status.describe(),
+        _ => r.status.describe_short(),
     }
 }

@@ -1,5 +1,6 @@
 //! Drawing: each function draws one part of the window and returns actions; none waits on the
 //! trainer or touches a tensor.
+pub mod action;
 pub mod compare;
 pub mod editor;
 pub mod history;
@@ -8,4 +9,8 @@ pub mod palette;
 pub mod plots;
 pub mod run_panel;
 pub mod settings;
+pub mod theme;
 pub mod widgets;
+
+pub use action::Action;
+pub use theme::ERROR_COLOR;

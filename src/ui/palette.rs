@@ -1,6 +1,6 @@
 //! The layer palette and the preset library (left side).
 use super::editor::DragPayload;
-use crate::app::Action;
+use super::Action;
 use crate::spec::Layer;
 use egui::{RichText, Ui};
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! Live plots: loss, accuracy and learning rate against step with linked x-axes and cursor;
 //! activation histograms over time per layer with dead and saturated fractions; gradient norms.
 use crate::protocol::{hist_edge, HIST_BINS};
+use crate::runs::state::LayerSeries;
 use crate::runs::{decimate, RunState};
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points, VLine};
@@ -135,6 +136,25 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
         .layer
         .and_then(|l| run.layers.iter().find(|s| s.layer == l))
         .unwrap_or(&run.layers[0]);
+    let chosen = layer_picker(ui, run, chosen, state);
+    let height = (ui.available_height() - 8.0).max(100.0) - 24.0;
+    let width = (ui.available_width() - 16.0) / 3.0;
+    ui.horizontal(|ui| {
+        // Time × bin heat map: each column a probe snapshot, each row a histogram bin.
+        ui.vertical(|ui| heat_map_ui(ui, chosen, width, height));
+        // The first and latest snapshot overlaid.
+        ui.vertical(|ui| first_vs_latest_ui(ui, chosen, width, height));
+        ui.vertical(|ui| dead_fraction_ui(ui, chosen, width, height));
+    });
+}
+
+/// The layer chooser and the chosen layer's latest numbers; returns the layer shown.
+fn layer_picker<'a>(
+    ui: &mut Ui,
+    run: &'a RunState,
+    chosen: &'a LayerSeries,
+    state: &mut PlotsState,
+) -> &'a LayerSeries {
     ui.horizontal(|ui| {
         let l = ui.label("layer");
         egui::ComboBox::from_id_salt("hist-layer")
@@ -168,98 +188,94 @@ fn activations_ui(ui: &mut Ui, run: &RunState, state: &mut PlotsState) {
             }
         }
     });
-    let height = (ui.available_height() - 8.0).max(100.0);
-    let width = (ui.available_width() - 16.0) / 3.0;
-    ui.horizontal(|ui| {
-        // Time × bin heat map: each column a probe snapshot, each row a histogram bin.
-        ui.vertical(|ui| {
-            ui.label(RichText::new("distribution over time").strong());
-            let snaps = &chosen.snapshots;
-            Plot::new("hist-heat")
-                .width(width)
-                .height(height - 24.0)
-                .x_axis_label("probe")
-                .y_axis_label("activation")
-                .show(ui, |p| {
-                    if !snaps.is_empty() {
-                        let cols = snaps.len();
-                        let mut values = Vec::with_capacity(cols * HIST_BINS);
-                        // Row r is drawn at y = first edge + r·bin width: bins in increasing order.
-                        for bin in 0..HIST_BINS {
-                            for (_, h) in snaps {
-                                values.push(h.get(bin).copied().unwrap_or(0.0).sqrt() as f64);
-                            }
-                        }
-                        let bin_w = (hist_edge(1) - hist_edge(0)) as f64;
-                        p.heatmap(
-                            Heatmap::new(values, cols)
-                                .show_labels(false)
-                                .at(PlotPoint::new(0.0, hist_edge(0) as f64))
-                                .size(cols as f32, (bin_w * HIST_BINS as f64) as f32),
-                        );
+    chosen
+}
+
+fn heat_map_ui(ui: &mut Ui, chosen: &LayerSeries, width: f32, height: f32) {
+    ui.label(RichText::new("distribution over time").strong());
+    let snaps = &chosen.snapshots;
+    Plot::new("hist-heat")
+        .width(width)
+        .height(height)
+        .x_axis_label("probe")
+        .y_axis_label("activation")
+        .show(ui, |p| {
+            if !snaps.is_empty() {
+                let cols = snaps.len();
+                let mut values = Vec::with_capacity(cols * HIST_BINS);
+                // Row r is drawn at y = first edge + r·bin width: bins in increasing order.
+                for bin in 0..HIST_BINS {
+                    for (_, h) in snaps {
+                        values.push(h.get(bin).copied().unwrap_or(0.0).sqrt() as f64);
                     }
-                });
+                }
+                let bin_w = (hist_edge(1) - hist_edge(0)) as f64;
+                p.heatmap(
+                    Heatmap::new(values, cols)
+                        .show_labels(false)
+                        .at(PlotPoint::new(0.0, hist_edge(0) as f64))
+                        .size(cols as f32, (bin_w * HIST_BINS as f64) as f32),
+                );
+            }
         });
-        // The first and latest snapshot overlaid.
-        ui.vertical(|ui| {
-            ui.label(RichText::new("first vs latest").strong());
-            Plot::new("hist-bars")
-                .width(width)
-                .height(height - 24.0)
-                .legend(Legend::default())
-                .x_axis_label("activation")
-                .show(ui, |p| {
-                    let bars = |h: &[f32], name: &str, color: Color32| {
-                        let w = (hist_edge(1) - hist_edge(0)) as f64;
-                        BarChart::new(
-                            name.to_string(),
-                            h.iter()
-                                .enumerate()
-                                .map(|(i, v)| {
-                                    Bar::new(hist_edge(i) as f64 + w / 2.0, *v as f64).width(w)
-                                })
-                                .collect(),
-                        )
-                        .color(color)
-                    };
-                    // The latest underneath, the first translucent on top: the shift shows.
-                    if let Some((step, h)) = chosen.snapshots.last() {
-                        p.bar_chart(bars(h, &format!("latest (step {step})"), VAL));
-                    }
-                    if let Some((step, h)) = chosen.snapshots.first() {
-                        let faded = Color32::from_rgba_unmultiplied(0x4c, 0x9b, 0xe8, 150);
-                        p.bar_chart(bars(h, &format!("first (step {step})"), faded));
-                    }
-                });
+}
+
+fn first_vs_latest_ui(ui: &mut Ui, chosen: &LayerSeries, width: f32, height: f32) {
+    ui.label(RichText::new("first vs latest").strong());
+    Plot::new("hist-bars")
+        .width(width)
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("activation")
+        .show(ui, |p| {
+            let bars = |h: &[f32], name: &str, color: Color32| {
+                let w = (hist_edge(1) - hist_edge(0)) as f64;
+                BarChart::new(
+                    name.to_string(),
+                    h.iter()
+                        .enumerate()
+                        .map(|(i, v)| Bar::new(hist_edge(i) as f64 + w / 2.0, *v as f64).width(w))
+                        .collect(),
+                )
+                .color(color)
+            };
+            // The latest underneath, the first translucent on top: the shift shows.
+            if let Some((step, h)) = chosen.snapshots.last() {
+                p.bar_chart(bars(h, &format!("latest (step {step})"), VAL));
+            }
+            if let Some((step, h)) = chosen.snapshots.first() {
+                let faded = Color32::from_rgba_unmultiplied(0x4c, 0x9b, 0xe8, 150);
+                p.bar_chart(bars(h, &format!("first (step {step})"), faded));
+            }
         });
-        ui.vertical(|ui| {
-            ui.label(RichText::new("dead / saturated fraction").strong());
-            Plot::new("dead-frac")
-                .width(width)
-                .height(height - 24.0)
-                .legend(Legend::default())
-                .x_axis_label("step")
-                .include_y(0.0)
-                .include_y(1.0)
-                .show(ui, |p| {
-                    let to_pts = |v: &[(usize, f32)]| {
-                        v.iter()
-                            .map(|(s, f)| [*s as f64, *f as f64])
-                            .collect::<Vec<_>>()
-                    };
-                    p.line(
-                        Line::new("dead", PlotPoints::from(to_pts(&chosen.dead)))
-                            .color(Color32::from_rgb(0xd0, 0x50, 0x50)),
-                    );
-                    if !chosen.saturated.is_empty() {
-                        p.line(
-                            Line::new("saturated", PlotPoints::from(to_pts(&chosen.saturated)))
-                                .color(Color32::from_rgb(0xb0, 0x80, 0xe0)),
-                        );
-                    }
-                });
+}
+
+fn dead_fraction_ui(ui: &mut Ui, chosen: &LayerSeries, width: f32, height: f32) {
+    ui.label(RichText::new("dead / saturated fraction").strong());
+    Plot::new("dead-frac")
+        .width(width)
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |p| {
+            let to_pts = |v: &[(usize, f32)]| {
+                v.iter()
+                    .map(|(s, f)| [*s as f64, *f as f64])
+                    .collect::<Vec<_>>()
+            };
+            p.line(
+                Line::new("dead", PlotPoints::from(to_pts(&chosen.dead)))
+                    .color(Color32::from_rgb(0xd0, 0x50, 0x50)),
+            );
+            if !chosen.saturated.is_empty() {
+                p.line(
+                    Line::new("saturated", PlotPoints::from(to_pts(&chosen.saturated)))
+                        .color(Color32::from_rgb(0xb0, 0x80, 0xe0)),
+                );
+            }
         });
-    });
 }
 
 fn gradients_ui(ui: &mut Ui, run: &RunState) {

@@ -1,5 +1,5 @@
 //! Run controls: Train / Pause / Stop, progress with epoch, step, images/s and ETA, status.
-use crate::app::Action;
+use super::Action;
 use crate::runs::{RunState, RunStatus};
 use egui::{RichText, Ui};
 
@@ -20,6 +20,28 @@ pub fn run_controls_ui(
     actions: &mut Vec<Action>,
 ) {
     let active = run.is_some_and(|r| r.status.is_active());
+    buttons_ui(ui, run, ready, active, actions);
+    if let Err(reason) = ready {
+        if !active {
+            ui.colored_label(super::ERROR_COLOR, format!("Cannot train: {reason}"));
+        }
+    }
+    let Some(run) = run else {
+        ui.weak("No run yet. Press Train (Ctrl+Enter) to train this network.");
+        return;
+    };
+    progress_ui(ui, run, active);
+    status_ui(ui, run, actions);
+}
+
+/// Train, Pause/Resume, Stop, Compare…, Save checkpoint.
+fn buttons_ui(
+    ui: &mut Ui,
+    run: Option<&RunState>,
+    ready: &Result<(), String>,
+    active: bool,
+    actions: &mut Vec<Action>,
+) {
     ui.horizontal(|ui| {
         let train = ui
             .add_enabled(
@@ -60,18 +82,10 @@ pub fn run_controls_ui(
             actions.push(Action::SaveCheckpoint);
         }
     });
-    if let Err(reason) = ready {
-        if !active {
-            ui.colored_label(
-                super::editor::ERROR_COLOR,
-                format!("Cannot train: {reason}"),
-            );
-        }
-    }
-    let Some(run) = run else {
-        ui.weak("No run yet. Press Train (Ctrl+Enter) to train this network.");
-        return;
-    };
+}
+
+/// The progress bar with epoch, step, images/s and ETA.
+fn progress_ui(ui: &mut Ui, run: &RunState, active: bool) {
     let progress = run.progress();
     let mut text = String::new();
     if let (Some(s), Some(m)) = (&run.start, &run.last_step) {
@@ -96,8 +110,12 @@ pub fn run_controls_ui(
     if !text.is_empty() {
         ui.label(text);
     }
+}
+
+/// The status line, the last epoch, the inspect button and recent warnings.
+fn status_ui(ui: &mut Ui, run: &RunState, actions: &mut Vec<Action>) {
     let color = match run.status {
-        RunStatus::Failed { .. } | RunStatus::Diverged { .. } => super::editor::ERROR_COLOR,
+        RunStatus::Failed { .. } | RunStatus::Diverged { .. } => super::ERROR_COLOR,
         _ => ui.visuals().text_color(),
     };
     ui.colored_label(color, format!("{}: {}", run.name, run.status.describe()));

@@ -1,8 +1,8 @@
 //! Training settings (right side): data, schedule, optimizer, regularization, augmentation,
 //! seed and device.
 use super::widgets::*;
-use crate::app::Action;
-use crate::spec::{Augment, DataSource, Loss, Optimizer, Preset, Schedule};
+use super::Action;
+use crate::spec::{Augment, DataSource, Loss, Optimizer, Preset, Schedule, Training};
 use egui::{ComboBox, DragValue, Ui};
 
 /// What the settings panel needs besides the preset.
@@ -41,157 +41,15 @@ pub fn settings_ui(
     let t = &mut preset.training;
     egui::CollapsingHeader::new("Schedule")
         .default_open(true)
-        .show(ui, |ui| {
-            count_ui(ui, "epochs", &mut t.epochs, 1..=1000);
-            count_ui(ui, "batch size", &mut t.batch_size, 1..=4096);
-            lr_ui(ui, "learning rate", &mut t.learning_rate, 1e-6);
-            row(ui, "schedule", |ui| {
-                let name = match t.schedule {
-                    Schedule::Constant => "constant",
-                    Schedule::Step { .. } => "step decay",
-                    Schedule::Cosine { .. } => "cosine",
-                };
-                ComboBox::from_id_salt("schedule")
-                    .selected_text(name)
-                    .show_ui(ui, |ui| {
-                        if ui
-                            .selectable_label(matches!(t.schedule, Schedule::Constant), "constant")
-                            .clicked()
-                        {
-                            t.schedule = Schedule::Constant;
-                        }
-                        if ui
-                            .selectable_label(
-                                matches!(t.schedule, Schedule::Step { .. }),
-                                "step decay",
-                            )
-                            .clicked()
-                        {
-                            t.schedule = Schedule::Step {
-                                every_epochs: 2,
-                                gamma: 0.5,
-                            };
-                        }
-                        if ui
-                            .selectable_label(
-                                matches!(t.schedule, Schedule::Cosine { .. }),
-                                "cosine",
-                            )
-                            .clicked()
-                        {
-                            t.schedule = Schedule::Cosine { min_lr: 0.0 };
-                        }
-                    })
-                    .response
-            });
-            match &mut t.schedule {
-                Schedule::Step {
-                    every_epochs,
-                    gamma,
-                } => {
-                    count_ui(ui, "every epochs", every_epochs, 1..=100);
-                    row(ui, "gamma", |ui| {
-                        ui.add(DragValue::new(gamma).range(0.01..=1.0).speed(0.01))
-                    });
-                }
-                Schedule::Cosine { min_lr } => lr_ui(ui, "min lr", min_lr, 0.0),
-                Schedule::Constant => {}
-            }
-            count_ui(ui, "warm-up steps", &mut t.warmup_steps, 0..=100_000);
-        });
+        .show(ui, |ui| schedule_ui(ui, t));
 
     egui::CollapsingHeader::new("Optimizer")
         .default_open(true)
-        .show(ui, |ui| {
-            row(ui, "optimizer", |ui| {
-                ComboBox::from_id_salt("optimizer")
-                    .selected_text(t.optimizer.name())
-                    .show_ui(ui, |ui| {
-                        for name in ["SGD", "SGD+momentum", "SGD+Nesterov", "Adam", "AdamW"] {
-                            let selected = t.optimizer.name() == name;
-                            if ui.selectable_label(selected, name).clicked() && !selected {
-                                if let Some(o) = Optimizer::from_name(name) {
-                                    t.optimizer = o;
-                                }
-                            }
-                        }
-                    })
-                    .response
-            });
-            match &mut t.optimizer {
-                Optimizer::Sgd { momentum, nesterov } => {
-                    row(ui, "momentum", |ui| {
-                        ui.add(DragValue::new(momentum).range(0.0..=0.999).speed(0.01))
-                    });
-                    ui.checkbox(nesterov, "Nesterov");
-                }
-                Optimizer::Adam { beta1, beta2, eps } | Optimizer::AdamW { beta1, beta2, eps } => {
-                    row(ui, "β1", |ui| {
-                        ui.add(DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
-                    });
-                    row(ui, "β2", |ui| {
-                        ui.add(DragValue::new(beta2).range(0.0..=0.99999).speed(0.0001))
-                    });
-                    row(ui, "ε", |ui| {
-                        ui.add(
-                            DragValue::new(eps)
-                                .range(1e-12..=1e-2)
-                                .speed(1e-9)
-                                .custom_formatter(|v, _| format!("{v:.0e}")),
-                        )
-                    });
-                }
-            }
-            row(ui, "loss", |ui| {
-                let hinge = matches!(t.loss, Loss::Hinge { .. });
-                ComboBox::from_id_salt("loss")
-                    .selected_text(if hinge {
-                        "multiclass hinge"
-                    } else {
-                        "cross-entropy"
-                    })
-                    .show_ui(ui, |ui| {
-                        if ui.selectable_label(!hinge, "cross-entropy").clicked() {
-                            t.loss = Loss::CrossEntropy;
-                        }
-                        if ui.selectable_label(hinge, "multiclass hinge").clicked() {
-                            t.loss = Loss::Hinge { margin: 1.0 };
-                        }
-                    })
-                    .response
-            });
-        });
+        .show(ui, |ui| optimizer_ui(ui, t));
 
     egui::CollapsingHeader::new("Regularization")
         .default_open(false)
-        .show(ui, |ui| {
-            row(ui, "weight decay", |ui| {
-                ui.add(
-                    DragValue::new(&mut t.weight_decay)
-                        .range(0.0..=1.0)
-                        .speed(1e-5)
-                        .max_decimals(6),
-                )
-            })
-            .on_hover_text("applied by the optimizer (decoupled for AdamW)");
-            row(ui, "L1 λ", |ui| {
-                ui.add(
-                    DragValue::new(&mut t.l1)
-                        .range(0.0..=1.0)
-                        .speed(1e-6)
-                        .max_decimals(7),
-                )
-            });
-            row(ui, "L2 λ", |ui| {
-                ui.add(
-                    DragValue::new(&mut t.l2)
-                        .range(0.0..=1.0)
-                        .speed(1e-6)
-                        .max_decimals(7),
-                )
-            });
-            ui.weak("L1 and L2 together: elastic net. Dropout is a layer (palette).");
-        });
+        .show(ui, |ui| regularization_ui(ui, t));
 
     egui::CollapsingHeader::new("Augmentation")
         .default_open(false)
@@ -199,34 +57,7 @@ pub fn settings_ui(
 
     egui::CollapsingHeader::new("Run")
         .default_open(true)
-        .show(ui, |ui| {
-            row(ui, "seed", |ui| ui.add(DragValue::new(&mut t.seed)));
-            row(ui, "device", |ui| {
-                ComboBox::from_id_salt("device")
-                    .selected_text(t.device.clone())
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(
-                            &mut t.device,
-                            "auto".to_string(),
-                            "auto (CUDA if available)",
-                        );
-                        for d in cx.devices {
-                            ui.selectable_value(&mut t.device, d.clone(), d);
-                        }
-                    })
-                    .response
-            });
-            row(ui, "threads", |ui| {
-                ui.add(DragValue::new(&mut t.threads).range(0..=256))
-            })
-            .on_hover_text("CPU threads for libtorch; 0 = libtorch's default");
-            count_ui(
-                ui,
-                "probe every (steps)",
-                &mut t.probe_every_steps,
-                1..=10_000,
-            );
-        });
+        .show(ui, |ui| run_settings_ui(ui, t, cx.devices));
 }
 
 fn data_ui(
@@ -276,7 +107,7 @@ fn data_ui(
                 }
             });
             match problem {
-                Some(p) => ui.colored_label(super::editor::ERROR_COLOR, p),
+                Some(p) => ui.colored_label(super::ERROR_COLOR, p),
                 None => ui.weak("found the four IDX files"),
             };
         }
@@ -326,4 +157,175 @@ fn augment_ui(ui: &mut Ui, a: &mut Augment) {
             *a = Augment::default();
         }
     });
+}
+
+fn schedule_ui(ui: &mut Ui, t: &mut Training) {
+    count_ui(ui, "epochs", &mut t.epochs, 1..=1000);
+    count_ui(ui, "batch size", &mut t.batch_size, 1..=4096);
+    lr_ui(ui, "learning rate", &mut t.learning_rate, 1e-6);
+    row(ui, "schedule", |ui| {
+        let name = match t.schedule {
+            Schedule::Constant => "constant",
+            Schedule::Step { .. } => "step decay",
+            Schedule::Cosine { .. } => "cosine",
+        };
+        ComboBox::from_id_salt("schedule")
+            .selected_text(name)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(matches!(t.schedule, Schedule::Constant), "constant")
+                    .clicked()
+                {
+                    t.schedule = Schedule::Constant;
+                }
+                if ui
+                    .selectable_label(matches!(t.schedule, Schedule::Step { .. }), "step decay")
+                    .clicked()
+                {
+                    t.schedule = Schedule::Step {
+                        every_epochs: 2,
+                        gamma: 0.5,
+                    };
+                }
+                if ui
+                    .selectable_label(matches!(t.schedule, Schedule::Cosine { .. }), "cosine")
+                    .clicked()
+                {
+                    t.schedule = Schedule::Cosine { min_lr: 0.0 };
+                }
+            })
+            .response
+    });
+    match &mut t.schedule {
+        Schedule::Step {
+            every_epochs,
+            gamma,
+        } => {
+            count_ui(ui, "every epochs", every_epochs, 1..=100);
+            row(ui, "gamma", |ui| {
+                ui.add(DragValue::new(gamma).range(0.01..=1.0).speed(0.01))
+            });
+        }
+        Schedule::Cosine { min_lr } => lr_ui(ui, "min lr", min_lr, 0.0),
+        Schedule::Constant => {}
+    }
+    count_ui(ui, "warm-up steps", &mut t.warmup_steps, 0..=100_000);
+}
+
+fn optimizer_ui(ui: &mut Ui, t: &mut Training) {
+    row(ui, "optimizer", |ui| {
+        ComboBox::from_id_salt("optimizer")
+            .selected_text(t.optimizer.name())
+            .show_ui(ui, |ui| {
+                for name in ["SGD", "SGD+momentum", "SGD+Nesterov", "Adam", "AdamW"] {
+                    let selected = t.optimizer.name() == name;
+                    if ui.selectable_label(selected, name).clicked() && !selected {
+                        if let Some(o) = Optimizer::from_name(name) {
+                            t.optimizer = o;
+                        }
+                    }
+                }
+            })
+            .response
+    });
+    match &mut t.optimizer {
+        Optimizer::Sgd { momentum, nesterov } => {
+            row(ui, "momentum", |ui| {
+                ui.add(DragValue::new(momentum).range(0.0..=0.999).speed(0.01))
+            });
+            ui.checkbox(nesterov, "Nesterov");
+        }
+        Optimizer::Adam { beta1, beta2, eps } | Optimizer::AdamW { beta1, beta2, eps } => {
+            row(ui, "β1", |ui| {
+                ui.add(DragValue::new(beta1).range(0.0..=0.9999).speed(0.001))
+            });
+            row(ui, "β2", |ui| {
+                ui.add(DragValue::new(beta2).range(0.0..=0.99999).speed(0.0001))
+            });
+            row(ui, "ε", |ui| {
+                ui.add(
+                    DragValue::new(eps)
+                        .range(1e-12..=1e-2)
+                        .speed(1e-9)
+                        .custom_formatter(|v, _| format!("{v:.0e}")),
+                )
+            });
+        }
+    }
+    row(ui, "loss", |ui| {
+        let hinge = matches!(t.loss, Loss::Hinge { .. });
+        ComboBox::from_id_salt("loss")
+            .selected_text(if hinge {
+                "multiclass hinge"
+            } else {
+                "cross-entropy"
+            })
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(!hinge, "cross-entropy").clicked() {
+                    t.loss = Loss::CrossEntropy;
+                }
+                if ui.selectable_label(hinge, "multiclass hinge").clicked() {
+                    t.loss = Loss::Hinge { margin: 1.0 };
+                }
+            })
+            .response
+    });
+}
+
+fn regularization_ui(ui: &mut Ui, t: &mut Training) {
+    row(ui, "weight decay", |ui| {
+        ui.add(
+            DragValue::new(&mut t.weight_decay)
+                .range(0.0..=1.0)
+                .speed(1e-5)
+                .max_decimals(6),
+        )
+    })
+    .on_hover_text("applied by the optimizer (decoupled for AdamW)");
+    row(ui, "L1 λ", |ui| {
+        ui.add(
+            DragValue::new(&mut t.l1)
+                .range(0.0..=1.0)
+                .speed(1e-6)
+                .max_decimals(7),
+        )
+    });
+    row(ui, "L2 λ", |ui| {
+        ui.add(
+            DragValue::new(&mut t.l2)
+                .range(0.0..=1.0)
+                .speed(1e-6)
+                .max_decimals(7),
+        )
+    });
+    ui.weak("L1 and L2 together: elastic net. Dropout is a layer (palette).");
+}
+
+fn run_settings_ui(ui: &mut Ui, t: &mut Training, devices: &[String]) {
+    row(ui, "seed", |ui| ui.add(DragValue::new(&mut t.seed)));
+    row(ui, "device", |ui| {
+        ComboBox::from_id_salt("device")
+            .selected_text(t.device.clone())
+            .show_ui(ui, |ui| {
+                ui.selectable_value(
+                    &mut t.device,
+                    "auto".to_string(),
+                    "auto (CUDA if available)",
+                );
+                for d in devices {
+                    ui.selectable_value(&mut t.device, d.clone(), d);
+                }
+            })
+            .response
+    });
+    row(ui, "threads", |ui| {
+        ui.add(DragValue::new(&mut t.threads).range(0..=256))
+    })
+    .on_hover_text("CPU threads for libtorch; 0 = libtorch's default");
+    count_ui(
+        ui,
+        "probe every (steps)",
+        &mut t.probe_every_steps,
+        1..=10_000,
+    );
 }

@@ -1,0 +1,67 @@
+//! The Compare dialog.
+use crate::app::WorkbenchApp;
+use crate::spec::{CompareSpec, Dimension};
+use crate::ui::{self, Action};
+
+/// The Compare dialog's fields.
+pub(crate) struct CompareDialog {
+    pub spec: CompareSpec,
+    pub values: String,
+}
+
+impl WorkbenchApp {
+    /// The Compare dialog: which dimension, which values, how many seeds.
+    pub(crate) fn compare_dialog_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        if let Some(d) = &mut self.compare_dialog {
+            let mut close = false;
+            egui::Modal::new(egui::Id::unique("compare-dialog")).show(ctx, |ui| {
+                ui.heading("Compare variants");
+                ui.label("Train this network once per value and seed. Runs with the same seed see the same data in the same order and start from the same weights wherever the shapes match.");
+                ui.horizontal(|ui| {
+                    let l = ui.label("vary");
+                    egui::ComboBox::from_id_salt("cmp-dim")
+                        .selected_text(d.spec.dimension.name())
+                        .show_ui(ui, |ui| {
+                            for dim in Dimension::ALL {
+                                if ui.selectable_label(d.spec.dimension == dim, dim.name()).clicked() && d.spec.dimension != dim {
+                                    d.spec.dimension = dim;
+                                    d.values = dim.default_values().join(", ");
+                                }
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                });
+                ui.horizontal(|ui| {
+                    let l = ui.label("values");
+                    ui.add(egui::TextEdit::singleline(&mut d.values).desired_width(320.0)).labelled_by(l.id);
+                });
+                ui::widgets::count_ui(ui, "seeds", &mut d.spec.seeds, 1..=20);
+                let cuda = self.doc.preset.training.device.starts_with("cuda");
+                ui.add_enabled_ui(cuda, |ui| {
+                    ui::widgets::count_ui(ui, "runs at once on the GPU", &mut self.compare_parallel, 1..=8);
+                })
+                .response
+                .on_disabled_hover_text("on the CPU runs go one after another (set the device to cuda first)");
+                d.spec.values = d.values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+                let check = d.spec.variants(&self.doc.preset);
+                match &check {
+                    Ok(v) => ui.weak(format!("{} variants × {} seeds = {} runs, one after another", v.len(), d.spec.seeds, v.len() * d.spec.seeds)),
+                    Err(e) => ui.colored_label(ui::ERROR_COLOR, e),
+                };
+                ui.horizontal(|ui| {
+                    if ui.add_enabled(check.is_ok(), egui::Button::new("Start comparison")).clicked() {
+                        actions.push(Action::StartCompare(d.spec.clone()));
+                        close = true;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        close = true;
+                    }
+                });
+            });
+            if close {
+                self.compare_dialog = None;
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The app's work between frames: whether Train can start, starting runs and comparisons,
+//! draining events within the frame's budget, the history, and files.
+use super::dialogs::{PathPrompt, PromptKind};
+use super::document::Document;
+use super::WorkbenchApp;
+use crate::engine::data::idx;
+use crate::protocol::{Command, RunMeta, RunOptions};
+use crate::runs::compare::CompareQueue;
+use crate::runs::history;
+use crate::runs::{Budget, RunState};
+use crate::spec::{self, CompareSpec, DataSource, Preset};
+use crate::ui;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const RECENT_LIMIT: usize = 8;
+
+impl WorkbenchApp {
+    pub(crate) fn sync_folder_text(&mut self) {
+        if let DataSource::Idx { folder } = &self.doc.preset.data.source {
+            self.folder_text = folder.display().to_string();
+        }
+    }
+
+    /// Whether Train can start, or why not (shown next to the disabled button).
+    pub fn ready(&mut self) -> Result<(), String> {
+        let problem = self.data_problem();
+        let p = &self.doc.preset;
+        spec::infer(&p.network).map_err(|e| e.to_string())?;
+        p.training.validate()?;
+        match &p.data.source {
+            DataSource::Synthetic { rgb } => {
+                let c = if *rgb { 3 } else { 1 };
+                let i = p.network.input;
+                if (i.channels, i.height, i.width) != (c, 28, 28) {
+                    return Err(format!(
+                        "the built-in data is {c}×28×28 but the network's input is {}×{}×{}",
+                        i.channels, i.height, i.width
+                    ));
+                }
+            }
+            DataSource::Idx { .. } => {
+                if let Some(problem) = problem {
+                    return Err(problem);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Why the chosen dataset folder cannot be used (cached per folder).
+    pub(crate) fn data_problem(&mut self) -> Option<String> {
+        let DataSource::Idx { folder } = &self.doc.preset.data.source else {
+            return None;
+        };
+        let stale = self.data_check.as_ref().is_none_or(|(f, _)| f != folder);
+        if stale {
+            let problem = if folder.as_os_str().is_empty() {
+                Some("choose a folder with MNIST-format files".to_string())
+            } else {
+                idx::check_folder(folder).err().map(|e| e.to_string())
+            };
+            self.data_check = Some((folder.clone(), problem));
+        }
+        self.data_check.as_ref().and_then(|(_, p)| p.clone())
+    }
+
+    /// Moves trainer events into the run state, for at most `budget`.
+    pub fn drain_events(&mut self, budget: impl Into<Budget>) {
+        let budget = budget.into();
+        let Some((state, Some(handle))) = self.run.as_mut() else {
+            return;
+        };
+        while budget.left() {
+            match handle.poll() {
+                Some(e) => state.apply(&e),
+                None => break,
+            }
+        }
+    }
+
+    pub(crate) fn is_running(&self) -> bool {
+        self.run_state().is_some_and(|r| r.status.is_active())
+    }
+
+    /// A native file dialog; None when cancelled or when none is available (no portal), in
+    /// which case the typed-path prompt is shown.
+    pub(crate) fn pick_file(&self, save: bool) -> Option<PathBuf> {
+        if !self.native_dialogs {
+            return None;
+        }
+        let dialog = rfd::FileDialog::new().add_filter("preset", &["ron"]);
+        if save {
+            dialog
+                .set_file_name(format!("{}.ron", crate::runs::slug(&self.doc.preset.name)))
+                .save_file()
+        } else {
+            dialog.pick_file()
+        }
+    }
+
+    pub(crate) fn command(&mut self, cmd: Command) {
+        if let Some((_, Some(h))) = self.run.as_mut() {
+            h.send(cmd);
+        }
+    }
+
+    pub(crate) fn start_training(&mut self) {
+        if self.is_running() {
+            return;
+        }
+        if let Err(reason) = self.ready() {
+            self.error = Some(format!("Cannot train: {reason}"));
+            return;
+        }
+        let preset = self.doc.preset.clone();
+        let name = crate::runs::run_name(&preset.name);
+        let opts = RunOptions {
+            run_dir: Some(
+                self.workspace
+                    .join(crate::runs::history::RUNS_DIR)
+                    .join(&name),
+            ),
+            notify: self.repaint.clone(),
+            meta: RunMeta {
+                name: preset.name.clone(),
+                seed: preset.training.seed,
+                created: crate::runs::timestamp(),
+                ..Default::default()
+            },
+            ..RunOptions::default()
+        };
+        match (self.launcher)(preset, opts) {
+            Ok(handle) => {
+                self.run = Some((RunState::new(name), Some(handle)));
+                self.plots.layer = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    pub(crate) fn start_compare(&mut self, spec: CompareSpec) {
+        if self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
+            self.error = Some("A comparison is already running.".into());
+            return;
+        }
+        if let Err(reason) = self.ready() {
+            self.error = Some(format!("Cannot compare: {reason}"));
+            return;
+        }
+        match CompareQueue::new(&self.doc.preset, spec, &self.workspace) {
+            Ok(mut q) => {
+                q.set_notify(self.repaint.clone());
+                // Several at once only pays off on a GPU.
+                q.parallel = if self.doc.preset.training.device.starts_with("cuda") {
+                    self.compare_parallel
+                } else {
+                    1
+                };
+                self.compare = Some(q);
+                self.plots.tab = ui::plots::PlotTab::Compare;
+                self.compare_view = Default::default();
+                self.history_stale = true;
+            }
+            Err(e) => self.error = Some(format!("Cannot compare: {e}")),
+        }
+    }
+
+    pub(crate) fn export_csv(&mut self) {
+        match history::export_csv(&self.selection) {
+            Ok(text) => {
+                let dir = self.workspace.join("exports");
+                let path = dir.join(format!("metrics-{}.csv", crate::runs::timestamp()));
+                let written = std::fs::create_dir_all(&dir)
+                    .and_then(|_| crate::spec::preset::write_atomic(&path, text.as_bytes()));
+                match written {
+                    Ok(()) => {
+                        self.notice = Some(format!(
+                            "Exported {} runs to {}",
+                            self.selection.len(),
+                            path.display()
+                        ))
+                    }
+                    Err(e) => self.error = Some(format!("Cannot write {}: {e}", path.display())),
+                }
+            }
+            Err(e) => self.error = Some(format!("Cannot export: {e}")),
+        }
+    }
+
+    pub(crate) fn open(&mut self, path: &Path) {
+        match Preset::load(path) {
+            Ok(p) => {
+                self.doc = Document::new(p, Some(path.to_path_buf()));
+                self.selected = None;
+                self.remember(path);
+                self.sync_folder_text();
+            }
+            // The current network stays as it is.
+            Err(e) => self.error = Some(format!("Could not open the preset: {e}")),
+        }
+    }
+
+    pub(crate) fn save(&mut self, path: &Path) {
+        match self.doc.preset.save(path) {
+            Ok(()) => {
+                self.doc.mark_saved(path.to_path_buf());
+                self.remember(path);
+            }
+            Err(e) => self.error = Some(format!("Could not save: {e}")),
+        }
+    }
+
+    pub(crate) fn remember(&mut self, path: &Path) {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(RECENT_LIMIT);
+    }
+
+    /// One frame's worth of background work, within one time budget shared by every source:
+    /// trainer events, the comparison queue, the inspector threads, and the history when
+    /// something ended (read on a background thread).
+    pub fn poll(&mut self, budget: impl Into<Budget>) {
+        let budget = budget.into();
+        let was_running = self.is_running();
+        self.drain_events(budget);
+        if was_running && !self.is_running() {
+            self.history_stale = true;
+        }
+        if let (Some(state), Some(threads)) =
+            (self.inspector.as_mut(), self.inspector_threads.as_mut())
+        {
+            threads.pump(state, budget);
+        }
+        if let Some(q) = self.compare.as_mut() {
+            let before = q.done();
+            q.poll(&mut self.launcher, budget);
+            if q.done() != before {
+                self.history_stale = true;
+            }
+        }
+        if self.history_stale && self.history_loader.is_idle() {
+            self.refresh_history();
+        }
+        if let Some((history, comparisons)) = self.history_loader.take() {
+            self.history = history;
+            self.comparisons = comparisons;
+            self.selection.retain(|d| d.is_dir());
+            if self.history_loader.rescan() {
+                self.history_stale = true;
+            }
+        }
+    }
+
+    /// Rescans the workspace's run folders and comparisons on a background thread; the lists
+    /// are replaced when it is done.
+    pub fn refresh_history(&mut self) {
+        self.history_stale = false;
+        if let Err(e) = self
+            .history_loader
+            .start(&self.workspace, self.repaint.clone())
+        {
+            self.error = Some(format!("Cannot read the run history: {e}"));
+        }
+    }
+
+    /// Waits (a bounded time) for a history scan in progress to be applied: for tests and for
+    /// actions that need the lists current.
+    pub fn wait_for_history(&mut self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.history_loader.is_idle() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+            self.poll(Duration::ZERO);
+        }
+    }
+
+    /// Asks for a path: a native file dialog, or the typed-path prompt where there is none.
+    pub(crate) fn prompt_for(&mut self, kind: PromptKind, text: String) {
+        self.prompt = Some(PathPrompt::new(kind, text));
+    }
+}

@@ -1,0 +1,140 @@
+//! `cnn-workbench compare`: a variant × seed queue, headless, and its summary table.
+use super::{say, RunArgs};
+use anyhow::Result;
+use cnn_workbench::runs::compare::{CompareQueue, Comparison, JobStatus};
+use cnn_workbench::spec::CompareSpec;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// The preset RON file.
+    pub preset: PathBuf,
+    /// DIMENSION=V1,V2,…: activation, normalization, optimizer, lr, dropout, init or
+    /// augmentation (default: the preset's comparison, or activation=relu,elu,gelu,swish,mish).
+    #[arg(long)]
+    pub vary: Option<String>,
+    /// Seeds per variant.
+    #[arg(long)]
+    pub seeds: Option<usize>,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Where run folders and the comparison go (default: the app's workspace).
+    #[arg(long)]
+    pub workspace: Option<PathBuf>,
+    /// Runs at once (useful on a GPU).
+    #[arg(long, default_value_t = 1)]
+    pub parallel: usize,
+}
+
+pub fn compare(a: CompareArgs) -> Result<()> {
+    let preset = a.run.preset(&a.preset)?;
+    let base_spec = preset.compare.clone().unwrap_or_default();
+    let mut spec = match &a.vary {
+        Some(v) => CompareSpec::from_arg(v, base_spec.seeds).map_err(anyhow::Error::msg)?,
+        None => base_spec,
+    };
+    if let Some(k) = a.seeds {
+        spec.seeds = k;
+    }
+    let workspace = a
+        .workspace
+        .clone()
+        .unwrap_or_else(cnn_workbench::runs::default_workspace);
+    let mut queue = CompareQueue::new(&preset, spec, &workspace).map_err(anyhow::Error::msg)?;
+    queue.parallel = a.parallel.max(1);
+    let total = queue.total();
+    println!(
+        "comparison {} — {} runs, written to {}",
+        queue.comparison.name,
+        total,
+        workspace.display()
+    );
+    let pb = ProgressBar::new(total as u64);
+    pb.set_style(
+        ProgressStyle::with_template("[{bar:30}] {pos}/{len} runs {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut launcher = cnn_workbench::runs::handle::trainer_launcher();
+    let mut reported = 0;
+    while !queue.is_finished() {
+        queue.poll(&mut launcher, std::time::Duration::from_millis(50));
+        for j in queue
+            .jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Done)
+            .skip(reported)
+        {
+            say(
+                &pb,
+                format!(
+                    "  {:<10} seed {:<4} {}",
+                    j.variant,
+                    j.seed,
+                    j.state.status.describe()
+                ),
+            );
+            reported += 1;
+        }
+        let running = queue.jobs.iter().find(|j| j.status == JobStatus::Running);
+        pb.set_position(queue.done() as u64);
+        let eta = queue
+            .eta_secs()
+            .map(|s| format!(" · ETA {:.0}s", s))
+            .unwrap_or_default();
+        if let Some(j) = running {
+            pb.set_message(format!(
+                "· run {} of {total}: {} seed {} ({:.0}%){eta}",
+                queue.done() + 1,
+                j.variant,
+                j.seed,
+                j.state.progress() * 100.0
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    pb.finish_and_clear();
+    println!("\n{}", format_compare_table(&queue));
+    println!(
+        "comparison folder: {}",
+        Comparison::dir(&workspace, &queue.id).display()
+    );
+    Ok(())
+}
+
+pub fn format_compare_table(queue: &CompareQueue) -> String {
+    let mut out = format!(
+        "{:<12} {:>5} {:>16} {:>16} {:>16} {:>6} {:>9} {:>9}\n",
+        queue.comparison.spec.dimension.name(),
+        "runs",
+        "best val acc %",
+        "final val acc %",
+        "test acc %",
+        "best@",
+        "time s",
+        "img/s"
+    );
+    for v in queue.summary() {
+        out += &format!(
+            "{:<12} {:>5} {:>16} {:>16} {:>16} {:>6.1} {:>9.1} {:>9.0}\n",
+            v.variant,
+            format!(
+                "{}{}",
+                v.finished,
+                if v.failed > 0 {
+                    format!("+{}✗", v.failed)
+                } else {
+                    String::new()
+                }
+            ),
+            v.best_val_accuracy.show(true),
+            v.final_val_accuracy.show(true),
+            v.test_accuracy.show(true),
+            v.best_epoch.mean,
+            v.duration_secs.mean,
+            v.images_per_sec.mean
+        );
+    }
+    out
+}

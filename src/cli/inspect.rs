@@ -1,0 +1,125 @@
+//! `cnn-workbench inspect`: test accuracy, confusion matrix, per-class precision and recall,
+//! filter grids and Grad-CAM overlays as PNG.
+use anyhow::{Context, Result};
+use cnn_workbench::engine::inspect::Inspection;
+use cnn_workbench::protocol::inspect::{Confusion, InputChoice};
+use cnn_workbench::render;
+use cnn_workbench::spec::DataSource;
+use std::path::Path;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct InspectArgs {
+    /// A checkpoint: a `.safetensors` file with `preset.ron` beside it, or a run folder.
+    pub checkpoint: PathBuf,
+    /// A folder of MNIST-format IDX files, or "synthetic" / "synthetic-rgb" (default: the
+    /// checkpoint's own data).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Write each conv layer's filter grid as PNG into this folder.
+    #[arg(long)]
+    pub export_filters: Option<PathBuf>,
+    /// Write the Grad-CAM overlay of this test image as PNG into the folder given next.
+    #[arg(long, num_args = 2, value_names = ["IMAGE_INDEX", "DIR"])]
+    pub export_cam: Option<Vec<String>>,
+}
+
+pub fn inspect(a: InspectArgs) -> Result<()> {
+    let data = a.data.as_deref().map(DataSource::from_arg);
+    let device = tch::Device::cuda_if_available();
+    let insp = Inspection::open(&a.checkpoint, data, device).map_err(anyhow::Error::msg)?;
+    let c = insp.confusion(0);
+    println!("{} — {} test images", insp.preset.name, c.total());
+    print_confusion(&c, &insp.data.class_names);
+    if let Some(dir) = &a.export_filters {
+        export_filters(&insp, dir)?;
+    }
+    if let Some(v) = &a.export_cam {
+        let index: usize = v[0]
+            .parse()
+            .with_context(|| format!("IMAGE_INDEX must be a number, not {}", v[0]))?;
+        export_cam(&insp, index, Path::new(&v[1]))?;
+    }
+    Ok(())
+}
+
+/// The accuracy, the matrix (rows: true class) and per-class precision and recall.
+fn print_confusion(c: &Confusion, names: &[String]) {
+    println!("test accuracy: {:.2}%\n", c.accuracy * 100.0);
+    println!("confusion matrix (rows: true class, columns: predicted)");
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(1).max(5);
+    print!("{:>width$} ", "");
+    for j in 0..names.len() {
+        print!("{j:>6}");
+    }
+    println!();
+    for (i, row) in c.counts.iter().enumerate() {
+        print!(
+            "{:>width$} ",
+            if names[i] == i.to_string() {
+                names[i].clone()
+            } else {
+                format!("{i} {}", names[i])
+            }
+            .chars()
+            .take(width)
+            .collect::<String>()
+        );
+        for v in row {
+            print!("{v:>6}");
+        }
+        println!();
+    }
+    println!("\n{:<width$} {:>10} {:>10}", "class", "precision", "recall");
+    for (i, n) in names.iter().enumerate() {
+        println!(
+            "{:<width$} {:>9.2}% {:>9.2}%",
+            n,
+            c.precision[i] * 100.0,
+            c.recall[i] * 100.0
+        );
+    }
+}
+
+fn export_filters(insp: &Inspection, dir: &Path) -> Result<()> {
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        for g in insp.filters() {
+            let path = dir.join(format!("layer{:02}-filters.png", g.layer));
+            render::filter_grid(&g, render::FilterScale::PerLayer, 8)
+                .save_png(&path)
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "filters of layer {} ({}): {}",
+                g.layer,
+                g.label,
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn export_cam(insp: &Inspection, index: usize, dir: &Path) -> Result<()> {
+    let names = &insp.data.class_names;
+    {
+        let layer = insp
+            .default_cam_layer()
+            .ok_or_else(|| anyhow::anyhow!("the network has no feature-map layer for Grad-CAM"))?;
+        let s = insp
+            .saliency(&InputChoice::Test(index), layer, None)
+            .map_err(anyhow::Error::msg)?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join(format!("gradcam-{index}.png"));
+        render::overlay(&s.input, &s.cam, 10, 0.6)
+            .save_png(&path)
+            .map_err(anyhow::Error::msg)?;
+        println!(
+            "Grad-CAM of test image {index} at layer {layer} for class {} ({:.1}%): {}",
+            names.get(s.class).cloned().unwrap_or_default(),
+            s.probs[s.class] * 100.0,
+            path.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! `cnn-workbench summary`: a Keras-style table of the network.
+use super::load_preset;
+use anyhow::Result;
+use cnn_workbench::spec::{self, thousands, Preset};
+use std::path::Path;
+
+pub fn summary(path: &Path) -> Result<()> {
+    let preset = load_preset(path)?;
+    let s = spec::infer(&preset.network)?;
+    print!("{}", format_summary(&preset, &s));
+    Ok(())
+}
+
+pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {
+    let mut out = format!("Model: {}\n", preset.name);
+    let line = "-".repeat(72);
+    out += &format!(
+        "{line}\n{:<4} {:<26} {:>14} {:>10} {:>14}\n{line}\n",
+        "#", "Layer", "Output shape", "Params", "MACs"
+    );
+    out += &format!(
+        "{:<4} {:<26} {:>14} {:>10} {:>14}\n",
+        "",
+        "Input",
+        s.input.to_string(),
+        "",
+        ""
+    );
+    for l in &s.layers {
+        out += &format!(
+            "{:<4} {:<26} {:>14} {:>10} {:>14}\n",
+            l.index,
+            l.label,
+            l.output.to_string(),
+            thousands(l.params),
+            thousands(l.macs)
+        );
+    }
+    out += &format!(
+        "{line}\nTotal params: {}\nTotal MACs: {}\nActivation memory: {:.1} KiB per image\n",
+        thousands(s.total_params),
+        thousands(s.total_macs),
+        s.activation_bytes_per_image as f64 / 1024.0
+    );
+    out
+}

@@ -1,0 +1,186 @@
+//! `cnn-workbench train` and `demo`: one run with a progress bar.
+use super::summary::format_summary;
+use super::{say, RunArgs};
+use anyhow::{bail, Context, Result};
+use cnn_workbench::protocol::{Event, FinishInfo, RunMeta, RunOptions};
+use cnn_workbench::spec::{self, DataSource, Preset};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// The preset RON file.
+    pub preset: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The run folder to write (default: runs/<preset>-<time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Stop after this many optimizer steps.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Stop once the test accuracy (checked after each epoch) reaches this fraction.
+    #[arg(long)]
+    pub target_accuracy: Option<f32>,
+    /// Print one machine-readable summary line at the end and no progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+pub fn train(a: TrainArgs) -> Result<()> {
+    let mut preset = a.run.preset(&a.preset)?;
+    let t = &mut preset.training;
+    if let Some(v) = a.seed {
+        t.seed = v;
+    }
+    if let Some(v) = a.batch_size {
+        t.batch_size = v;
+    }
+    if let Some(v) = a.max_steps {
+        t.max_steps = Some(v);
+    }
+    spec::infer(&preset.network)?;
+    let run_dir = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(cnn_workbench::runs::run_name(&preset.name)));
+    let opts = RunOptions {
+        run_dir: Some(run_dir.clone()),
+        meta: RunMeta {
+            name: preset.name.clone(),
+            seed: preset.training.seed,
+            created: cnn_workbench::runs::timestamp(),
+            tags: vec!["cli".into()],
+            ..Default::default()
+        },
+        target_test_accuracy: a.target_accuracy,
+        ..RunOptions::default()
+    };
+    let finish = run_with_progress(preset, opts, a.quiet)?;
+    if a.quiet {
+        println!(
+            "RESULT steps={} test_accuracy={:.4} duration_secs={:.2} images_per_sec={:.1}",
+            finish.steps, finish.test_accuracy, finish.duration_secs, finish.train_images_per_sec
+        );
+    } else {
+        println!("run folder: {}", run_dir.display());
+    }
+    Ok(())
+}
+
+/// Trains with a progress bar; returns how the run finished.
+fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<FinishInfo> {
+    let mut trainer =
+        cnn_workbench::runs::start(preset, opts).context("cannot start the trainer thread")?;
+    let pb = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    // --quiet: nothing but the final RESULT line.
+    let say = |target: &ProgressBar, line: String| {
+        if !quiet {
+            say(target, line);
+        }
+    };
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} steps {msg} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    while let Some(e) = trainer.recv() {
+        match e {
+            Event::Started(s) => {
+                pb.set_length(s.total_steps as u64);
+                say(
+                    &pb,
+                    format!(
+                        "training on {} — {} train / {} validation / {} test images, {} parameters",
+                        s.device,
+                        s.train_images,
+                        s.val_images,
+                        s.test_images,
+                        s.summary.total_params
+                    ),
+                );
+            }
+            Event::Step(m) => {
+                pb.set_position(m.step as u64);
+                pb.set_prefix(format!("{}", m.epoch + 1));
+                pb.set_message(format!(
+                    "loss {:.4} acc {:.1}% {:.0} img/s",
+                    m.loss,
+                    m.accuracy * 100.0,
+                    m.images_per_sec
+                ));
+            }
+            Event::Epoch(m) => say(
+                &pb,
+                format!(
+                    "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}% | {:.1}s",
+                    m.epoch,
+                    m.train_loss,
+                    m.train_accuracy * 100.0,
+                    m.val_loss,
+                    m.val_accuracy * 100.0,
+                    m.duration_secs
+                ),
+            ),
+            Event::Warning(w) => say(&pb, w),
+            Event::CheckpointSaved { path, .. } => {
+                say(&pb, format!("checkpoint: {}", path.display()))
+            }
+            Event::Finished(f) => {
+                pb.finish_and_clear();
+                if !quiet {
+                    println!(
+                        "finished{}: {} steps in {:.1}s — test loss {:.4}, test accuracy {:.2}%",
+                        if f.stopped { " (stopped)" } else { "" },
+                        f.steps,
+                        f.duration_secs,
+                        f.test_loss,
+                        f.test_accuracy * 100.0
+                    );
+                }
+                return Ok(f);
+            }
+            Event::Diverged { step, last } => {
+                pb.finish_and_clear();
+                let tail = last
+                    .map(|m| format!(" (last good loss {:.4} at step {})", m.loss, m.step))
+                    .unwrap_or_default();
+                bail!("diverged at step {step}: the loss became NaN or infinite{tail} — try a lower learning rate");
+            }
+            Event::Failed { reason } => {
+                pb.finish_and_clear();
+                bail!("training failed: {reason}");
+            }
+            Event::Probe(_) | Event::Paused { .. } | Event::Resumed { .. } => {}
+        }
+    }
+    bail!("the trainer ended without a result")
+}
+
+/// Until the window exists: a short demo training on the built-in synthetic data.
+pub fn demo() -> Result<()> {
+    let preset = Preset::from_ron(
+        include_str!("../../presets/lenet5.ron"),
+        "presets/lenet5.ron",
+    )?;
+    let mut preset = preset;
+    preset.training.epochs = 1;
+    preset.data.source = DataSource::Synthetic { rgb: false };
+    println!("cnn-workbench demo: LeNet-5 on the built-in synthetic shapes (1 epoch)\n");
+    print!(
+        "{}",
+        format_summary(&preset, &spec::infer(&preset.network)?)
+    );
+    run_with_progress(preset, RunOptions::default(), false)?;
+    Ok(())
+}

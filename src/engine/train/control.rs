@@ -1,0 +1,57 @@
+//! Commands from the owner, handled between optimizer steps; a pause blocks here.
+use super::checkpoints::save_on_demand;
+use super::outbox::Outbox;
+use super::TrainError;
+use crate::engine::model::Model;
+use crate::protocol::{Command, Event, RunOptions};
+use crate::spec::Preset;
+use crossbeam_channel::Receiver;
+
+pub(super) enum Control {
+    Go,
+    /// Go on, after a pause: the throughput window starts afresh.
+    Resumed,
+    Stop,
+}
+
+/// Takes every waiting command; while paused, waits for the next one.
+pub(super) fn between_steps(
+    cmds: &Receiver<Command>,
+    out: &mut Outbox,
+    ctx: (&Preset, &RunOptions, &Model),
+    step: usize,
+) -> Result<Control, TrainError> {
+    let mut paused = false;
+    let mut resumed = false;
+    loop {
+        let cmd = if paused {
+            cmds.recv().ok()
+        } else {
+            cmds.try_recv().ok()
+        };
+        match cmd {
+            // The owner is gone while paused: nobody can resume.
+            None if paused => return Ok(Control::Stop),
+            None if resumed => return Ok(Control::Resumed),
+            None => return Ok(Control::Go),
+            Some(Command::Pause) => {
+                if !paused {
+                    paused = true;
+                    out.send(Event::Paused { step })?;
+                }
+            }
+            Some(Command::Resume) => {
+                if paused {
+                    paused = false;
+                    resumed = true;
+                    out.send(Event::Resumed { step })?;
+                }
+            }
+            Some(Command::Stop) => return Ok(Control::Stop),
+            Some(Command::SaveCheckpoint(dir)) => {
+                let (preset, opts, model) = ctx;
+                out.send(save_on_demand(preset, opts, model, dir, step))?;
+            }
+        }
+    }
+}

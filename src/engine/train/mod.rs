@@ -1,0 +1,459 @@
+//! The training loop. It runs on the trainer thread, owns every tensor, and talks to the
+//! outside only through commands in and events out (to its owner and to the sinks it is
+//! handed). Cut into steps: setup, the control between steps, one optimizer step, probing,
+//! the end of an epoch with its checkpoint policy, and the end of the run.
+mod checkpoints;
+mod control;
+mod loss;
+mod optimizer;
+pub(crate) mod outbox;
+mod probe;
+
+pub use crate::protocol::RunOptions;
+pub use loss::{evaluate, loss_value};
+
+use super::augment::{self, AugmentContext};
+use super::data::Dataset;
+use super::device::{device_name, parse_device};
+use super::model::Model;
+use crate::protocol::*;
+use crate::spec::Preset;
+use control::Control;
+use crossbeam_channel::Receiver;
+use outbox::Outbox;
+use probe::Probe;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::time::Instant;
+use tch::{nn, Kind, Tensor};
+
+/// Why a run could not start or go on. Its text is the failed run's reason.
+#[derive(thiserror::Error, Debug)]
+pub enum TrainError {
+    /// Settings, device or a network that does not fit the data: the user changes the preset.
+    #[error("{0}")]
+    Settings(String),
+    /// The dataset could not be loaded.
+    #[error("{0}")]
+    Data(String),
+    #[error(transparent)]
+    Network(#[from] crate::spec::SpecError),
+    /// A checkpoint could not be written into the run folder.
+    #[error(transparent)]
+    Checkpoint(#[from] super::checkpoint::CheckpointError),
+    /// A file of the run folder could not be written.
+    #[error(transparent)]
+    Write(#[from] SinkError),
+}
+
+/// Seeds derived from the run seed for independent random streams.
+fn stream_seed(seed: u64, stream: u64) -> u64 {
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03)
+}
+
+/// Loads the data and checks that the network fits it.
+fn load_data(preset: &Preset, device: tch::Device) -> Result<Dataset, TrainError> {
+    let data = Dataset::load(&preset.data, device).map_err(TrainError::Data)?;
+    let input = preset.network.input;
+    if (input.channels, input.height, input.width) != (data.channels, data.height, data.width) {
+        return Err(TrainError::Settings(format!(
+            "the network expects {}×{}×{} images but {} gives {}×{}×{} — change the network's input or the dataset",
+            input.channels, input.height, input.width, preset.data.source.describe(),
+            data.channels, data.height, data.width
+        )));
+    }
+    if preset.network.classes != data.class_names.len() {
+        return Err(TrainError::Settings(format!(
+            "the network has {} classes but the dataset has {}",
+            preset.network.classes,
+            data.class_names.len()
+        )));
+    }
+    Ok(data)
+}
+
+/// A fingerprint (FNV-1a) of the first epoch's order, drawn from a copy of the order stream.
+fn order_fingerprint(rng: &ChaCha8Rng, n: usize) -> u64 {
+    let mut perm: Vec<i64> = (0..n as i64).collect();
+    perm.shuffle(&mut rng.clone());
+    perm.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &i| {
+        (h ^ i as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Runs one training to its end; returns the terminal event (Finished, Diverged or Failed
+/// when the receiver went away), or why it could not run.
+pub(crate) fn run(
+    preset: &Preset,
+    opts: &RunOptions,
+    cmds: &Receiver<Command>,
+    out: &mut Outbox,
+) -> Result<Event, TrainError> {
+    let t = &preset.training;
+    t.validate().map_err(TrainError::Settings)?;
+    let device = parse_device(&t.device).map_err(TrainError::Settings)?;
+    if t.threads > 0 {
+        tch::set_num_threads(t.threads as i32);
+    }
+    let data = load_data(preset, device)?;
+    let model = Model::build(&preset.network, device, t.seed)?;
+    let opt = optimizer::build_optimizer(&model.vs, t)?;
+    tch::manual_seed(stream_seed(t.seed, 1) as i64 & i64::MAX);
+    let order_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 2));
+    let aug_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 3));
+    out.open(preset)?;
+
+    let n_train = data.train_len();
+    let batch = t.batch_size.min(n_train);
+    // A final batch of one image cannot be batch-normalized: drop it.
+    let steps_per_epoch = n_train / batch + usize::from(n_train % batch > 1);
+    let probe = Probe::new(preset, &model, &data.val_x, opts.probe_images);
+    let started = Event::Started(StartInfo {
+        data_order: order_fingerprint(&order_rng, n_train),
+        device: device_name(device),
+        summary: model.summary.clone(),
+        class_names: data.class_names.clone(),
+        train_images: n_train,
+        val_images: data.val_len(),
+        test_images: data.test_len(),
+        steps_per_epoch,
+        total_steps: t.total_steps(steps_per_epoch),
+        probed_layers: probe.labels(),
+        run_dir: opts.run_dir.clone(),
+    });
+    if !out.send(started)? {
+        return Ok(receiver_gone());
+    }
+    let background: Vec<f32> = data
+        .mean
+        .iter()
+        .zip(&data.std)
+        .map(|(m, s)| -m / s)
+        .collect();
+    let mut lp = TrainLoop {
+        preset,
+        opts,
+        cmds,
+        data: &data,
+        model,
+        opt,
+        probe,
+        order_rng,
+        aug_rng,
+        background,
+        batch,
+        steps_per_epoch,
+        total_steps: t.total_steps(steps_per_epoch),
+        clock: Clock::new(opts),
+        step: 0,
+        epochs_done: 0,
+        last: None,
+        policy: checkpoints::EpochPolicy::new(),
+        pending_probe: None,
+    };
+    lp.run(out)
+}
+
+fn receiver_gone() -> Event {
+    Event::Failed {
+        reason: "the receiver went away".into(),
+    }
+}
+
+/// Time and throughput bookkeeping.
+struct Clock {
+    start: Instant,
+    step_secs: f64,
+    trained_images: usize,
+    window_images: usize,
+    window_start: Instant,
+    last_emit: Instant,
+}
+
+impl Clock {
+    fn new(opts: &RunOptions) -> Clock {
+        let now = Instant::now();
+        Clock {
+            start: now,
+            step_secs: 0.0,
+            trained_images: 0,
+            window_images: 0,
+            window_start: now,
+            last_emit: now.checked_sub(opts.step_interval).unwrap_or(now),
+        }
+    }
+
+    fn restart_window(&mut self, now: Instant) {
+        self.window_start = now;
+        self.window_images = 0;
+    }
+}
+
+/// How an epoch ended.
+enum EpochEnd {
+    Done,
+    /// The user stopped the run.
+    Stopped,
+    /// The run ends now with this event (diverged, or the receiver went away).
+    Terminal(Box<Event>),
+}
+
+struct TrainLoop<'a> {
+    preset: &'a Preset,
+    opts: &'a RunOptions,
+    cmds: &'a Receiver<Command>,
+    data: &'a Dataset,
+    model: Model,
+    opt: nn::Optimizer,
+    probe: Probe,
+    order_rng: ChaCha8Rng,
+    aug_rng: ChaCha8Rng,
+    background: Vec<f32>,
+    batch: usize,
+    steps_per_epoch: usize,
+    total_steps: usize,
+    clock: Clock,
+    step: usize,
+    epochs_done: usize,
+    last: Option<StepMetrics>,
+    policy: checkpoints::EpochPolicy,
+    /// Gradient norms of a step that is probed, until its Probe event is sent.
+    pending_probe: Option<Vec<GradNorm>>,
+}
+
+/// One epoch's running sums.
+#[derive(Default)]
+struct EpochSums {
+    loss: f64,
+    correct: f64,
+    seen: usize,
+}
+
+impl TrainLoop<'_> {
+    fn run(&mut self, out: &mut Outbox) -> Result<Event, TrainError> {
+        let t = &self.preset.training;
+        let mut stopped = false;
+        for epoch in 0..t.epochs {
+            if self.step >= self.total_steps {
+                break;
+            }
+            match self.epoch(epoch, out)? {
+                EpochEnd::Done => {}
+                EpochEnd::Stopped => {
+                    stopped = true;
+                    break;
+                }
+                EpochEnd::Terminal(e) => return Ok(*e),
+            }
+            if self.reached_target(epoch, out)? {
+                break;
+            }
+        }
+        self.finish(stopped)
+    }
+
+    fn ctx(&self) -> (&Preset, &RunOptions, &Model) {
+        (self.preset, self.opts, &self.model)
+    }
+
+    fn epoch(&mut self, epoch: usize, out: &mut Outbox) -> Result<EpochEnd, TrainError> {
+        let epoch_start = Instant::now();
+        let n_train = self.data.train_len();
+        let mut perm: Vec<i64> = (0..n_train as i64).collect();
+        perm.shuffle(&mut self.order_rng);
+        let mut sums = EpochSums::default();
+        for b in 0..self.steps_per_epoch {
+            match control::between_steps(self.cmds, out, self.ctx(), self.step)? {
+                Control::Stop => return Ok(EpochEnd::Stopped),
+                Control::Resumed => self.clock.restart_window(Instant::now()),
+                Control::Go => {}
+            }
+            if self.opts.inject_panic_at_step == Some(self.step) {
+                panic!("injected failure at step {}", self.step);
+            }
+            let from = b * self.batch;
+            let to = (from + self.batch).min(n_train);
+            if let Some(end) = self.train_step(&perm[from..to], epoch, &mut sums, out)? {
+                return Ok(end);
+            }
+            let epoch_end = b + 1 == self.steps_per_epoch || self.step >= self.total_steps;
+            if !self.emit_step(epoch_end, out)? {
+                return Ok(EpochEnd::Terminal(Box::new(receiver_gone())));
+            }
+            if let Some(grads) = self.pending_probe.take() {
+                let stats = self.probe.stats(&self.model, self.step, grads);
+                out.send(Event::Probe(stats))?;
+            }
+            if self.step >= self.total_steps {
+                break;
+            }
+        }
+        self.end_epoch(epoch, epoch_start, &sums, out)?;
+        Ok(EpochEnd::Done)
+    }
+
+    /// One optimizer step on these training images; Some when the run ends here.
+    fn train_step(
+        &mut self,
+        indices: &[i64],
+        epoch: usize,
+        sums: &mut EpochSums,
+        out: &mut Outbox,
+    ) -> Result<Option<EpochEnd>, TrainError> {
+        let t = &self.preset.training;
+        let device = self.model.device();
+        let step_start = Instant::now();
+        let lr = t.lr_at(self.step, self.steps_per_epoch);
+        self.opt.set_lr(lr);
+        let idx = Tensor::from_slice(indices).to_device(device);
+        let x = self.data.train_x.index_select(0, &idx);
+        let y = self.data.train_y.index_select(0, &idx);
+        let aug_ctx = AugmentContext {
+            background: &self.background,
+            std: &self.data.std,
+            pca: self.data.pca.as_ref(),
+        };
+        let x = augment::apply(&x, &t.augment, &aug_ctx, &mut self.aug_rng);
+        let logits = self.model.forward_t(&x, true);
+        let mut loss = loss_value(&logits, &y, t.loss);
+        if let Some(p) = self.model.penalty(t.l1, t.l2) {
+            loss += p;
+        }
+        let loss_v = loss.double_value(&[]);
+        if !loss_v.is_finite() {
+            let diverged = Event::Diverged {
+                step: self.step + 1,
+                last: self.last,
+            };
+            return Ok(Some(EpochEnd::Terminal(Box::new(diverged))));
+        }
+        self.opt.zero_grad();
+        loss.backward();
+        self.step += 1;
+        let probe_now = self.probe.due(self.step);
+        let grads = if probe_now {
+            self.probe.grad_norms(&self.model)
+        } else {
+            Vec::new()
+        };
+        self.opt.step();
+        let acc = logits
+            .argmax(-1, false)
+            .eq_tensor(&y)
+            .to_kind(Kind::Double)
+            .mean(Kind::Double)
+            .double_value(&[]);
+        let images = indices.len();
+        self.clock.step_secs += step_start.elapsed().as_secs_f64();
+        self.clock.trained_images += images;
+        self.clock.window_images += images;
+        sums.loss += loss_v * images as f64;
+        sums.correct += acc * images as f64;
+        sums.seen += images;
+        let now = Instant::now();
+        let window_secs = now
+            .duration_since(self.clock.window_start)
+            .as_secs_f64()
+            .max(1e-9);
+        let metrics = StepMetrics {
+            step: self.step,
+            epoch,
+            loss: loss_v as f32,
+            accuracy: acc as f32,
+            learning_rate: lr,
+            images_per_sec: (self.clock.window_images as f64 / window_secs) as f32,
+            elapsed_secs: self.clock.start.elapsed().as_secs_f64(),
+        };
+        self.last = Some(metrics);
+        out.step(&metrics)?;
+        if probe_now {
+            self.pending_probe = Some(grads);
+        }
+        Ok(None)
+    }
+}
+
+impl TrainLoop<'_> {
+    /// Sends the last step's metrics at most every `step_interval`, and at an epoch's end;
+    /// false once the receiver is gone.
+    fn emit_step(&mut self, epoch_end: bool, out: &mut Outbox) -> Result<bool, TrainError> {
+        let now = Instant::now();
+        let due = now.duration_since(self.clock.last_emit) >= self.opts.step_interval;
+        let Some(metrics) = self.last.filter(|_| epoch_end || due) else {
+            return Ok(true);
+        };
+        if !out.offer(Event::Step(metrics))? {
+            return Ok(false);
+        }
+        self.clock.last_emit = now;
+        self.clock.restart_window(now);
+        Ok(true)
+    }
+
+    /// Validation, the Epoch event and the checkpoints due.
+    fn end_epoch(
+        &mut self,
+        epoch: usize,
+        epoch_start: Instant,
+        sums: &EpochSums,
+        out: &mut Outbox,
+    ) -> Result<(), TrainError> {
+        let t = &self.preset.training;
+        let (val_loss, val_accuracy) =
+            evaluate(&self.model, &self.data.val_x, &self.data.val_y, t.loss);
+        let metrics = EpochMetrics {
+            epoch: epoch + 1,
+            step: self.step,
+            train_loss: (sums.loss / sums.seen.max(1) as f64) as f32,
+            train_accuracy: (sums.correct / sums.seen.max(1) as f64) as f32,
+            val_loss,
+            val_accuracy,
+            duration_secs: epoch_start.elapsed().as_secs_f64(),
+        };
+        self.epochs_done = epoch + 1;
+        out.send(Event::Epoch(metrics))?;
+        let ctx = (self.preset, self.opts, &self.model);
+        for e in self
+            .policy
+            .after_epoch(ctx, self.epochs_done, val_accuracy, self.step)?
+        {
+            out.send(e)?;
+        }
+        Ok(())
+    }
+
+    /// With a target test accuracy: evaluates the test set and says whether it is reached.
+    fn reached_target(&mut self, epoch: usize, out: &mut Outbox) -> Result<bool, TrainError> {
+        let Some(target) = self.opts.target_test_accuracy else {
+            return Ok(false);
+        };
+        let t = &self.preset.training;
+        let (_, acc) = evaluate(&self.model, &self.data.test_x, &self.data.test_y, t.loss);
+        out.send(Event::Warning(format!(
+            "test accuracy after epoch {}: {:.2}%",
+            epoch + 1,
+            acc * 100.0
+        )))?;
+        Ok(acc >= target)
+    }
+
+    /// The test set and the final weights.
+    fn finish(&mut self, stopped: bool) -> Result<Event, TrainError> {
+        let t = &self.preset.training;
+        let (test_loss, test_accuracy) =
+            evaluate(&self.model, &self.data.test_x, &self.data.test_y, t.loss);
+        let checkpoint = checkpoints::save_final(self.preset, self.opts, &self.model)?;
+        Ok(Event::Finished(FinishInfo {
+            steps: self.step,
+            epochs: self.epochs_done,
+            test_loss,
+            test_accuracy,
+            duration_secs: self.clock.start.elapsed().as_secs_f64(),
+            train_images_per_sec: (self.clock.trained_images as f64
+                / self.clock.step_secs.max(1e-9)) as f32,
+            stopped,
+            checkpoint,
+        }))
+    }
+}

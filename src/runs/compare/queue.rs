@@ -1,0 +1,358 @@
+//! The queue of variant × seed runs: planning, starting runs through a [`Launcher`] one after
+//! another (or `parallel` at a time), pausing, reordering and cancelling.
+use super::manifest::{Comparison, ComparisonRun};
+use super::summary::{summarize, VariantSummary};
+use crate::protocol::{Command, Notify, RunMeta, RunOptions};
+use crate::runs::budget::Budget;
+use crate::runs::handle::{Launcher, RunHandle};
+use crate::runs::history::{self, RUNS_DIR};
+use crate::runs::state::{RunState, RunStatus};
+use crate::spec::{CompareSpec, Preset};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Cancelled,
+}
+
+pub struct Job {
+    pub variant: String,
+    pub seed: u64,
+    pub id: String,
+    pub preset: Preset,
+    pub status: JobStatus,
+    pub state: RunState,
+    handle: Option<Box<dyn RunHandle>>,
+}
+
+impl Job {
+    /// A job whose run is read back from disk (history), not run now.
+    fn from_history(variant: String, seed: u64, id: String, workspace: &Path) -> Job {
+        let dir = workspace.join(RUNS_DIR).join(&id);
+        let (preset, state) = match history::load_run(&dir) {
+            Ok(run) => (run.preset, run.state),
+            Err(reason) => {
+                let mut s = RunState::new(id.clone());
+                s.status = RunStatus::Damaged { reason };
+                (Preset::default(), s)
+            }
+        };
+        Job {
+            variant,
+            seed,
+            id,
+            preset,
+            status: JobStatus::Done,
+            state,
+            handle: None,
+        }
+    }
+}
+
+/// The runs of one comparison, carried out one after another (or `parallel` at a time).
+pub struct CompareQueue {
+    pub id: String,
+    pub comparison: Comparison,
+    pub jobs: Vec<Job>,
+    pub paused: bool,
+    /// Runs at once (more than one only makes sense on a GPU).
+    pub parallel: usize,
+    workspace: PathBuf,
+    started: Option<Instant>,
+    notify: Option<Notify>,
+}
+
+impl CompareQueue {
+    /// Plans the comparison and writes its manifest (all runs listed up front).
+    pub fn new(base: &Preset, spec: CompareSpec, workspace: &Path) -> Result<CompareQueue, String> {
+        let variants = spec.variants(base)?;
+        for (label, p) in &variants {
+            crate::spec::infer(&p.network).map_err(|e| format!("variant {label}: {e}"))?;
+        }
+        let created = crate::runs::timestamp();
+        let id = format!(
+            "{}-{}-{created}",
+            crate::runs::slug(&base.name),
+            crate::runs::slug(spec.dimension.name())
+        );
+        let seeds = spec.seed_list(base.training.seed);
+        let mut jobs = Vec::new();
+        // Seed-major order: after the first seed every variant has one result to look at.
+        for &seed in &seeds {
+            for (label, p) in &variants {
+                let mut preset = p.clone();
+                preset.training.seed = seed;
+                preset.name = format!("{} [{label}]", base.name);
+                let run_id = format!("{id}-{}-s{seed}", crate::runs::slug(label));
+                jobs.push(Job {
+                    variant: label.clone(),
+                    seed,
+                    state: RunState::new(run_id.clone()),
+                    id: run_id,
+                    preset,
+                    status: JobStatus::Queued,
+                    handle: None,
+                });
+            }
+        }
+        let comparison = Comparison {
+            name: format!(
+                "{}: {} × {} seeds",
+                base.name,
+                spec.dimension.name(),
+                spec.seeds
+            ),
+            spec,
+            created,
+            runs: jobs
+                .iter()
+                .map(|j| ComparisonRun {
+                    variant: j.variant.clone(),
+                    seed: j.seed,
+                    run: j.id.clone(),
+                })
+                .collect(),
+        };
+        comparison.save(workspace, &id)?;
+        Ok(CompareQueue {
+            id,
+            comparison,
+            jobs,
+            paused: false,
+            parallel: 1,
+            workspace: workspace.to_path_buf(),
+            started: None,
+            notify: None,
+        })
+    }
+
+    /// A finished (or interrupted) comparison read back from disk.
+    pub fn from_history(workspace: &Path, id: &str) -> Result<CompareQueue, String> {
+        let comparison = Comparison::load(workspace, id)?;
+        let jobs = comparison
+            .runs
+            .iter()
+            .map(|r| Job::from_history(r.variant.clone(), r.seed, r.run.clone(), workspace))
+            .collect();
+        Ok(CompareQueue {
+            id: id.to_string(),
+            comparison,
+            jobs,
+            paused: false,
+            parallel: 1,
+            workspace: workspace.to_path_buf(),
+            started: None,
+            notify: None,
+        })
+    }
+
+    pub fn set_notify(&mut self, notify: Option<Notify>) {
+        self.notify = notify;
+    }
+
+    pub fn total(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|j| j.status != JobStatus::Cancelled)
+            .count()
+    }
+
+    pub fn done(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Done)
+            .count()
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.jobs
+            .iter()
+            .all(|j| matches!(j.status, JobStatus::Done | JobStatus::Cancelled))
+    }
+
+    /// 1-based number of the run in progress ("run 4 of 15").
+    pub fn current(&self) -> Option<usize> {
+        let active: Vec<usize> = self
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, j)| j.status == JobStatus::Running)
+            .map(|(i, _)| i)
+            .collect();
+        active.first().map(|_| self.done() + 1)
+    }
+
+    /// Seconds left: the mean time of finished runs times the runs left, less the progress of
+    /// the running ones.
+    pub fn eta_secs(&self) -> Option<f64> {
+        let finished: Vec<f64> = self
+            .jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Done)
+            .filter_map(|j| j.state.finish.as_ref().map(|f| f.duration_secs))
+            .collect();
+        let per_run = if finished.is_empty() {
+            let running = self.jobs.iter().find(|j| j.status == JobStatus::Running)?;
+            let p = running.state.progress() as f64;
+            let elapsed = running.state.last_step?.elapsed_secs;
+            if p <= 0.0 {
+                return None;
+            }
+            elapsed / p
+        } else {
+            finished.iter().sum::<f64>() / finished.len() as f64
+        };
+        let left: f64 = self
+            .jobs
+            .iter()
+            .map(|j| match j.status {
+                JobStatus::Queued => 1.0,
+                JobStatus::Running => 1.0 - j.state.progress() as f64,
+                _ => 0.0,
+            })
+            .sum();
+        Some(per_run * left / self.parallel.max(1) as f64)
+    }
+
+    /// Moves a queued job within the queue (running and finished ones stay put).
+    pub fn move_job(&mut self, from: usize, to: usize) {
+        let movable = |j: &Job| j.status == JobStatus::Queued;
+        if from < self.jobs.len()
+            && to < self.jobs.len()
+            && movable(&self.jobs[from])
+            && movable(&self.jobs[to])
+        {
+            let job = self.jobs.remove(from);
+            self.jobs.insert(to, job);
+        }
+    }
+
+    /// Pauses the queue: no new runs start, and the running ones pause.
+    pub fn pause(&mut self) {
+        self.paused = true;
+        self.tell_running(Command::Pause);
+    }
+
+    pub fn resume(&mut self) {
+        self.paused = false;
+        self.tell_running(Command::Resume);
+    }
+
+    fn tell_running(&mut self, cmd: Command) {
+        for j in self
+            .jobs
+            .iter_mut()
+            .filter(|j| j.status == JobStatus::Running)
+        {
+            if let Some(h) = j.handle.as_mut() {
+                h.send(cmd.clone());
+            }
+        }
+    }
+
+    /// Stops the running runs (they finish as stopped) and drops the queued ones.
+    pub fn cancel(&mut self) {
+        for j in &mut self.jobs {
+            match j.status {
+                JobStatus::Queued => j.status = JobStatus::Cancelled,
+                JobStatus::Running => {
+                    if let Some(h) = j.handle.as_mut() {
+                        h.send(Command::Resume);
+                        h.send(Command::Stop);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Drains events of running jobs while the frame's budget lasts, then starts queued jobs
+    /// while there is room. A run that fails to start is marked failed; the others go on.
+    pub fn poll(&mut self, launcher: &mut Launcher, budget: impl Into<Budget>) {
+        let budget = budget.into();
+        for j in self
+            .jobs
+            .iter_mut()
+            .filter(|j| j.status == JobStatus::Running)
+        {
+            let Some(h) = j.handle.as_mut() else { continue };
+            while budget.left() {
+                match h.poll() {
+                    Some(e) => {
+                        let end = e.is_terminal();
+                        j.state.apply(&e);
+                        if end {
+                            j.status = JobStatus::Done;
+                            j.handle = None;
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+        }
+        if self.paused {
+            return;
+        }
+        while self
+            .jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Running)
+            .count()
+            < self.parallel.max(1)
+        {
+            let Some(j) = self.jobs.iter_mut().find(|j| j.status == JobStatus::Queued) else {
+                break;
+            };
+            self.started.get_or_insert_with(Instant::now);
+            let opts = RunOptions {
+                run_dir: Some(self.workspace.join(RUNS_DIR).join(&j.id)),
+                notify: self.notify.clone(),
+                meta: RunMeta {
+                    name: format!("{} · {} · seed {}", self.comparison.name, j.variant, j.seed),
+                    tags: vec![j.variant.clone()],
+                    comparison: Some(self.id.clone()),
+                    variant: Some(j.variant.clone()),
+                    seed: j.seed,
+                    created: crate::runs::timestamp(),
+                },
+                ..RunOptions::default()
+            };
+            match launcher(j.preset.clone(), opts) {
+                Ok(h) => {
+                    j.handle = Some(h);
+                    j.status = JobStatus::Running;
+                }
+                Err(reason) => {
+                    j.state.status = RunStatus::Failed { reason };
+                    j.status = JobStatus::Done;
+                }
+            }
+        }
+    }
+
+    /// Per-variant aggregates in the order the variants were given.
+    pub fn summary(&self) -> Vec<VariantSummary> {
+        summarize(
+            self.jobs
+                .iter()
+                .filter(|j| j.status == JobStatus::Done)
+                .map(|j| (j.variant.as_str(), &j.state)),
+        )
+    }
+
+    /// The variants in order.
+    pub fn variants(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for j in &self.jobs {
+            if !v.contains(&j.variant) {
+                v.push(j.variant.clone());
+            }
+        }
+        v
+    }
+}

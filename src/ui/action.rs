@@ -1,0 +1,59 @@
+//! What panels ask for. Panels only draw and return actions; the app carries them out after
+//! the frame (it owns the document, the runs and the worker threads).
+use crate::spec::{CompareSpec, Layer};
+use std::path::PathBuf;
+
+/// Something the user asked for; carried out after the frame.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Insert at `at` (None: after the selected layer, or at the end).
+    AddLayer {
+        layer: Layer,
+        at: Option<usize>,
+    },
+    Select(Option<usize>),
+    RemoveLayer(usize),
+    DuplicateLayer(usize),
+    MoveLayer {
+        from: usize,
+        to: usize,
+    },
+    Train,
+    Pause,
+    Resume,
+    Stop,
+    SaveCheckpoint,
+    New,
+    Open,
+    OpenPath(PathBuf),
+    OpenBundled(&'static str),
+    Save,
+    SaveAs,
+    SaveAsPath(PathBuf),
+    PickDataFolder,
+    Undo,
+    Redo,
+    Quit,
+    OpenCompareDialog,
+    StartCompare(CompareSpec),
+    ComparePause,
+    CompareResume,
+    CompareCancel,
+    CompareMove {
+        from: usize,
+        to: usize,
+    },
+    RefreshHistory,
+    OpenRun(PathBuf),
+    OpenComparison(String),
+    RenameRun(PathBuf),
+    DeleteRun(PathBuf),
+    ExportCsv,
+    DiffRuns,
+    /// Ask for a checkpoint (file dialog or typed path) and inspect it.
+    OpenCheckpoint,
+    /// Inspect this checkpoint: a `.safetensors` file or a run folder.
+    InspectCheckpoint(PathBuf),
+    /// Open this checkpoint beside the one being inspected (side by side).
+    InspectBeside(PathBuf),
+}

@@ -1,0 +1,141 @@
+//! The confusion matrix on the test set; a cell opens its images.
+use super::InspectorState;
+use crate::protocol::inspect::*;
+use crate::render;
+use egui::{Color32, RichText, Ui};
+
+pub(super) fn confusion_ui(ui: &mut Ui, st: &mut InspectorState) {
+    // Taken out for the frame and put back, rather than cloned every frame.
+    let Some(c) = st.a.confusion.take() else {
+        ui.spinner();
+        return;
+    };
+    let names =
+        st.a.summary
+            .as_mut()
+            .map(|s| std::mem::take(&mut s.class_names))
+            .unwrap_or_default();
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(format!(
+                "test accuracy {:.2}% on {} images",
+                c.accuracy * 100.0,
+                c.total()
+            ))
+            .strong(),
+        );
+        ui.checkbox(&mut st.normalized, "row-normalized");
+    });
+    let k = c.counts.len();
+    ui.horizontal_top(|ui| {
+        matrix_ui(ui, st, &c, &names);
+        ui.vertical(|ui| cell_images_ui(ui, st, &c, &names));
+    });
+    if let Some(summary) = st.a.summary.as_mut() {
+        summary.class_names = names;
+    }
+    st.a.confusion = Some(c);
+}
+
+/// The matrix: counts or row fractions, recall per row, precision per column.
+fn matrix_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[String]) {
+    let k = c.counts.len();
+    egui::Grid::new("confusion")
+        .spacing([2.0, 2.0])
+        .show(ui, |ui| {
+            ui.label("true \\ predicted");
+            for j in 0..k {
+                ui.label(RichText::new(names.get(j).cloned().unwrap_or_default()).small());
+            }
+            ui.label(RichText::new("recall").small());
+            ui.end_row();
+            for i in 0..k {
+                ui.label(names.get(i).cloned().unwrap_or_default());
+                let row_total: u32 = c.counts[i].iter().sum();
+                for j in 0..k {
+                    let n = c.counts[i][j];
+                    let frac = if row_total > 0 {
+                        n as f32 / row_total as f32
+                    } else {
+                        0.0
+                    };
+                    let text = if st.normalized {
+                        format!("{:.2}", frac)
+                    } else {
+                        n.to_string()
+                    };
+                    let shade = (frac.sqrt() * 200.0) as u8;
+                    let fill = if i == j {
+                        Color32::from_rgb(20, 40 + shade / 2, 20)
+                    } else {
+                        Color32::from_rgb(40 + shade, 30, 30)
+                    };
+                    let selected = st.cell == Some((i, j));
+                    let b = egui::Button::new(RichText::new(text).monospace())
+                        .fill(fill)
+                        .min_size(egui::vec2(46.0, 22.0))
+                        .selected(selected);
+                    let name = format!("true {} -> predicted {}: {n}", names[i], names[j]);
+                    let r = ui.add(b);
+                    // Screen readers (and tests) hear the whole cell, not just its number.
+                    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
+                    if r.on_hover_text(&name).clicked() {
+                        st.cell = Some((i, j));
+                        let idx: Vec<usize> =
+                            c.examples[i * k + j].iter().map(|(t, _)| *t).collect();
+                        st.a.cell_images.clear();
+                        st.a.ask(InspectRequest::TestImages(idx));
+                    }
+                }
+                ui.label(RichText::new(format!("{:.1}%", c.recall[i] * 100.0)).small());
+                ui.end_row();
+            }
+            ui.label(RichText::new("precision").small());
+            for j in 0..k {
+                ui.label(RichText::new(format!("{:.1}%", c.precision[j] * 100.0)).small());
+            }
+            ui.end_row();
+        });
+}
+
+/// The images of the chosen cell with their predicted probabilities.
+fn cell_images_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[String]) {
+    let k = c.counts.len();
+    let Some((i, j)) = st.cell else {
+        ui.weak("Click a cell to see its images.");
+        return;
+    };
+    let examples = &c.examples[i * k + j];
+    ui.label(
+        RichText::new(format!(
+            "true {} -> predicted {} ({} images{})",
+            names[i],
+            names[j],
+            c.counts[i][j],
+            if (examples.len() as u32) < c.counts[i][j] {
+                format!(", first {}", examples.len())
+            } else {
+                String::new()
+            }
+        ))
+        .strong(),
+    );
+    // Taken for the frame and put back (textures are cached; the pixels are not copied).
+    let imgs = std::mem::take(&mut st.a.cell_images);
+    ui.horizontal_wrapped(|ui| {
+        for (t, img) in &imgs {
+            let prob = examples
+                .iter()
+                .find(|(x, _)| x == t)
+                .map(|(_, p)| *p)
+                .unwrap_or(0.0);
+            ui.vertical(|ui| {
+                let tex =
+                    st.a.texture(ui, format!("cell-{t}"), || render::picture(img, 0.0, 1.0));
+                ui.add(egui::Image::new((tex.id(), tex.size_vec2() * 2.0)));
+                ui.small(format!("#{t} {:.0}%", prob * 100.0));
+            });
+        }
+    });
+    st.a.cell_images = imgs;
+}

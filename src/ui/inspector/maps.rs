@@ -1,0 +1,182 @@
+//! Feature maps of one input (a test image, a drawing or an image file), the prediction and
+//! class probabilities, and the input chooser shared with the saliency panel.
+use super::{InspectorState, Side};
+use crate::protocol::inspect::*;
+use crate::render;
+use egui::{RichText, Ui};
+use std::path::PathBuf;
+
+pub(super) fn probs_ui(ui: &mut Ui, probs: &[f32], predicted: usize, names: &[String]) {
+    for (i, p) in probs.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let name = names.get(i).cloned().unwrap_or_else(|| i.to_string());
+            let text = RichText::new(format!("{name:>12}"));
+            ui.label(if i == predicted { text.strong() } else { text });
+            ui.add(
+                egui::ProgressBar::new(*p)
+                    .desired_width(120.0)
+                    .text(format!("{:.1}%", p * 100.0)),
+            );
+        });
+    }
+}
+
+pub(super) fn maps_ui(ui: &mut Ui, side: &mut Side, thumb: usize) {
+    // Taken out for the frame and put back, rather than cloned every frame.
+    let names = side
+        .summary
+        .as_mut()
+        .map(|s| std::mem::take(&mut s.class_names))
+        .unwrap_or_default();
+    match side.maps.take() {
+        None => {
+            ui.spinner();
+        }
+        Some(Err(e)) => {
+            ui.colored_label(crate::ui::ERROR_COLOR, &e);
+            side.maps = Some(Err(e));
+        }
+        Some(Ok(maps)) => {
+            layers_ui(ui, side, &maps, &names, thumb);
+            side.maps = Some(Ok(maps));
+        }
+    }
+    if let Some(s) = side.summary.as_mut() {
+        s.class_names = names;
+    }
+}
+
+fn layers_ui(ui: &mut Ui, side: &mut Side, maps: &FeatureMaps, names: &[String], thumb: usize) {
+    ui.horizontal_top(|ui| {
+        let tex = side.texture(ui, "maps-input".into(), || {
+            render::picture(&maps.input, 0.0, 1.0)
+        });
+        ui.add(egui::Image::new((tex.id(), tex.size_vec2() * 4.0)));
+        ui.vertical(|ui| {
+            ui.label(
+                RichText::new(format!(
+                    "prediction: {}",
+                    names.get(maps.predicted).cloned().unwrap_or_default()
+                ))
+                .strong(),
+            );
+            probs_ui(ui, &maps.probs, maps.predicted, names);
+        });
+    });
+    for l in &maps.layers {
+        ui.label(format!(
+            "layer {} {} — {} maps{}",
+            l.layer,
+            l.label,
+            l.channels,
+            if l.maps.len() < l.channels {
+                format!(" (first {})", l.maps.len())
+            } else {
+                String::new()
+            }
+        ));
+        ui.horizontal_wrapped(|ui| {
+            for (k, m) in l.maps.iter().enumerate() {
+                let tex = side.texture(ui, format!("maps-{}-{k}", l.layer), || {
+                    render::map_picture(m)
+                });
+                let scale = (thumb as f32 * 28.0 / m.width.max(1) as f32).max(1.0);
+                ui.add(egui::Image::new((tex.id(), tex.size_vec2() * scale)))
+                    .on_hover_text(format!("channel {k}"));
+            }
+        });
+    }
+}
+
+/// The input choice: a test image (by index or class), a drawing, or an image file.
+pub(super) fn input_chooser_ui(ui: &mut Ui, st: &mut InspectorState) -> Option<InputChoice> {
+    // Taken out for the frame and put back, rather than cloned every frame.
+    let summary = st.a.summary.take()?;
+    let chosen = chooser_ui(ui, st, &summary);
+    st.a.summary = Some(summary);
+    chosen
+}
+
+fn chooser_ui(
+    ui: &mut Ui,
+    st: &mut InspectorState,
+    summary: &InspectSummary,
+) -> Option<InputChoice> {
+    let mut chosen = None;
+    ui.horizontal(|ui| {
+        let mut index = match st.input {
+            InputChoice::Test(i) => i,
+            _ => 0,
+        };
+        let l = ui.label("test image");
+        if ui
+            .add(egui::DragValue::new(&mut index).range(0..=summary.test_images.saturating_sub(1)))
+            .labelled_by(l.id)
+            .changed()
+        {
+            chosen = Some(InputChoice::Test(index));
+        }
+        let l = ui.label("of class");
+        egui::ComboBox::from_id_salt("inspect-class")
+            .selected_text(
+                st.class_filter
+                    .and_then(|c| summary.class_names.get(c).cloned())
+                    .unwrap_or_else(|| "any".into()),
+            )
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut st.class_filter, None, "any");
+                for (i, n) in summary.class_names.iter().enumerate() {
+                    ui.selectable_value(&mut st.class_filter, Some(i), n);
+                }
+            })
+            .response
+            .labelled_by(l.id);
+        if ui
+            .button("Next")
+            .on_hover_text("the next test image of that class")
+            .clicked()
+        {
+            let from = index + 1;
+            let n = summary.test_labels.len();
+            let next = (0..n)
+                .map(|k| (from + k) % n)
+                .find(|&i| st.class_filter.is_none_or(|c| summary.test_labels[i] == c));
+            if let Some(i) = next {
+                chosen = Some(InputChoice::Test(i));
+            }
+        }
+        ui.separator();
+        let l = ui.label("image file");
+        ui.add(egui::TextEdit::singleline(&mut st.image_path).desired_width(180.0))
+            .labelled_by(l.id);
+        if ui.button("Load").clicked() && !st.image_path.trim().is_empty() {
+            // Decoded and fitted to the network on the inspector thread.
+            chosen = Some(InputChoice::File(PathBuf::from(st.image_path.trim())));
+        }
+    });
+    if takes_gray28(&st.a) {
+        ui.horizontal(|ui| {
+            ui.label("or draw:");
+            if super::canvas::canvas_ui(ui, &mut st.canvas) {
+                chosen = Some(InputChoice::Pixels(Image {
+                    channels: 1,
+                    height: 28,
+                    width: 28,
+                    data: st.canvas.clone(),
+                }));
+            }
+            if ui.button("Clear").clicked() {
+                st.canvas.iter_mut().for_each(|v| *v = 0.0);
+            }
+        });
+    }
+    chosen
+}
+
+/// Whether the network takes 28×28 gray images (the drawing canvas makes sense then).
+pub(super) fn takes_gray28(side: &Side) -> bool {
+    side.maps
+        .as_ref()
+        .and_then(|m| m.as_ref().ok())
+        .is_some_and(|m| m.input.channels == 1 && m.input.width == 28 && m.input.height == 28)
+}

@@ -4,7 +4,7 @@ use super::WorkbenchApp;
 use crate::engine::inspect::InspectorHandle;
 use crate::protocol::Notify;
 use crate::runs::Budget;
-use crate::ui::inspector::{InspectTab, InspectorState, Side};
+use crate::ui::inspector::{CheckpointView, InspectTab, InspectorState};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -50,7 +50,7 @@ impl WorkbenchApp {
     pub(crate) fn inspect(&mut self, path: PathBuf) {
         match spawn(&path, self.repaint.clone()) {
             Ok(a) => {
-                self.inspector = Some(InspectorState::new(Side::new(path)));
+                self.inspector = Some(InspectorState::new(CheckpointView::new(path)));
                 self.inspector_threads = Some(InspectorThreads { a, b: None });
             }
             Err(e) => self.error = Some(e),
@@ -67,7 +67,7 @@ impl WorkbenchApp {
         };
         match spawn(&path, self.repaint.clone()) {
             Ok(b) => {
-                state.b = Some(Side::new(path));
+                state.b = Some(CheckpointView::new(path));
                 threads.b = Some(b);
             }
             Err(e) => self.error = Some(e),
@@ -76,19 +76,19 @@ impl WorkbenchApp {
     }
 
     pub(crate) fn inspector_window_ui(&mut self, ctx: &egui::Context) {
-        let Some(st) = self.inspector.as_mut() else {
+        let Some(state) = self.inspector.as_mut() else {
             return;
         };
         let mut open = true;
         let mut second = None;
-        egui::Window::new(format!("Inspector — {}", st.a.name()))
+        egui::Window::new(format!("Inspector — {}", state.a.name()))
             .id(egui::Id::unique("inspector-window"))
             .open(&mut open)
             .default_size([1100.0, 700.0])
             .show(ctx, |ui| {
-                second = crate::ui::inspector::inspector_ui(ui, st)
+                second = crate::ui::inspector::inspector_ui(ui, state)
             });
-        let busy = st.busy();
+        let busy = state.busy();
         if let Some(path) = second {
             self.inspect_beside(path);
         }

@@ -222,12 +222,12 @@ impl WorkbenchApp {
                             &mut actions,
                         );
                         ui.separator();
-                        let cx = ui::settings::SettingsContext {
+                        let context = ui::settings::SettingsContext {
                             devices: &self.devices,
                             data_problem: data_problem.as_deref(),
                             folder_text: &mut self.folder_text,
                         };
-                        ui::settings::settings_ui(ui, &mut self.doc.preset, cx, &mut actions);
+                        ui::settings::settings_ui(ui, &mut self.doc.preset, context, &mut actions);
                     });
             });
         egui::Panel::bottom("plots")

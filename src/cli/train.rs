@@ -76,24 +76,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
 fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<FinishInfo> {
     let mut trainer =
         cnn_workbench::runs::start(preset, opts).context("cannot start the trainer thread")?;
-    let pb = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(0)
-    };
+    let pb = progress_bar(quiet);
     // --quiet: nothing but the final RESULT line.
     let say = |target: &ProgressBar, line: String| {
         if !quiet {
             say(target, line);
         }
     };
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} steps {msg} ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
     while let Some(e) = trainer.recv() {
         match e {
             Event::Started(s) => {
@@ -120,18 +109,7 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
                     m.images_per_sec
                 ));
             }
-            Event::Epoch(m) => say(
-                &pb,
-                format!(
-                    "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}% | {:.1}s",
-                    m.epoch,
-                    m.train_loss,
-                    m.train_accuracy * 100.0,
-                    m.val_loss,
-                    m.val_accuracy * 100.0,
-                    m.duration_secs
-                ),
-            ),
+            Event::Epoch(m) => say(&pb, epoch_line(&m)),
             Event::Warning(w) => say(&pb, w),
             Event::CheckpointSaved { path, .. } => {
                 say(&pb, format!("checkpoint: {}", path.display()))
@@ -165,6 +143,34 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
         }
     }
     bail!("the trainer ended without a result")
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    let pb = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} epoch {prefix} [{bar:30}] {pos}/{len} steps {msg} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb
+}
+
+fn epoch_line(m: &cnn_workbench::protocol::EpochMetrics) -> String {
+    format!(
+        "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}% | {:.1}s",
+        m.epoch,
+        m.train_loss,
+        m.train_accuracy * 100.0,
+        m.val_loss,
+        m.val_accuracy * 100.0,
+        m.duration_secs
+    )
 }
 
 /// Until the window exists: a short demo training on the built-in synthetic data.

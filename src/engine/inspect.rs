@@ -38,7 +38,7 @@ impl Inspection {
         if let Some(d) = data {
             preset.data.source = d;
         }
-        let data = Dataset::load(&preset.data, device)?;
+        let data = Dataset::load(&preset.data, device).map_err(|e| e.to_string())?;
         let i = preset.network.input;
         if (i.channels, i.height, i.width) != (data.channels, data.height, data.width) {
             return Err(format!(

@@ -28,14 +28,20 @@ fn lr_ui(ui: &mut Ui, label: &str, v: &mut f64, min: f64) {
 pub fn settings_ui(
     ui: &mut Ui,
     preset: &mut Preset,
-    cx: SettingsContext,
+    context: SettingsContext,
     actions: &mut Vec<Action>,
 ) {
     ui.heading("Training");
     egui::CollapsingHeader::new("Data")
         .default_open(true)
         .show(ui, |ui| {
-            data_ui(ui, preset, cx.data_problem, cx.folder_text, actions)
+            data_ui(
+                ui,
+                preset,
+                context.data_problem,
+                context.folder_text,
+                actions,
+            )
         });
 
     let t = &mut preset.training;
@@ -57,7 +63,7 @@ pub fn settings_ui(
 
     egui::CollapsingHeader::new("Run")
         .default_open(true)
-        .show(ui, |ui| run_settings_ui(ui, t, cx.devices));
+        .show(ui, |ui| run_settings_ui(ui, t, context.devices));
 }
 
 fn data_ui(

@@ -18,6 +18,13 @@ pub(crate) struct RenameDialog {
 impl WorkbenchApp {
     /// The rename, delete, diff and notice dialogs of the history.
     pub(crate) fn history_dialogs_ui(&mut self, ctx: &egui::Context) {
+        self.rename_dialog_ui(ctx);
+        self.delete_dialog_ui(ctx);
+        self.diff_window_ui(ctx);
+        self.notice_ui(ctx);
+    }
+
+    fn rename_dialog_ui(&mut self, ctx: &egui::Context) {
         if let Some(r) = &mut self.rename {
             let mut close = false;
             egui::Modal::new(egui::Id::unique("rename-dialog")).show(ctx, |ui| {
@@ -47,6 +54,9 @@ impl WorkbenchApp {
                 self.rename = None;
             }
         }
+    }
+
+    fn delete_dialog_ui(&mut self, ctx: &egui::Context) {
         if let Some(dir) = self.confirm_delete.clone() {
             egui::Modal::new(egui::Id::unique("delete-dialog")).show(ctx, |ui| {
                 ui.heading("Delete run?");
@@ -68,6 +78,9 @@ impl WorkbenchApp {
                 });
             });
         }
+    }
+
+    fn diff_window_ui(&mut self, ctx: &egui::Context) {
         if let Some((a, b, rows)) = &self.diff {
             let mut open = true;
             egui::Window::new("Config diff")
@@ -98,6 +111,9 @@ impl WorkbenchApp {
                 self.diff = None;
             }
         }
+    }
+
+    fn notice_ui(&mut self, ctx: &egui::Context) {
         if let Some(n) = self.notice.clone() {
             egui::Modal::new(egui::Id::unique("notice-dialog")).show(ctx, |ui| {
                 ui.label(n);

@@ -79,8 +79,25 @@ pub struct Dataset {
     pub pca: Option<(Vec<f32>, Vec<f32>)>,
 }
 
+/// Why a dataset cannot be used; each names the folder or file and the problem.
+#[derive(thiserror::Error, Debug, Clone, PartialEq)]
+pub enum DataError {
+    #[error("dataset folder {} does not exist", .0.display())]
+    MissingFolder(std::path::PathBuf),
+    #[error(transparent)]
+    Idx(#[from] idx::IdxError),
+    #[error("{}: training images are {}×{} but test images are {}×{}", folder.display(), train.0, train.1, test.0, test.1)]
+    SizeMismatch {
+        folder: std::path::PathBuf,
+        train: (usize, usize),
+        test: (usize, usize),
+    },
+    #[error("the dataset needs at least 2 training images and 1 test image")]
+    TooSmall,
+}
+
 /// Loads the raw train and test images named by `spec`.
-pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), String> {
+pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), DataError> {
     let (mut train, mut test, names) = match &spec.source {
         DataSource::Synthetic { rgb } => {
             let n = spec.synthetic_size.max(10);
@@ -95,22 +112,16 @@ pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), 
         }
         DataSource::Idx { folder } => {
             if !folder.is_dir() {
-                return Err(format!(
-                    "dataset folder {} does not exist",
-                    folder.display()
-                ));
+                return Err(DataError::MissingFolder(folder.clone()));
             }
-            let train = idx::load_split(folder, "train", 10).map_err(|e| e.to_string())?;
-            let test = idx::load_split(folder, "t10k", 10).map_err(|e| e.to_string())?;
+            let train = idx::load_split(folder, "train", 10)?;
+            let test = idx::load_split(folder, "t10k", 10)?;
             if (train.height, train.width) != (test.height, test.width) {
-                return Err(format!(
-                    "{}: training images are {}×{} but test images are {}×{}",
-                    folder.display(),
-                    train.height,
-                    train.width,
-                    test.height,
-                    test.width
-                ));
+                return Err(DataError::SizeMismatch {
+                    folder: folder.clone(),
+                    train: (train.height, train.width),
+                    test: (test.height, test.width),
+                });
             }
             (train, test, idx::class_names(folder))
         }
@@ -122,7 +133,7 @@ pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), 
         test.truncate(n);
     }
     if train.len() < 2 || test.is_empty() {
-        return Err("the dataset needs at least 2 training images and 1 test image".into());
+        return Err(DataError::TooSmall);
     }
     Ok((train, test, names))
 }
@@ -185,7 +196,7 @@ fn rgb_pca(raw: &RawImages) -> Option<(Vec<f32>, Vec<f32>)> {
 }
 
 impl Dataset {
-    pub fn load(spec: &DataSpec, device: Device) -> Result<Dataset, String> {
+    pub fn load(spec: &DataSpec, device: Device) -> Result<Dataset, DataError> {
         let (train_all, test, class_names) = load_raw(spec)?;
         let mut order: Vec<usize> = (0..train_all.len()).collect();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(SPLIT_SEED));

@@ -35,8 +35,8 @@ pub enum TrainError {
     #[error("{0}")]
     Settings(String),
     /// The dataset could not be loaded.
-    #[error("{0}")]
-    Data(String),
+    #[error(transparent)]
+    Data(#[from] super::data::DataError),
     #[error(transparent)]
     Network(#[from] crate::spec::SpecError),
     /// A checkpoint could not be written into the run folder.
@@ -54,7 +54,7 @@ fn stream_seed(seed: u64, stream: u64) -> u64 {
 
 /// Loads the data and checks that the network fits it.
 fn load_data(preset: &Preset, device: tch::Device) -> Result<Dataset, TrainError> {
-    let data = Dataset::load(&preset.data, device).map_err(TrainError::Data)?;
+    let data = Dataset::load(&preset.data, device)?;
     let input = preset.network.input;
     if (input.channels, input.height, input.width) != (data.channels, data.height, data.width) {
         return Err(TrainError::Settings(format!(

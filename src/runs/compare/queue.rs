@@ -118,7 +118,11 @@ impl CompareQueue {
                 .collect(),
         };
         comparison.save(workspace, &id)?;
-        Ok(CompareQueue {
+        Ok(CompareQueue::with_jobs(id, comparison, jobs, workspace))
+    }
+
+    fn with_jobs(id: String, comparison: Comparison, jobs: Vec<Job>, workspace: &Path) -> CompareQueue {
+        CompareQueue {
             id,
             comparison,
             jobs,
@@ -127,7 +131,7 @@ impl CompareQueue {
             workspace: workspace.to_path_buf(),
             started: None,
             notify: None,
-        })
+        }
     }
 
     /// A finished (or interrupted) comparison read back from disk.
@@ -138,16 +142,12 @@ impl CompareQueue {
             .iter()
             .map(|r| Job::from_history(r.variant.clone(), r.seed, r.run.clone(), workspace))
             .collect();
-        Ok(CompareQueue {
-            id: id.to_string(),
+        Ok(CompareQueue::with_jobs(
+            id.to_string(),
             comparison,
             jobs,
-            paused: false,
-            parallel: 1,
-            workspace: workspace.to_path_buf(),
-            started: None,
-            notify: None,
-        })
+            workspace,
+        ))
     }
 
     pub fn set_notify(&mut self, notify: Option<Notify>) {

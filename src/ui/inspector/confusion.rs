@@ -4,17 +4,18 @@ use crate::protocol::inspect::*;
 use crate::render;
 use egui::{Color32, RichText, Ui};
 
-pub(super) fn confusion_ui(ui: &mut Ui, st: &mut InspectorState) {
+pub(super) fn confusion_ui(ui: &mut Ui, state: &mut InspectorState) {
     // Taken out for the frame and put back, rather than cloned every frame.
-    let Some(c) = st.a.confusion.take() else {
+    let Some(c) = state.a.confusion.take() else {
         ui.spinner();
         return;
     };
-    let names =
-        st.a.summary
-            .as_mut()
-            .map(|s| std::mem::take(&mut s.class_names))
-            .unwrap_or_default();
+    let names = state
+        .a
+        .summary
+        .as_mut()
+        .map(|s| std::mem::take(&mut s.class_names))
+        .unwrap_or_default();
     ui.horizontal(|ui| {
         ui.label(
             RichText::new(format!(
@@ -24,21 +25,20 @@ pub(super) fn confusion_ui(ui: &mut Ui, st: &mut InspectorState) {
             ))
             .strong(),
         );
-        ui.checkbox(&mut st.normalized, "row-normalized");
+        ui.checkbox(&mut state.normalized, "row-normalized");
     });
-    let k = c.counts.len();
     ui.horizontal_top(|ui| {
-        matrix_ui(ui, st, &c, &names);
-        ui.vertical(|ui| cell_images_ui(ui, st, &c, &names));
+        matrix_ui(ui, state, &c, &names);
+        ui.vertical(|ui| cell_images_ui(ui, state, &c, &names));
     });
-    if let Some(summary) = st.a.summary.as_mut() {
+    if let Some(summary) = state.a.summary.as_mut() {
         summary.class_names = names;
     }
-    st.a.confusion = Some(c);
+    state.a.confusion = Some(c);
 }
 
 /// The matrix: counts or row fractions, recall per row, precision per column.
-fn matrix_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[String]) {
+fn matrix_ui(ui: &mut Ui, state: &mut InspectorState, c: &Confusion, names: &[String]) {
     let k = c.counts.len();
     egui::Grid::new("confusion")
         .spacing([2.0, 2.0])
@@ -59,7 +59,7 @@ fn matrix_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[Strin
                     } else {
                         0.0
                     };
-                    let text = if st.normalized {
+                    let text = if state.normalized {
                         format!("{:.2}", frac)
                     } else {
                         n.to_string()
@@ -70,7 +70,7 @@ fn matrix_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[Strin
                     } else {
                         Color32::from_rgb(40 + shade, 30, 30)
                     };
-                    let selected = st.cell == Some((i, j));
+                    let selected = state.cell == Some((i, j));
                     let b = egui::Button::new(RichText::new(text).monospace())
                         .fill(fill)
                         .min_size(egui::vec2(46.0, 22.0))
@@ -80,11 +80,11 @@ fn matrix_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[Strin
                     // Screen readers (and tests) hear the whole cell, not just its number.
                     r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
                     if r.on_hover_text(&name).clicked() {
-                        st.cell = Some((i, j));
+                        state.cell = Some((i, j));
                         let idx: Vec<usize> =
                             c.examples[i * k + j].iter().map(|(t, _)| *t).collect();
-                        st.a.cell_images.clear();
-                        st.a.ask(InspectRequest::TestImages(idx));
+                        state.a.cell_images.clear();
+                        state.a.ask(InspectRequest::TestImages(idx));
                     }
                 }
                 ui.label(RichText::new(format!("{:.1}%", c.recall[i] * 100.0)).small());
@@ -99,9 +99,9 @@ fn matrix_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[Strin
 }
 
 /// The images of the chosen cell with their predicted probabilities.
-fn cell_images_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[String]) {
+fn cell_images_ui(ui: &mut Ui, state: &mut InspectorState, c: &Confusion, names: &[String]) {
     let k = c.counts.len();
-    let Some((i, j)) = st.cell else {
+    let Some((i, j)) = state.cell else {
         ui.weak("Click a cell to see its images.");
         return;
     };
@@ -121,7 +121,7 @@ fn cell_images_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[
         .strong(),
     );
     // Taken for the frame and put back (textures are cached; the pixels are not copied).
-    let imgs = std::mem::take(&mut st.a.cell_images);
+    let imgs = std::mem::take(&mut state.a.cell_images);
     ui.horizontal_wrapped(|ui| {
         for (t, img) in &imgs {
             let prob = examples
@@ -130,12 +130,13 @@ fn cell_images_ui(ui: &mut Ui, st: &mut InspectorState, c: &Confusion, names: &[
                 .map(|(_, p)| *p)
                 .unwrap_or(0.0);
             ui.vertical(|ui| {
-                let tex =
-                    st.a.texture(ui, format!("cell-{t}"), || render::picture(img, 0.0, 1.0));
+                let tex = state
+                    .a
+                    .texture(ui, format!("cell-{t}"), || render::picture(img, 0.0, 1.0));
                 ui.add(egui::Image::new((tex.id(), tex.size_vec2() * 2.0)));
                 ui.small(format!("#{t} {:.0}%", prob * 100.0));
             });
         }
     });
-    st.a.cell_images = imgs;
+    state.a.cell_images = imgs;
 }

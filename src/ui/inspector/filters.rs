@@ -1,5 +1,5 @@
 //! Filters: every Conv2d layer's kernels on a symmetric blue–white–red scale.
-use super::Side;
+use super::CheckpointView;
 use crate::protocol::inspect::FilterGrid;
 use crate::render::{self, FilterScale};
 use egui::{Color32, RichText, Ui};
@@ -23,7 +23,7 @@ pub(super) fn legend_ui(ui: &mut Ui, max: f32) {
     });
 }
 
-pub(super) fn filters_ui(ui: &mut Ui, side: &mut Side, scale: FilterScale, zoom: usize) {
+pub(super) fn filters_ui(ui: &mut Ui, side: &mut CheckpointView, scale: FilterScale, zoom: usize) {
     // Taken out for the frame and put back, rather than cloned every frame.
     let Some(filters) = side.filters.take() else {
         ui.spinner();
@@ -33,7 +33,13 @@ pub(super) fn filters_ui(ui: &mut Ui, side: &mut Side, scale: FilterScale, zoom:
     side.filters = Some(filters);
 }
 
-fn grids_ui(ui: &mut Ui, side: &mut Side, filters: &[FilterGrid], scale: FilterScale, zoom: usize) {
+fn grids_ui(
+    ui: &mut Ui,
+    side: &mut CheckpointView,
+    filters: &[FilterGrid],
+    scale: FilterScale,
+    zoom: usize,
+) {
     if filters.is_empty() {
         ui.weak("This network has no Conv2d layers.");
     }

@@ -1,6 +1,6 @@
 //! Feature maps of one input (a test image, a drawing or an image file), the prediction and
 //! class probabilities, and the input chooser shared with the saliency panel.
-use super::{InspectorState, Side};
+use super::{CheckpointView, InspectorState};
 use crate::protocol::inspect::*;
 use crate::render;
 use egui::{RichText, Ui};
@@ -21,7 +21,7 @@ pub(super) fn probs_ui(ui: &mut Ui, probs: &[f32], predicted: usize, names: &[St
     }
 }
 
-pub(super) fn maps_ui(ui: &mut Ui, side: &mut Side, thumb: usize) {
+pub(super) fn maps_ui(ui: &mut Ui, side: &mut CheckpointView, thumb: usize) {
     // Taken out for the frame and put back, rather than cloned every frame.
     let names = side
         .summary
@@ -46,7 +46,13 @@ pub(super) fn maps_ui(ui: &mut Ui, side: &mut Side, thumb: usize) {
     }
 }
 
-fn layers_ui(ui: &mut Ui, side: &mut Side, maps: &FeatureMaps, names: &[String], thumb: usize) {
+fn layers_ui(
+    ui: &mut Ui,
+    side: &mut CheckpointView,
+    maps: &FeatureMaps,
+    names: &[String],
+    thumb: usize,
+) {
     ui.horizontal_top(|ui| {
         let tex = side.texture(ui, "maps-input".into(), || {
             render::picture(&maps.input, 0.0, 1.0)
@@ -89,22 +95,22 @@ fn layers_ui(ui: &mut Ui, side: &mut Side, maps: &FeatureMaps, names: &[String],
 }
 
 /// The input choice: a test image (by index or class), a drawing, or an image file.
-pub(super) fn input_chooser_ui(ui: &mut Ui, st: &mut InspectorState) -> Option<InputChoice> {
+pub(super) fn input_chooser_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<InputChoice> {
     // Taken out for the frame and put back, rather than cloned every frame.
-    let summary = st.a.summary.take()?;
-    let chosen = chooser_ui(ui, st, &summary);
-    st.a.summary = Some(summary);
+    let summary = state.a.summary.take()?;
+    let chosen = chooser_ui(ui, state, &summary);
+    state.a.summary = Some(summary);
     chosen
 }
 
 fn chooser_ui(
     ui: &mut Ui,
-    st: &mut InspectorState,
+    state: &mut InspectorState,
     summary: &InspectSummary,
 ) -> Option<InputChoice> {
     let mut chosen = None;
     ui.horizontal(|ui| {
-        let mut index = match st.input {
+        let mut index = match state.input {
             InputChoice::Test(i) => i,
             _ => 0,
         };
@@ -119,14 +125,15 @@ fn chooser_ui(
         let l = ui.label("of class");
         egui::ComboBox::from_id_salt("inspect-class")
             .selected_text(
-                st.class_filter
+                state
+                    .class_filter
                     .and_then(|c| summary.class_names.get(c).cloned())
                     .unwrap_or_else(|| "any".into()),
             )
             .show_ui(ui, |ui| {
-                ui.selectable_value(&mut st.class_filter, None, "any");
+                ui.selectable_value(&mut state.class_filter, None, "any");
                 for (i, n) in summary.class_names.iter().enumerate() {
-                    ui.selectable_value(&mut st.class_filter, Some(i), n);
+                    ui.selectable_value(&mut state.class_filter, Some(i), n);
                 }
             })
             .response
@@ -138,35 +145,37 @@ fn chooser_ui(
         {
             let from = index + 1;
             let n = summary.test_labels.len();
-            let next = (0..n)
-                .map(|k| (from + k) % n)
-                .find(|&i| st.class_filter.is_none_or(|c| summary.test_labels[i] == c));
+            let next = (0..n).map(|k| (from + k) % n).find(|&i| {
+                state
+                    .class_filter
+                    .is_none_or(|c| summary.test_labels[i] == c)
+            });
             if let Some(i) = next {
                 chosen = Some(InputChoice::Test(i));
             }
         }
         ui.separator();
         let l = ui.label("image file");
-        ui.add(egui::TextEdit::singleline(&mut st.image_path).desired_width(180.0))
+        ui.add(egui::TextEdit::singleline(&mut state.image_path).desired_width(180.0))
             .labelled_by(l.id);
-        if ui.button("Load").clicked() && !st.image_path.trim().is_empty() {
+        if ui.button("Load").clicked() && !state.image_path.trim().is_empty() {
             // Decoded and fitted to the network on the inspector thread.
-            chosen = Some(InputChoice::File(PathBuf::from(st.image_path.trim())));
+            chosen = Some(InputChoice::File(PathBuf::from(state.image_path.trim())));
         }
     });
-    if takes_gray28(&st.a) {
+    if takes_gray28(&state.a) {
         ui.horizontal(|ui| {
             ui.label("or draw:");
-            if super::canvas::canvas_ui(ui, &mut st.canvas) {
+            if super::canvas::canvas_ui(ui, &mut state.canvas) {
                 chosen = Some(InputChoice::Pixels(Image {
                     channels: 1,
                     height: 28,
                     width: 28,
-                    data: st.canvas.clone(),
+                    data: state.canvas.clone(),
                 }));
             }
             if ui.button("Clear").clicked() {
-                st.canvas.iter_mut().for_each(|v| *v = 0.0);
+                state.canvas.iter_mut().for_each(|v| *v = 0.0);
             }
         });
     }
@@ -174,7 +183,7 @@ fn chooser_ui(
 }
 
 /// Whether the network takes 28×28 gray images (the drawing canvas makes sense then).
-pub(super) fn takes_gray28(side: &Side) -> bool {
+pub(super) fn takes_gray28(side: &CheckpointView) -> bool {
     side.maps
         .as_ref()
         .and_then(|m| m.as_ref().ok())

@@ -1,6 +1,6 @@
 //! The checkpoint inspector: filters, feature maps, confusion matrix, saliency and two
 //! checkpoints side by side, one file per panel. Everything is computed on the inspector
-//! thread, which the app owns: panels queue requests on their [`Side`], the app forwards them
+//! thread, which the app owns: panels queue requests on their [`CheckpointView`], the app forwards them
 //! and hands the answers back; this only draws results, turning each into a texture once.
 mod canvas;
 mod confusion;
@@ -25,7 +25,7 @@ pub enum InspectTab {
 }
 
 /// One open checkpoint and what its thread has answered so far.
-pub struct Side {
+pub struct CheckpointView {
     pub path: PathBuf,
     /// Requests for the inspector thread, taken by the app after the frame.
     pub requests: Vec<InspectRequest>,
@@ -41,10 +41,10 @@ pub struct Side {
     textures: HashMap<String, TextureHandle>,
 }
 
-impl Side {
+impl CheckpointView {
     /// A checkpoint being opened by its thread.
-    pub fn new(path: PathBuf) -> Side {
-        Side {
+    pub fn new(path: PathBuf) -> CheckpointView {
+        CheckpointView {
             path,
             requests: Vec::new(),
             pending: 1,
@@ -152,8 +152,8 @@ impl Side {
 
 /// The inspector window's state.
 pub struct InspectorState {
-    pub a: Side,
-    pub b: Option<Side>,
+    pub a: CheckpointView,
+    pub b: Option<CheckpointView>,
     pub tab: InspectTab,
     pub input: InputChoice,
     pub scale: FilterScale,
@@ -169,7 +169,7 @@ pub struct InspectorState {
 }
 
 impl InspectorState {
-    pub fn new(a: Side) -> InspectorState {
+    pub fn new(a: CheckpointView) -> InspectorState {
         InspectorState {
             a,
             b: None,
@@ -224,88 +224,109 @@ impl InspectorState {
 }
 
 /// The window contents. Returns a path when the user asks to open a second checkpoint.
-pub fn inspector_ui(ui: &mut Ui, st: &mut InspectorState) -> Option<PathBuf> {
+pub fn inspector_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> {
     let mut open_second = None;
-    if let Some(e) = &st.a.error {
+    if let Some(e) = &state.a.error {
         ui.colored_label(
             crate::ui::ERROR_COLOR,
-            format!("Cannot inspect {}: {e}", st.a.path.display()),
+            format!("Cannot inspect {}: {e}", state.a.path.display()),
         );
         return None;
     }
     ui.horizontal(|ui| {
-        ui.selectable_value(&mut st.tab, InspectTab::Filters, "Filters");
-        ui.selectable_value(&mut st.tab, InspectTab::FeatureMaps, "Feature maps");
-        ui.selectable_value(&mut st.tab, InspectTab::Confusion, "Confusion matrix");
-        ui.selectable_value(&mut st.tab, InspectTab::Saliency, "Saliency");
-        ui.selectable_value(&mut st.tab, InspectTab::SideBySide, "Side by side");
-        if st.busy() {
+        ui.selectable_value(&mut state.tab, InspectTab::Filters, "Filters");
+        ui.selectable_value(&mut state.tab, InspectTab::FeatureMaps, "Feature maps");
+        ui.selectable_value(&mut state.tab, InspectTab::Confusion, "Confusion matrix");
+        ui.selectable_value(&mut state.tab, InspectTab::Saliency, "Saliency");
+        ui.selectable_value(&mut state.tab, InspectTab::SideBySide, "Side by side");
+        if state.busy() {
             ui.spinner();
             ui.weak("computing…");
         }
     });
     ui.separator();
-    if st.a.summary.is_none() {
+    if state.a.summary.is_none() {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label("loading the checkpoint and its test data…");
         });
         return None;
     }
-    egui::ScrollArea::both().id_salt("inspector-scroll").auto_shrink([false, false]).show(ui, |ui| match st.tab {
-        InspectTab::Filters => {
-            ui.horizontal(|ui| {
-                ui.radio_value(&mut st.scale, FilterScale::PerLayer, "one scale per layer");
-                ui.radio_value(&mut st.scale, FilterScale::PerFilter, "each filter on its own scale");
-                crate::ui::widgets::count_ui(ui, "zoom", &mut st.zoom, 2..=24);
-            });
-            filters::filters_ui(ui, &mut st.a, st.scale, st.zoom);
-        }
-        InspectTab::FeatureMaps => {
-            if let Some(i) = maps::input_chooser_ui(ui, st) {
-                st.set_input(i);
+    egui::ScrollArea::both()
+        .id_salt("inspector-scroll")
+        .auto_shrink([false, false])
+        .show(ui, |ui| match state.tab {
+            InspectTab::Filters => {
+                ui.horizontal(|ui| {
+                    ui.radio_value(
+                        &mut state.scale,
+                        FilterScale::PerLayer,
+                        "one scale per layer",
+                    );
+                    ui.radio_value(
+                        &mut state.scale,
+                        FilterScale::PerFilter,
+                        "each filter on its own scale",
+                    );
+                    crate::ui::widgets::count_ui(ui, "zoom", &mut state.zoom, 2..=24);
+                });
+                filters::filters_ui(ui, &mut state.a, state.scale, state.zoom);
             }
-            maps::maps_ui(ui, &mut st.a, 3);
-        }
-        InspectTab::Confusion => confusion::confusion_ui(ui, st),
-        InspectTab::Saliency => {
-            if let Some(i) = maps::input_chooser_ui(ui, st) {
-                st.set_input(i);
-            }
-            saliency::saliency_ui(ui, st);
-        }
-        InspectTab::SideBySide => {
-            ui.horizontal(|ui| {
-                let l = ui.label("second checkpoint");
-                ui.add(egui::TextEdit::singleline(&mut st.second_path).hint_text("run folder or .safetensors").desired_width(360.0)).labelled_by(l.id);
-                if ui.button("Open").clicked() && !st.second_path.trim().is_empty() {
-                    open_second = Some(PathBuf::from(st.second_path.trim()));
+            InspectTab::FeatureMaps => {
+                if let Some(i) = maps::input_chooser_ui(ui, state) {
+                    state.set_input(i);
                 }
-            });
-            if let Some(i) = maps::input_chooser_ui(ui, st) {
-                st.set_input(i);
+                maps::maps_ui(ui, &mut state.a, 3);
             }
-            let Some(b) = st.b.as_mut() else {
-                ui.weak("Open a second checkpoint (for example the Mish run of a comparison) to see both on the same input.");
-                return;
-            };
-            if let Some(e) = &b.error {
-                ui.colored_label(crate::ui::ERROR_COLOR, e);
-                return;
-            }
-            let w = ui.available_width() / 2.0 - 8.0;
-            let zoom = st.zoom.min(6);
-            let a = &mut st.a;
-            ui.horizontal_top(|ui| {
-                for side in [a, b] {
-                    ui.vertical(|ui| {
-                        ui.set_width(w);
-                        ui.label(RichText::new(side.name()).strong());
-                        ui.weak(side.path.display().to_string());
-                        maps::maps_ui(ui, side, 2);
-                        filters::filters_ui(ui, side, FilterScale::PerLayer, zoom);
-                    });
+            InspectTab::Confusion => confusion::confusion_ui(ui, state),
+            InspectTab::Saliency => {
+                if let Some(i) = maps::input_chooser_ui(ui, state) {
+                    state.set_input(i);
                 }
+                saliency::saliency_ui(ui, state);
+            }
+            InspectTab::SideBySide => open_second = side_by_side_ui(ui, state),
+        });
+    open_second
+}
+
+/// Two checkpoints on the same input; returns a path when the user opens a second one.
+fn side_by_side_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> {
+    let mut open_second = None;
+    ui.horizontal(|ui| {
+        let l = ui.label("second checkpoint");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.second_path)
+                .hint_text("run folder or .safetensors")
+                .desired_width(360.0),
+        )
+        .labelled_by(l.id);
+        if ui.button("Open").clicked() && !state.second_path.trim().is_empty() {
+            open_second = Some(PathBuf::from(state.second_path.trim()));
+        }
+    });
+    if let Some(i) = maps::input_chooser_ui(ui, state) {
+        state.set_input(i);
+    }
+    let Some(b) = state.b.as_mut() else {
+        ui.weak("Open a second checkpoint (for example the Mish run of a comparison) to see both on the same input.");
+        return open_second;
+    };
+    if let Some(e) = &b.error {
+        ui.colored_label(crate::ui::ERROR_COLOR, e);
+        return open_second;
+    }
+    let w = ui.available_width() / 2.0 - 8.0;
+    let zoom = state.zoom.min(6);
+    let a = &mut state.a;
+    ui.horizontal_top(|ui| {
+        for side in [a, b] {
+            ui.vertical(|ui| {
+                ui.set_width(w);
+                ui.label(RichText::new(side.name()).strong());
+                ui.weak(side.path.display().to_string());
+                maps::maps_ui(ui, side, 2);
+                filters::filters_ui(ui, side, FilterScale::PerLayer, zoom);
             });
         }
     });

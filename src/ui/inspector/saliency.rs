@@ -4,16 +4,16 @@ use crate::protocol::inspect::*;
 use crate::render::{self, Rgba};
 use egui::{RichText, Ui};
 
-pub(super) fn saliency_ui(ui: &mut Ui, st: &mut InspectorState) {
+pub(super) fn saliency_ui(ui: &mut Ui, state: &mut InspectorState) {
     // Taken out for the frame and put back, rather than cloned every frame.
-    let Some(summary) = st.a.summary.take() else {
+    let Some(summary) = state.a.summary.take() else {
         return;
     };
-    let saliency = st.a.saliency.take();
-    if cam_choice_ui(ui, st, &summary) {
-        let input = st.input.clone();
-        let layer = st.cam_layer.or_else(|| summary.default_cam_layer());
-        st.a.ask_views(&input, layer, st.cam_class);
+    let saliency = state.a.saliency.take();
+    if cam_choice_ui(ui, state, &summary) {
+        let input = state.input.clone();
+        let layer = state.cam_layer.or_else(|| summary.default_cam_layer());
+        state.a.ask_views(&input, layer, state.cam_class);
     }
     match &saliency {
         None => {
@@ -22,16 +22,16 @@ pub(super) fn saliency_ui(ui: &mut Ui, st: &mut InspectorState) {
         Some(Err(e)) => {
             ui.colored_label(crate::ui::ERROR_COLOR, e);
         }
-        Some(Ok(s)) => saliency_images_ui(ui, st, s, &summary.class_names),
+        Some(Ok(s)) => saliency_images_ui(ui, state, s, &summary.class_names),
     }
-    st.a.summary = Some(summary);
-    st.a.saliency = saliency;
+    state.a.summary = Some(summary);
+    state.a.saliency = saliency;
 }
 
 /// The Grad-CAM layer and class; true when the user changed either.
-fn cam_choice_ui(ui: &mut Ui, st: &mut InspectorState, summary: &InspectSummary) -> bool {
+fn cam_choice_ui(ui: &mut Ui, state: &mut InspectorState, summary: &InspectSummary) -> bool {
     let layers: Vec<&LayerDesc> = summary.layers.iter().filter(|l| l.is_map).collect();
-    let current = st.cam_layer.or_else(|| summary.default_cam_layer());
+    let current = state.cam_layer.or_else(|| summary.default_cam_layer());
     let mut changed = false;
     ui.horizontal(|ui| {
         let l = ui.label("Grad-CAM layer");
@@ -51,7 +51,7 @@ fn cam_choice_ui(ui: &mut Ui, st: &mut InspectorState, summary: &InspectSummary)
                         )
                         .clicked()
                     {
-                        st.cam_layer = Some(l.index);
+                        state.cam_layer = Some(l.index);
                         changed = true;
                     }
                 }
@@ -61,21 +61,22 @@ fn cam_choice_ui(ui: &mut Ui, st: &mut InspectorState, summary: &InspectSummary)
         let l = ui.label("class");
         egui::ComboBox::from_id_salt("cam-class")
             .selected_text(
-                st.cam_class
+                state
+                    .cam_class
                     .and_then(|c| summary.class_names.get(c).cloned())
                     .unwrap_or_else(|| "predicted".into()),
             )
             .show_ui(ui, |ui| {
                 if ui
-                    .selectable_label(st.cam_class.is_none(), "predicted")
+                    .selectable_label(state.cam_class.is_none(), "predicted")
                     .clicked()
                 {
-                    st.cam_class = None;
+                    state.cam_class = None;
                     changed = true;
                 }
                 for (i, n) in summary.class_names.iter().enumerate() {
-                    if ui.selectable_label(st.cam_class == Some(i), n).clicked() {
-                        st.cam_class = Some(i);
+                    if ui.selectable_label(state.cam_class == Some(i), n).clicked() {
+                        state.cam_class = Some(i);
                         changed = true;
                     }
                 }
@@ -87,7 +88,12 @@ fn cam_choice_ui(ui: &mut Ui, st: &mut InspectorState, summary: &InspectSummary)
 }
 
 /// The input, Grad-CAM and gradient × input side by side.
-fn saliency_images_ui(ui: &mut Ui, st: &mut InspectorState, s: &Saliency, class_names: &[String]) {
+fn saliency_images_ui(
+    ui: &mut Ui,
+    state: &mut InspectorState,
+    s: &Saliency,
+    class_names: &[String],
+) {
     ui.label(format!(
         "class {} ({:.1}%), Grad-CAM at layer {} ({}×{}), upsampled onto the input",
         class_names.get(s.class).cloned().unwrap_or_default(),
@@ -128,7 +134,7 @@ fn saliency_images_ui(ui: &mut Ui, st: &mut InspectorState, s: &Saliency, class_
         ] {
             ui.vertical(|ui| {
                 ui.label(RichText::new(title).strong());
-                let tex = st.a.texture(ui, key.to_string(), make);
+                let tex = state.a.texture(ui, key.to_string(), make);
                 ui.image((tex.id(), tex.size_vec2()));
             });
         }

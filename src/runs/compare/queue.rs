@@ -121,7 +121,12 @@ impl CompareQueue {
         Ok(CompareQueue::with_jobs(id, comparison, jobs, workspace))
     }
 
-    fn with_jobs(id: String, comparison: Comparison, jobs: Vec<Job>, workspace: &Path) -> CompareQueue {
+    fn with_jobs(
+        id: String,
+        comparison: Comparison,
+        jobs: Vec<Job>,
+        workspace: &Path,
+    ) -> CompareQueue {
         CompareQueue {
             id,
             comparison,

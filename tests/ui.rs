@@ -213,6 +213,7 @@ fn scripted_events() -> Vec<Event> {
         probed_layers: vec![(2, "ReLU".into()), (5, "ReLU".into())],
         run_dir: None,
         data_order: 0,
+        threads: 2,
     })];
     for step in 1..=34usize {
         events.push(Event::Step(StepMetrics {

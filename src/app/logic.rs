@@ -275,6 +275,32 @@ impl WorkbenchApp {
         }
     }
 
+    /// `cnn-workbench PRESET.ron [--train]`: opens the preset as File → Open would (asking
+    /// first when the restored session has unsaved changes) and, with `train`, trains it once
+    /// it is open.
+    pub fn open_from_command_line(&mut self, path: PathBuf, train: bool, ctx: &egui::Context) {
+        if train {
+            self.train_when_open = Some(path.clone());
+        }
+        self.execute(ui::Action::OpenPath(path), ctx);
+    }
+
+    /// Starts the training asked for on the command line once its preset is the open document
+    /// and the window has drawn its first frames (the renderer's start-up work would otherwise
+    /// compete with the first steps); forgets it when the open failed or was cancelled.
+    pub(crate) fn train_if_opened(&mut self, frames: u64) {
+        let Some(path) = &self.train_when_open else {
+            return;
+        };
+        if self.pending.is_some() || frames < 3 {
+            return; // still asking about unsaved changes, or still starting up
+        }
+        if self.doc.path.as_ref() == Some(path) && !self.doc.is_dirty() {
+            self.start_training();
+        }
+        self.train_when_open = None;
+    }
+
     /// Asks for a path: a native file dialog, or the typed-path prompt where there is none.
     pub(crate) fn prompt_for(&mut self, kind: PromptKind, text: String) {
         self.prompt = Some(PathPrompt::new(kind, text));

@@ -78,6 +78,12 @@ pub struct WorkbenchApp {
     /// The checkpoint inspector window.
     pub inspector: Option<ui::inspector::InspectorState>,
     inspector_threads: Option<InspectorThreads>,
+    /// A preset from the command line to train once it is open (`--train`).
+    train_when_open: Option<PathBuf>,
+    /// CPU cores (for the thread setting).
+    cores: usize,
+    /// Frames drawn so far.
+    frames: u64,
 }
 
 impl WorkbenchApp {
@@ -140,6 +146,9 @@ impl WorkbenchApp {
             notice: None,
             inspector: None,
             inspector_threads: None,
+            train_when_open: None,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            frames: 0,
         }
     }
 
@@ -226,6 +235,8 @@ impl WorkbenchApp {
                             devices: &self.devices,
                             data_problem: data_problem.as_deref(),
                             folder_text: &mut self.folder_text,
+                            cores: self.cores,
+                            running: self.run.as_ref().is_some_and(|(r, _)| r.status.is_active()),
                         };
                         ui::settings::settings_ui(ui, &mut self.doc.preset, context, &mut actions);
                     });
@@ -279,9 +290,14 @@ impl eframe::App for WorkbenchApp {
             self.pending = Some(Action::Quit);
         }
         self.update_title(ctx);
+        self.frames += 1;
+        self.train_if_opened(self.frames);
+        if self.train_when_open.is_some() {
+            ctx.request_repaint();
+        }
         if self.is_running() || self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
             // Keep the ETA and progress moving even between events.
-            ctx.request_repaint_after(Duration::from_millis(250));
+            ctx.request_repaint_after(waker::REPAINT_DELAY);
         }
     }
 

@@ -6,8 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How soon after an event the window repaints.
-pub const REPAINT_DELAY: Duration = Duration::from_millis(50);
+/// How soon after an event the window repaints: twice a second while training, unless the user
+/// interacts (input repaints at once). Every frame takes CPU from libtorch's threads, which
+/// slow down sharply when anything else wants a core (see `bench/window.sh`).
+pub const REPAINT_DELAY: Duration = Duration::from_millis(500);
 
 #[derive(Clone, Default)]
 pub struct Waker {

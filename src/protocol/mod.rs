@@ -43,6 +43,9 @@ pub struct StartInfo {
     /// (1-based layer index, label) of each layer whose activations are probed.
     pub probed_layers: Vec<(usize, String)>,
     pub run_dir: Option<PathBuf>,
+    /// CPU threads libtorch trains with (0 in logs written before this was recorded).
+    #[serde(default)]
+    pub threads: usize,
     /// A fingerprint of the first epoch's image order: equal for runs that see the same data in
     /// the same order (same seed), whatever else differs.
     pub data_order: u64,

@@ -38,6 +38,8 @@ pub struct RunMeta {
     pub seed: u64,
     /// UTC "YYYYMMDD-HHMMSS".
     pub created: String,
+    /// CPU threads libtorch trained with (written when the run starts).
+    pub threads: Option<usize>,
 }
 
 /// How a run is carried out (not part of the preset).

@@ -169,6 +169,11 @@ impl EventSink for RunFolder {
         if let Event::Epoch(m) = e {
             self.epoch_row(m)?;
         }
+        if let Event::Started(s) = e {
+            // What the run really uses, beside its name and tags.
+            self.meta.threads = Some(s.threads);
+            save_meta(&self.dir, &self.meta)?;
+        }
         let events = &mut self.writers()?.events;
         let line = event_line(e).map_err(|err| SinkError::new(&events.path, err))?;
         events.line(&line)?;

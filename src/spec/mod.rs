@@ -18,4 +18,4 @@ pub use preset::{Preset, PresetError};
 pub use shape::{
     infer, infer_layers, infer_partial, thousands, LayerInfo, Shape, SpecError, Summary,
 };
-pub use training::{Augment, Loss, Optimizer, Schedule, Training};
+pub use training::{threads_for, Augment, Loss, Optimizer, Schedule, Training};

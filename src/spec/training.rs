@@ -178,7 +178,7 @@ pub struct Training {
     pub seed: u64,
     /// "auto" (CUDA if libtorch sees a GPU, else CPU), "cpu", "cuda" or "cuda:N".
     pub device: String,
-    /// CPU threads for libtorch; 0 leaves libtorch's default.
+    /// CPU threads for libtorch's operations; 0 is "auto": one per core (see [`threads_for`]).
     pub threads: usize,
     /// Probe activation statistics and gradient norms every this many steps.
     pub probe_every_steps: usize,
@@ -212,6 +212,28 @@ impl Default for Training {
             checkpoint_every_epochs: 0,
             checkpoint_best: true,
         }
+    }
+}
+
+/// The libtorch thread count a run uses for `requested` threads on a machine with `cores`, and
+/// a note for the user when the request was changed.
+///
+/// "auto" (0) is one thread per core, in the window as headless: the window repaints at a modest
+/// rate while training (a frame every half second costing about 4% of a core under a software
+/// renderer), and with that one thread per core trains at 0.9–0.95× the headless speed, where
+/// one thread fewer than the cores loses about 30% (`bench/window.sh`). More threads than cores
+/// only make them wait on each other, so a larger request is clamped.
+pub fn threads_for(requested: usize, cores: usize) -> (usize, Option<String>) {
+    let cores = cores.max(1);
+    match requested {
+        0 => (cores, None),
+        n if n > cores => (
+            cores,
+            Some(format!(
+                "{n} threads asked for, but this machine has {cores} cores: using {cores}"
+            )),
+        ),
+        n => (n, None),
     }
 }
 

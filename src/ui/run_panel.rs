@@ -30,7 +30,7 @@ pub fn run_controls_ui(
         ui.weak("No run yet. Press Train (Ctrl+Enter) to train this network.");
         return;
     };
-    progress_ui(ui, run, active);
+    progress_ui(ui, run);
     status_ui(ui, run, actions);
 }
 
@@ -85,7 +85,7 @@ fn buttons_ui(
 }
 
 /// The progress bar with epoch, step, images/s and ETA.
-fn progress_ui(ui: &mut Ui, run: &RunState, active: bool) {
+fn progress_ui(ui: &mut Ui, run: &RunState) {
     let progress = run.progress();
     let mut text = String::new();
     if let (Some(s), Some(m)) = (&run.start, &run.last_step) {
@@ -102,11 +102,9 @@ fn progress_ui(ui: &mut Ui, run: &RunState, active: bool) {
             text += &format!(" · ETA {}", clock(eta));
         }
     }
-    ui.add(
-        egui::ProgressBar::new(progress)
-            .show_percentage()
-            .animate(active),
-    );
+    // Not animated: an animated bar asks for a frame at every display refresh, and each frame
+    // takes CPU from training (the window repaints twice a second while training).
+    ui.add(egui::ProgressBar::new(progress).show_percentage());
     if !text.is_empty() {
         ui.label(text);
     }
@@ -120,8 +118,13 @@ fn status_ui(ui: &mut Ui, run: &RunState, actions: &mut Vec<Action>) {
     };
     ui.colored_label(color, format!("{}: {}", run.name, run.status.describe()));
     if let Some(s) = &run.start {
+        let threads = match s.threads {
+            0 => String::new(),
+            1 => " · 1 thread".into(),
+            n => format!(" · {n} threads"),
+        };
         ui.weak(format!(
-            "{} · {} train / {} val / {} test images",
+            "{}{threads} · {} train / {} val / {} test images",
             s.device, s.train_images, s.val_images, s.test_images
         ));
     }

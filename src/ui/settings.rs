@@ -12,6 +12,37 @@ pub struct SettingsContext<'a> {
     pub data_problem: Option<&'a str>,
     /// The folder path being typed.
     pub folder_text: &'a mut String,
+    /// CPU cores, to say what "auto" threads means and to clamp larger counts.
+    pub cores: usize,
+    /// A run is training: a new thread count applies to the next run.
+    pub running: bool,
+}
+
+/// The thread count: 0 is auto (one per core); a count larger than the cores is clamped.
+fn threads_ui(ui: &mut Ui, t: &mut Training, cores: usize, running: bool) {
+    row(ui, "threads", |ui| {
+        let r = ui.add(
+            DragValue::new(&mut t.threads)
+                .range(0..=1024)
+                .custom_formatter(|v, _| {
+                    if v == 0.0 {
+                        format!("auto ({cores})")
+                    } else {
+                        format!("{v:.0}")
+                    }
+                }),
+        );
+        r.on_hover_text(
+            "CPU threads for libtorch. 0 = auto: one per core, in the window as headless.",
+        )
+    });
+    let (_, note) = crate::spec::threads_for(t.threads, cores);
+    if let Some(note) = note {
+        ui.weak(note);
+    }
+    if running {
+        ui.weak("a new thread count applies to the next run");
+    }
 }
 
 fn lr_ui(ui: &mut Ui, label: &str, v: &mut f64, min: f64) {
@@ -63,7 +94,7 @@ pub fn settings_ui(
 
     egui::CollapsingHeader::new("Run")
         .default_open(true)
-        .show(ui, |ui| run_settings_ui(ui, t, context.devices));
+        .show(ui, |ui| run_settings_ui(ui, t, &context));
 }
 
 fn data_ui(
@@ -307,7 +338,7 @@ fn regularization_ui(ui: &mut Ui, t: &mut Training) {
     ui.weak("L1 and L2 together: elastic net. Dropout is a layer (palette).");
 }
 
-fn run_settings_ui(ui: &mut Ui, t: &mut Training, devices: &[String]) {
+fn run_settings_ui(ui: &mut Ui, t: &mut Training, context: &SettingsContext) {
     row(ui, "seed", |ui| ui.add(DragValue::new(&mut t.seed)));
     row(ui, "device", |ui| {
         ComboBox::from_id_salt("device")
@@ -318,16 +349,13 @@ fn run_settings_ui(ui: &mut Ui, t: &mut Training, devices: &[String]) {
                     "auto".to_string(),
                     "auto (CUDA if available)",
                 );
-                for d in devices {
+                for d in context.devices {
                     ui.selectable_value(&mut t.device, d.clone(), d);
                 }
             })
             .response
     });
-    row(ui, "threads", |ui| {
-        ui.add(DragValue::new(&mut t.threads).range(0..=256))
-    })
-    .on_hover_text("CPU threads for libtorch; 0 = libtorch's default");
+    threads_ui(ui, t, context.cores, context.running);
     count_ui(
         ui,
         "probe every (steps)",

@@ -93,9 +93,10 @@ pub(crate) fn run(
     let t = &preset.training;
     t.validate().map_err(TrainError::Settings)?;
     let device = parse_device(&t.device).map_err(TrainError::Settings)?;
-    if t.threads > 0 {
-        tch::set_num_threads(t.threads as i32);
-    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (threads, thread_note) = crate::spec::threads_for(t.threads, cores);
+    // Always set: the count is process-wide, and an earlier run may have changed it.
+    tch::set_num_threads(threads as i32);
     let data = load_data(preset, device)?;
     let model = Model::build(&preset.network, device, t.seed)?;
     let opt = optimizer::build_optimizer(&model.vs, t)?;
@@ -121,9 +122,13 @@ pub(crate) fn run(
         total_steps: t.total_steps(steps_per_epoch),
         probed_layers: probe.labels(),
         run_dir: opts.run_dir.clone(),
+        threads,
     });
     if !out.send(started)? {
         return Ok(receiver_gone());
+    }
+    if let Some(note) = thread_note {
+        out.send(Event::Warning(note))?;
     }
     let background: Vec<f32> = data
         .mean

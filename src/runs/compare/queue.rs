@@ -324,6 +324,7 @@ impl CompareQueue {
                     variant: Some(j.variant.clone()),
                     seed: j.seed,
                     created: crate::runs::timestamp(),
+                    threads: None,
                 },
                 ..RunOptions::default()
             };

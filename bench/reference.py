@@ -1,11 +1,20 @@
-"""Plain PyTorch reference for `make bench`: the same networks, batch size, optimizer and
-thread count as cnn-workbench, with a torchvision-style DataLoader over the IDX files.
+"""Plain PyTorch reference for `make bench`: the same networks, batch size, optimizer, learning
+rate, schedule and thread count as cnn-workbench, timed over the same thing: the whole training
+loop of a fixed number of steps, data included (no evaluation inside the timed loop).
 
-Prints one line: RESULT steps=N test_accuracy=A duration_secs=S images_per_sec=I
-(images/s over the training steps only, as cnn-workbench reports it).
+Two ways to feed the data, both reported:
+  --loader dataloader  a map-style Dataset + DataLoader, one (image, label) per __getitem__
+                       (torchvision's MNIST style);
+  --loader tensor      whole-tensor index batches, x[perm[i:i+b]] (PyTorch's best case).
+
+--target-accuracy A trains epoch by epoch, evaluates the test set after each (not timed) and
+stops once it reaches A: the time to that accuracy.
+
+Prints one line: RESULT steps=N test_accuracy=A duration_secs=S images_per_sec=I epochs=E
 """
 import argparse
 import gzip
+import math
 import os
 import time
 
@@ -89,13 +98,51 @@ class ResNetSmall(nn.Module):
         return self.fc(self.blocks(self.stem(x)).mean((2, 3)))
 
 
+def schedule(opt, name, lr, total):
+    """The learning-rate schedule over `total` optimizer steps, as the workbench computes it."""
+    if name == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total)
+    if name == "cosine":
+        return torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s / max(total, 1), 1.0)))
+        )
+    return None
+
+
+def batches(x, y, batch_size, loader):
+    """One epoch of shuffled batches."""
+    if loader == "dataloader":
+        yield from DataLoader(Images(x, y), batch_size=batch_size, shuffle=True)
+    else:
+        perm = torch.randperm(len(y))
+        for i in range(0, len(y), batch_size):
+            idx = perm[i : i + batch_size]
+            yield x[idx], y[idx]
+
+
+def evaluate(model, tx, ty):
+    model.eval()
+    with torch.no_grad():
+        correct = sum(
+            (model(tx[i : i + 1000]).argmax(1) == ty[i : i + 1000]).sum().item()
+            for i in range(0, len(ty), 1000)
+        )
+    model.train()
+    return correct / len(ty)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--net", choices=["lenet5", "resnet-small"], required=True)
     ap.add_argument("--data", required=True)
-    ap.add_argument("--steps", type=int, default=0, help="0: one full epoch")
+    ap.add_argument("--steps", type=int, default=0, help="0: --epochs full epochs")
+    ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--schedule", choices=["constant", "cosine", "onecycle"], default="constant")
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
+    ap.add_argument("--loader", choices=["dataloader", "tensor"], default="dataloader")
+    ap.add_argument("--target-accuracy", type=float, default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     a = ap.parse_args()
@@ -111,30 +158,38 @@ def main():
 
     model = LeNet5() if a.net == "lenet5" else ResNetSmall()
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
-    loader = DataLoader(Images(x, y), batch_size=a.batch_size, shuffle=True)
+    per_epoch = math.ceil(len(y) / a.batch_size)
+    total = a.steps or per_epoch * a.epochs
+    sched = schedule(opt, a.schedule, a.lr, total)
     model.train()
-    step, images = 0, 0
-    total = a.steps or len(loader)
-    t0 = time.perf_counter()
+    step, images, epochs, duration, accuracy = 0, 0, 0, 0.0, None
     while step < total:
-        for xb, yb in loader:
+        t0 = time.perf_counter()
+        for xb, yb in batches(x, y, a.batch_size, a.loader):
             logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
+            loss = F.cross_entropy(logits, yb, label_smoothing=a.label_smoothing)
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if sched is not None and step + 1 < total:
+                sched.step()
+            # The workbench reads both back every step, for its metrics.
             _ = loss.item(), (logits.argmax(1) == yb).float().mean().item()
             step += 1
             images += len(yb)
             if step >= total:
                 break
-    duration = time.perf_counter() - t0
-    model.eval()
-    with torch.no_grad():
-        correct = sum((model(tx[i : i + 1000]).argmax(1) == ty[i : i + 1000]).sum().item() for i in range(0, len(ty), 1000))
+        duration += time.perf_counter() - t0
+        epochs += 1
+        if a.target_accuracy is not None:
+            accuracy = evaluate(model, tx, ty)
+            if accuracy >= a.target_accuracy:
+                break
+    if accuracy is None:
+        accuracy = evaluate(model, tx, ty)
     print(
-        f"RESULT steps={step} test_accuracy={correct / len(ty):.4f} "
-        f"duration_secs={duration:.2f} images_per_sec={images / duration:.1f}"
+        f"RESULT steps={step} test_accuracy={accuracy:.4f} "
+        f"duration_secs={duration:.2f} images_per_sec={images / duration:.1f} epochs={epochs}"
     )
 
 

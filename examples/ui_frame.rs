@@ -125,6 +125,8 @@ fn write_workspace(ws: &Path) -> String {
                 duration_secs: 25.0,
                 train_images_per_sec: 12_000.0,
                 stopped: false,
+                train_loop_secs: 0.0,
+                trained_images: 0,
                 checkpoint: None,
             }))
         };
@@ -208,7 +210,10 @@ fn measure(app: &mut WorkbenchApp, ctx: &egui::Context, frames: usize) -> Vec<f6
                     _ => 0,
                 })
                 .sum();
-            eprintln!("last frame: {} primitives, {vertices} vertices", triangles.len());
+            eprintln!(
+                "last frame: {} primitives, {vertices} vertices",
+                triangles.len()
+            );
         }
         std::hint::black_box(triangles);
         if i >= 10 {
@@ -247,9 +252,10 @@ fn main() {
     app.wait_for_history(Duration::from_secs(120));
     app.execute(Action::OpenComparison(id), &ctx);
     let jobs = app.compare.as_ref().map_or(0, |q| q.jobs.len());
-    let steps: usize = app.compare.as_ref().map_or(0, |q| {
-        q.jobs.iter().map(|j| j.state.train_loss.len()).sum()
-    });
+    let steps: usize = app
+        .compare
+        .as_ref()
+        .map_or(0, |q| q.jobs.iter().map(|j| j.state.train_loss.len()).sum());
     // The bench must measure what it says: every run loaded and listed.
     assert_eq!((jobs, steps), (RUNS, RUNS * STEPS), "{:?}", app.error);
     assert_eq!(app.history.len(), RUNS);
@@ -270,7 +276,10 @@ fn main() {
         "one run streaming (to 12,000 steps), loss & accuracy plots",
         measure(&mut app, &ctx, 600),
     );
-    let streamed = app.run_state().and_then(|r| r.last_step).map_or(0, |m| m.step);
+    let streamed = app
+        .run_state()
+        .and_then(|r| r.last_step)
+        .map_or(0, |m| m.step);
     assert!(streamed > STEPS, "the run streamed only {streamed} steps");
     let _ = std::fs::remove_dir_all(&ws);
 }

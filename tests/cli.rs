@@ -179,3 +179,49 @@ fn quiet_training_prints_only_the_result_line() {
     assert_eq!(lines.len(), 1, "{stdout}");
     assert!(lines[0].starts_with("RESULT steps=") && lines[0].contains("images_per_sec="));
 }
+
+#[test]
+fn help_says_how_to_open_a_preset_in_the_window_and_train_it() {
+    let (ok, out, _) = run(&["--help"]);
+    assert!(ok);
+    assert!(out.contains("cnn-workbench [OPTIONS] [PRESET]"), "{out}");
+    assert!(out.contains("--train"), "{out}");
+    assert!(out.contains("PRESET.ron --train"), "{out}");
+    // --train without a preset is refused with clap's message, not a window.
+    let (ok, _, err) = run(&["--train"]);
+    assert!(!ok);
+    assert!(err.contains("<PRESET>"), "{err}");
+}
+
+#[test]
+fn quiet_training_reports_the_whole_loop_time_and_probes_can_be_turned_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ok, out, err) = run(&[
+        "train",
+        "presets/lenet5.ron",
+        "--data",
+        "synthetic",
+        "--max-steps",
+        "20",
+        "--probe-every",
+        "0",
+        "--quiet",
+        "--out",
+        tmp.path().join("r").to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let field = |name: &str| -> f64 {
+        out.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} in {out}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(field("steps"), 20.0);
+    assert!(
+        field("loop_secs") > 0.0 && field("loop_images_per_sec") > 0.0,
+        "{out}"
+    );
+    let log = std::fs::read_to_string(tmp.path().join("r/events.log")).unwrap();
+    assert!(!log.contains("Probe("), "--probe-every 0 probes nothing");
+}

@@ -422,6 +422,13 @@ fn losses_match_pytorch() {
         1e-6,
         "cross-entropy",
     );
+    // F.cross_entropy(logits, y, label_smoothing=0.1) = 1.0558604001998901
+    assert_close(
+        &loss_value(&logits, &y, Loss::SmoothedCrossEntropy { smoothing: 0.1 }),
+        &[1.0558604001998901],
+        1e-6,
+        "label smoothing",
+    );
 }
 
 #[test]
@@ -1003,4 +1010,30 @@ fn checkpoints_every_n_epochs_and_on_demand() {
     for n in &saved {
         checkpoint::load(&dir.join(n), Device::Cpu).unwrap();
     }
+}
+
+#[test]
+fn the_thread_count_is_clamped_to_the_cores_said_and_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let mut p = tiny(1);
+    p.training.threads = 4096;
+    p.training.max_steps = Some(3);
+    let events = run(
+        p,
+        RunOptions {
+            run_dir: Some(dir.clone()),
+            ..RunOptions::default()
+        },
+    );
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let Event::Started(s) = &events[0] else {
+        panic!("{:?}", events[0])
+    };
+    assert_eq!(s.threads, cores);
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Warning(w) if w.contains("4096 threads asked for") && w.contains(&format!("using {cores}")))));
+    assert!(matches!(events.last(), Some(Event::Finished(_))));
+    let meta = cnn_workbench::runs::folder::load_meta(&dir).unwrap();
+    assert_eq!(meta.threads, Some(cores));
 }

@@ -332,6 +332,44 @@ fn learning_rate_schedules() {
 }
 
 #[test]
+fn one_cycle_matches_pytorch() {
+    // m = nn.Linear(1, 1); opt = torch.optim.Adam(m.parameters(), lr=3e-3)
+    // s = OneCycleLR(opt, max_lr=3e-3, total_steps=100); the lr before optimizer step k:
+    let pytorch = [
+        (0, 0.00011999999999999988),
+        (1, 0.00012844134169772217),
+        (10, 0.0008854918453923021),
+        (29, 0.003),
+        (30, 0.002998489605853573),
+        (50, 0.002381680351727196),
+        (99, 1.2e-08),
+    ];
+    let t = Training {
+        learning_rate: 3e-3,
+        epochs: 1,
+        schedule: Schedule::one_cycle(),
+        ..Training::default()
+    };
+    for (step, lr) in pytorch {
+        let ours = t.lr_at(step, 100);
+        assert!(
+            (ours - lr).abs() < 1e-12,
+            "step {step}: {ours} vs PyTorch {lr}"
+        );
+    }
+    assert!(t.validate().is_ok());
+    let bad = Training {
+        schedule: Schedule::OneCycle {
+            pct_start: 1.5,
+            div_factor: 25.0,
+            final_div_factor: 1e4,
+        },
+        ..t
+    };
+    assert!(bad.validate().unwrap_err().contains("pct_start"));
+}
+
+#[test]
 fn activation_names_parse_as_typed_on_the_command_line() {
     for a in Activation::ALL {
         assert_eq!(
@@ -346,4 +384,17 @@ fn activation_names_parse_as_typed_on_the_command_line() {
         })
     );
     assert_eq!(Activation::from_name("nope"), None);
+}
+
+#[test]
+fn thread_counts_are_auto_by_default_and_clamped_to_the_cores() {
+    assert_eq!(threads_for(0, 2), (2, None));
+    assert_eq!(threads_for(1, 2), (1, None));
+    let (n, note) = threads_for(64, 2);
+    assert_eq!(n, 2);
+    assert!(note
+        .unwrap()
+        .contains("64 threads asked for, but this machine has 2 cores"));
+    // A machine that reports no cores still trains on one.
+    assert_eq!(threads_for(0, 0), (1, None));
 }

@@ -24,6 +24,8 @@ fn harness_with(launcher: Launcher) -> Harness<'static, WorkbenchApp> {
             let mut app = WorkbenchApp::with_launcher(launcher);
             app.native_dialogs = false;
             app.workspace = workspace;
+            // The snapshot says "auto (2)" whatever machine the tests run on.
+            app.cores = 2;
             app
         })
 }
@@ -270,6 +272,8 @@ fn scripted_events() -> Vec<Event> {
         duration_secs: 3.4,
         train_images_per_sec: 1000.0,
         stopped: false,
+        train_loop_secs: 0.0,
+        trained_images: 0,
         checkpoint: None,
     }));
     events
@@ -631,4 +635,66 @@ fn dragging_a_layer_from_the_palette_inserts_it_where_dropped() {
         &l[..4]
     );
     h.get_by_label("3  BatchNorm");
+}
+
+/// A launcher that counts the runs it starts and replays the scripted events.
+fn counting_launcher(started: Arc<Mutex<Vec<String>>>) -> Launcher {
+    Box::new(move |p: Preset, _o: RunOptions| {
+        started.lock().unwrap().push(p.name.clone());
+        Ok(Box::new(ScriptedRun {
+            events: VecDeque::from(scripted_events()),
+            commands: Default::default(),
+        }) as Box<dyn RunHandle>)
+    })
+}
+
+#[test]
+fn a_preset_given_on_the_command_line_opens_and_trains_after_the_first_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("given.ron");
+    let mut p = cnn_workbench::app::library::default_preset();
+    p.name = "Given on the command line".into();
+    p.save(&path).unwrap();
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let mut h = harness_with(counting_launcher(started.clone()));
+    h.state_mut()
+        .open_from_command_line(path.clone(), true, &egui::Context::default());
+    assert_eq!(h.state().doc.path.as_deref(), Some(path.as_path()));
+    // Training waits until the window has drawn (the renderer's start-up is not training's).
+    assert!(started.lock().unwrap().is_empty());
+    h.run_steps(4);
+    assert_eq!(*started.lock().unwrap(), vec![p.name.clone()]);
+    for _ in 0..10 {
+        h.state_mut()
+            .drain_events(std::time::Duration::from_millis(50));
+        h.run_steps(2);
+    }
+    // The thread count the run uses is on screen.
+    h.get_by_label_contains("cpu · 2 threads");
+    // Only once.
+    h.run_steps(4);
+    assert_eq!(started.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_command_line_preset_asks_before_replacing_unsaved_work_and_cancel_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("given.ron");
+    cnn_workbench::app::library::default_preset()
+        .save(&path)
+        .unwrap();
+    let started = Arc::new(Mutex::new(Vec::new()));
+    let mut h = harness_with(counting_launcher(started.clone()));
+    h.run();
+    h.get_by_label("Residual").click();
+    h.run();
+    let edited = h.state().doc.preset.clone();
+    h.state_mut()
+        .open_from_command_line(path, true, &egui::Context::default());
+    h.run();
+    h.get_by_label_contains("has changes that are not saved");
+    h.get_by_label("Cancel").click();
+    h.run_steps(5);
+    assert_eq!(h.state().doc.preset, edited, "the unsaved work stays");
+    assert!(started.lock().unwrap().is_empty(), "nothing trains");
 }

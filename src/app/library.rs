@@ -1,5 +1,5 @@
 //! The presets bundled into the binary, so the library works from any folder.
-pub const BUNDLED: [(&str, &str); 6] = [
+pub const BUNDLED: [(&str, &str); 7] = [
     ("lenet5.ron", include_str!("../../presets/lenet5.ron")),
     ("vgg-small.ron", include_str!("../../presets/vgg-small.ron")),
     (
@@ -17,6 +17,10 @@ pub const BUNDLED: [(&str, &str); 6] = [
     (
         "shootout-mnist.ron",
         include_str!("../../presets/shootout-mnist.ron"),
+    ),
+    (
+        "mnist-fast.ron",
+        include_str!("../../presets/mnist-fast.ron"),
     ),
 ];
 

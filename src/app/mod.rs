@@ -81,7 +81,7 @@ pub struct WorkbenchApp {
     /// A preset from the command line to train once it is open (`--train`).
     train_when_open: Option<PathBuf>,
     /// CPU cores (for the thread setting).
-    cores: usize,
+    pub cores: usize,
     /// Frames drawn so far.
     frames: u64,
 }
@@ -292,7 +292,9 @@ impl eframe::App for WorkbenchApp {
         self.update_title(ctx);
         self.frames += 1;
         self.train_if_opened(self.frames);
-        if self.train_when_open.is_some() {
+        if self.train_when_open.is_some() && self.frames < 3 {
+            // Draw the first frames at once; after them, training starts (or waits for the
+            // answer about unsaved changes, which comes with input and its own frame).
             ctx.request_repaint();
         }
         if self.is_running() || self.compare.as_ref().is_some_and(|q| !q.is_finished()) {

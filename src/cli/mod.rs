@@ -32,6 +32,9 @@ pub struct RunArgs {
     /// Use only the first N training images.
     #[arg(long)]
     pub train_limit: Option<usize>,
+    /// Probe activation statistics and gradient norms every N steps (0: never).
+    #[arg(long)]
+    pub probe_every: Option<usize>,
 }
 
 impl RunArgs {
@@ -51,6 +54,9 @@ impl RunArgs {
         }
         if let Some(v) = self.train_limit {
             preset.data.train_limit = Some(v);
+        }
+        if let Some(v) = self.probe_every {
+            preset.training.probe_every_steps = v;
         }
         Ok(preset)
     }

@@ -63,8 +63,14 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let finish = run_with_progress(preset, opts, a.quiet)?;
     if a.quiet {
         println!(
-            "RESULT steps={} test_accuracy={:.4} duration_secs={:.2} images_per_sec={:.1}",
-            finish.steps, finish.test_accuracy, finish.duration_secs, finish.train_images_per_sec
+            "RESULT steps={} test_accuracy={:.4} duration_secs={:.2} images_per_sec={:.1} loop_secs={:.2} loop_images_per_sec={:.1} epochs={}",
+            finish.steps,
+            finish.test_accuracy,
+            finish.duration_secs,
+            finish.train_images_per_sec,
+            finish.train_loop_secs,
+            finish.trained_images as f64 / finish.train_loop_secs.max(1e-9),
+            finish.epochs
         );
     } else {
         println!("run folder: {}", run_dir.display());

@@ -8,17 +8,22 @@ pub fn layer_stats(layer: usize, label: &str, out: &Tensor, act: Option<Activati
     let out = out.detach().to_kind(Kind::Float);
     // Non-finite values (a diverging run) are left out of the histogram rather than binned.
     let all = out.flatten(0, -1);
-    let flat = all.masked_select(&all.isfinite());
+    let finite = all.isfinite();
+    let flat = if finite.all().int64_value(&[]) == 1 {
+        all.shallow_clone()
+    } else {
+        all.masked_select(&finite)
+    };
     let total = all.size()[0].max(1) as f64;
-    let width = (HIST_MAX - HIST_MIN) as f64 / HIST_BINS as f64;
-    let bins = ((&flat - HIST_MIN as f64) / width)
-        .floor()
-        .clamp(0.0, (HIST_BINS - 1) as f64)
-        .to_kind(Kind::Int64);
-    let counts = bins
-        .bincount(None::<Tensor>, HIST_BINS as i64)
-        .to_kind(Kind::Float)
-        / total;
+    // One pass over the values: those beyond the range land in the end bins. (libtorch's
+    // histogram runs on the CPU only; on the CPU the move is free.)
+    let range = [HIST_MIN as f64, HIST_MAX as f64];
+    let counts = flat
+        .to_device(tch::Device::Cpu)
+        .clamp(range[0], range[1])
+        .f_histogram_bin_ct(HIST_BINS as i64, range.as_slice(), None::<Tensor>, false)
+        .map(|(hist, _)| hist.to_kind(Kind::Float) / total)
+        .unwrap_or_else(|_| Tensor::zeros([HIST_BINS as i64], (Kind::Float, tch::Device::Cpu)));
     let histogram = Vec::<f32>::try_from(counts.to_device(tch::Device::Cpu)).unwrap_or_default();
     // A unit is one output position of one channel; it is dead if no probe image makes it
     // positive.

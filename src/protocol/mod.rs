@@ -115,6 +115,13 @@ pub struct FinishInfo {
     /// Training throughput: images through training steps per second of step time
     /// (evaluation and probes excluded).
     pub train_images_per_sec: f32,
+    /// Wall time of the training loops: every step with its data, probes, logging and control,
+    /// evaluation and checkpoints excluded (what a plain PyTorch loop's timer measures).
+    #[serde(default)]
+    pub train_loop_secs: f64,
+    /// Images through training steps in all.
+    #[serde(default)]
+    pub trained_images: usize,
     /// True when the user stopped the run before its end.
     pub stopped: bool,
     pub checkpoint: Option<PathBuf>,

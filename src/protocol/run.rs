@@ -67,7 +67,7 @@ impl Default for RunOptions {
         RunOptions {
             run_dir: None,
             step_interval: Duration::from_millis(50),
-            probe_images: 256,
+            probe_images: 128,
             notify: None,
             meta: RunMeta::default(),
             target_test_accuracy: None,

@@ -97,6 +97,44 @@ pub enum Schedule {
         #[serde(default)]
         min_lr: f64,
     },
+    /// One-cycle (Smith & Topin), as PyTorch's `OneCycleLR` with cosine annealing: from
+    /// `learning_rate / div_factor` up to `learning_rate` over the first `pct_start` of the
+    /// run, then down to `learning_rate / div_factor / final_div_factor`.
+    OneCycle {
+        #[serde(default = "one_cycle_pct_start")]
+        pct_start: f64,
+        #[serde(default = "one_cycle_div_factor")]
+        div_factor: f64,
+        #[serde(default = "one_cycle_final_div_factor")]
+        final_div_factor: f64,
+    },
+}
+
+fn one_cycle_pct_start() -> f64 {
+    0.3
+}
+fn one_cycle_div_factor() -> f64 {
+    25.0
+}
+fn one_cycle_final_div_factor() -> f64 {
+    1e4
+}
+
+impl Schedule {
+    /// One-cycle with PyTorch's defaults.
+    pub fn one_cycle() -> Schedule {
+        Schedule::OneCycle {
+            pct_start: one_cycle_pct_start(),
+            div_factor: one_cycle_div_factor(),
+            final_div_factor: one_cycle_final_div_factor(),
+        }
+    }
+}
+
+/// Cosine interpolation from `start` (at pct 0) to `end` (at pct 1), as PyTorch's
+/// `OneCycleLR._annealing_cos`.
+fn annealing_cos(start: f64, end: f64, pct: f64) -> f64 {
+    end + (start - end) / 2.0 * ((std::f64::consts::PI * pct).cos() + 1.0)
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
@@ -109,6 +147,9 @@ pub enum Loss {
         #[serde(default = "one")]
         margin: f64,
     },
+    /// Cross-entropy against smoothed targets: 1 − ε + ε/K for the true class and ε/K for the
+    /// others (Szegedy et al. 2016), as PyTorch's `cross_entropy(label_smoothing=ε)`.
+    SmoothedCrossEntropy { smoothing: f64 },
 }
 
 fn one() -> f64 {
@@ -258,6 +299,25 @@ impl Training {
                 let t = (after / span).min(1.0);
                 min_lr + 0.5 * (base - min_lr) * (1.0 + (std::f64::consts::PI * t).cos())
             }
+            Schedule::OneCycle {
+                pct_start,
+                div_factor,
+                final_div_factor,
+            } => {
+                let total = self.total_steps(steps_per_epoch).max(2) as f64;
+                let initial = base / div_factor;
+                let min = initial / final_div_factor;
+                // PyTorch's phase ends: step pct_start·total − 1, then total − 1.
+                let end_up = pct_start * total - 1.0;
+                let end_down = total - 1.0;
+                let s = step as f64;
+                if s <= end_up {
+                    annealing_cos(initial, base, s / end_up.max(1e-9))
+                } else {
+                    let pct = ((s - end_up) / (end_down - end_up).max(1e-9)).min(1.0);
+                    annealing_cos(base, min, pct)
+                }
+            }
         }
     }
 
@@ -288,6 +348,28 @@ impl Training {
         } = self.schedule
         {
             return Err("step decay needs every_epochs of at least 1".into());
+        }
+        if let Schedule::OneCycle {
+            pct_start,
+            div_factor,
+            final_div_factor,
+        } = self.schedule
+        {
+            if !(pct_start > 0.0 && pct_start < 1.0) {
+                return Err(format!(
+                    "one-cycle pct_start is the warm-up share of the run: between 0 and 1, not {pct_start}"
+                ));
+            }
+            if !(div_factor >= 1.0 && final_div_factor >= 1.0) {
+                return Err("one-cycle div_factor and final_div_factor must be at least 1".into());
+            }
+        }
+        if let Loss::SmoothedCrossEntropy { smoothing } = self.loss {
+            if !(0.0..1.0).contains(&smoothing) {
+                return Err(format!(
+                    "label smoothing must be at least 0 and below 1, not {smoothing}"
+                ));
+            }
         }
         Ok(())
     }

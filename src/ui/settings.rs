@@ -201,37 +201,36 @@ fn schedule_ui(ui: &mut Ui, t: &mut Training) {
     count_ui(ui, "batch size", &mut t.batch_size, 1..=4096);
     lr_ui(ui, "learning rate", &mut t.learning_rate, 1e-6);
     row(ui, "schedule", |ui| {
-        let name = match t.schedule {
-            Schedule::Constant => "constant",
-            Schedule::Step { .. } => "step decay",
-            Schedule::Cosine { .. } => "cosine",
-        };
+        let choices = [
+            ("constant", Schedule::Constant),
+            (
+                "step decay",
+                Schedule::Step {
+                    every_epochs: 2,
+                    gamma: 0.5,
+                },
+            ),
+            ("cosine", Schedule::Cosine { min_lr: 0.0 }),
+            ("one-cycle", Schedule::one_cycle()),
+        ];
+        let same =
+            |a: &Schedule, b: &Schedule| std::mem::discriminant(a) == std::mem::discriminant(b);
+        let name = choices
+            .iter()
+            .find(|(_, c)| same(c, &t.schedule))
+            .map_or("", |(n, _)| n);
         ComboBox::from_id_salt("schedule")
             .selected_text(name)
             .show_ui(ui, |ui| {
-                if ui
-                    .selectable_label(matches!(t.schedule, Schedule::Constant), "constant")
-                    .clicked()
-                {
-                    t.schedule = Schedule::Constant;
-                }
-                if ui
-                    .selectable_label(matches!(t.schedule, Schedule::Step { .. }), "step decay")
-                    .clicked()
-                {
-                    t.schedule = Schedule::Step {
-                        every_epochs: 2,
-                        gamma: 0.5,
-                    };
-                }
-                if ui
-                    .selectable_label(matches!(t.schedule, Schedule::Cosine { .. }), "cosine")
-                    .clicked()
-                {
-                    t.schedule = Schedule::Cosine { min_lr: 0.0 };
+                for (label, choice) in choices {
+                    let selected = same(&choice, &t.schedule);
+                    if ui.selectable_label(selected, label).clicked() && !selected {
+                        t.schedule = choice;
+                    }
                 }
             })
             .response
+            .on_hover_text("one-cycle: warm up to the learning rate, then anneal far below it (fast convergence)")
     });
     match &mut t.schedule {
         Schedule::Step {
@@ -244,6 +243,26 @@ fn schedule_ui(ui: &mut Ui, t: &mut Training) {
             });
         }
         Schedule::Cosine { min_lr } => lr_ui(ui, "min lr", min_lr, 0.0),
+        Schedule::OneCycle {
+            pct_start,
+            div_factor,
+            final_div_factor,
+        } => {
+            row(ui, "warm-up share", |ui| {
+                ui.add(DragValue::new(pct_start).range(0.01..=0.99).speed(0.01))
+            })
+            .on_hover_text("the part of the run spent rising to the peak (PyTorch's pct_start)");
+            row(ui, "start = peak /", |ui| {
+                ui.add(DragValue::new(div_factor).range(1.0..=1e4).speed(1.0))
+            });
+            row(ui, "end = start /", |ui| {
+                ui.add(
+                    DragValue::new(final_div_factor)
+                        .range(1.0..=1e6)
+                        .speed(10.0),
+                )
+            });
+        }
         Schedule::Constant => {}
     }
     count_ui(ui, "warm-up steps", &mut t.warmup_steps, 0..=100_000);
@@ -289,24 +308,42 @@ fn optimizer_ui(ui: &mut Ui, t: &mut Training) {
             });
         }
     }
+    loss_ui(ui, t);
+}
+
+fn loss_ui(ui: &mut Ui, t: &mut Training) {
+    let choices = [
+        ("cross-entropy", Loss::CrossEntropy),
+        (
+            "cross-entropy, label smoothing",
+            Loss::SmoothedCrossEntropy { smoothing: 0.1 },
+        ),
+        ("multiclass hinge", Loss::Hinge { margin: 1.0 }),
+    ];
+    let same = |a: &Loss, b: &Loss| std::mem::discriminant(a) == std::mem::discriminant(b);
     row(ui, "loss", |ui| {
-        let hinge = matches!(t.loss, Loss::Hinge { .. });
+        let name = choices
+            .iter()
+            .find(|(_, c)| same(c, &t.loss))
+            .map_or("", |(n, _)| n);
         ComboBox::from_id_salt("loss")
-            .selected_text(if hinge {
-                "multiclass hinge"
-            } else {
-                "cross-entropy"
-            })
+            .selected_text(name)
             .show_ui(ui, |ui| {
-                if ui.selectable_label(!hinge, "cross-entropy").clicked() {
-                    t.loss = Loss::CrossEntropy;
-                }
-                if ui.selectable_label(hinge, "multiclass hinge").clicked() {
-                    t.loss = Loss::Hinge { margin: 1.0 };
+                for (label, choice) in choices {
+                    let selected = same(&choice, &t.loss);
+                    if ui.selectable_label(selected, label).clicked() && !selected {
+                        t.loss = choice;
+                    }
                 }
             })
             .response
     });
+    if let Loss::SmoothedCrossEntropy { smoothing } = &mut t.loss {
+        row(ui, "smoothing ε", |ui| {
+            ui.add(DragValue::new(smoothing).range(0.0..=0.5).speed(0.01))
+        })
+        .on_hover_text("the true class's target is 1 − ε + ε/K, every other class's ε/K");
+    }
 }
 
 fn regularization_ui(ui: &mut Ui, t: &mut Training) {

@@ -34,6 +34,9 @@ pub fn evaluate(model: &Model, xs: &Tensor, ys: &Tensor, loss: Loss) -> (f32, f3
 pub fn loss_value(logits: &Tensor, y: &Tensor, loss: Loss) -> Tensor {
     match loss {
         Loss::CrossEntropy => logits.cross_entropy_for_logits(y),
+        Loss::SmoothedCrossEntropy { smoothing } => {
+            logits.cross_entropy_loss::<Tensor>(y, None, tch::Reduction::Mean, -100, smoothing)
+        }
         Loss::Hinge { margin } => {
             // Σ_{j≠y} max(0, margin − s_y + s_j) / K, averaged over the batch (PyTorch's
             // MultiMarginLoss).

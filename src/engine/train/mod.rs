@@ -170,6 +170,7 @@ fn receiver_gone() -> Event {
 struct Clock {
     start: Instant,
     step_secs: f64,
+    loop_secs: f64,
     trained_images: usize,
     window_images: usize,
     window_start: Instant,
@@ -182,6 +183,7 @@ impl Clock {
         Clock {
             start: now,
             step_secs: 0.0,
+            loop_secs: 0.0,
             trained_images: 0,
             window_images: 0,
             window_start: now,
@@ -294,6 +296,7 @@ impl TrainLoop<'_> {
                 break;
             }
         }
+        self.clock.loop_secs += epoch_start.elapsed().as_secs_f64();
         self.end_epoch(epoch, epoch_start, &sums, out)?;
         Ok(EpochEnd::Done)
     }
@@ -457,6 +460,8 @@ impl TrainLoop<'_> {
             duration_secs: self.clock.start.elapsed().as_secs_f64(),
             train_images_per_sec: (self.clock.trained_images as f64
                 / self.clock.step_secs.max(1e-9)) as f32,
+            train_loop_secs: self.clock.loop_secs,
+            trained_images: self.clock.trained_images,
             stopped,
             checkpoint,
         }))

@@ -1,16 +1,28 @@
 //! Probing: activation statistics of a fixed validation batch and per-layer gradient norms,
-//! every `probe_every_steps` steps.
+//! every `probe_every_steps` steps — and never more than [`MAX_SHARE`] of the training time (3%,
+//! so that with the first step's probe, which is always taken, the whole stays under 5%):
+//! after a probe that took `d`, the next waits until `d / MAX_SHARE` has passed. On a small
+//! network whose steps take a millisecond the probes then come less often than asked; on the
+//! networks where a step costs more they come at the interval asked for.
 use crate::engine::model::Model;
 use crate::engine::stats;
 use crate::protocol::{GradNorm, ProbeStats};
 use crate::spec::{Activation, Preset};
+use std::time::{Duration, Instant};
 use tch::Tensor;
+
+/// The most of the training time probes may take.
+const MAX_SHARE: f64 = 0.03;
 
 pub(super) struct Probe {
     /// (0-based layer index, label, the activation its output has passed through)
     layers: Vec<(usize, String, Option<Activation>)>,
     batch: Tensor,
     every_steps: usize,
+    /// No probe before this (the time budget).
+    next_allowed: Instant,
+    /// Time spent on the probe in progress.
+    spent: Duration,
 }
 
 impl Probe {
@@ -29,6 +41,8 @@ impl Probe {
             layers,
             batch: val_x.narrow(0, 0, n.min(val_x.size()[0])),
             every_steps: preset.training.probe_every_steps,
+            next_allowed: Instant::now(),
+            spent: Duration::ZERO,
         }
     }
 
@@ -40,17 +54,24 @@ impl Probe {
             .collect()
     }
 
-    /// Whether step `step` (1-based, after it is done) is probed.
+    /// Whether step `step` (1-based, after it is done) is probed: the first step always, then
+    /// every `every_steps` steps once the time budget allows.
     pub fn due(&self, step: usize) -> bool {
-        self.every_steps > 0 && (step == 1 || step.is_multiple_of(self.every_steps))
+        self.every_steps > 0
+            && (step == 1
+                || (step.is_multiple_of(self.every_steps) && Instant::now() >= self.next_allowed))
     }
 
     /// Gradient norms, read between backward and the optimizer step.
-    pub fn grad_norms(&self, model: &Model) -> Vec<GradNorm> {
-        stats::grad_norms(model.layer_params())
+    pub fn grad_norms(&mut self, model: &Model) -> Vec<GradNorm> {
+        let start = Instant::now();
+        let norms = stats::grad_norms(model.layer_params());
+        self.spent = start.elapsed();
+        norms
     }
 
-    pub fn stats(&self, model: &Model, step: usize, grad_norms: Vec<GradNorm>) -> ProbeStats {
+    pub fn stats(&mut self, model: &Model, step: usize, grad_norms: Vec<GradNorm>) -> ProbeStats {
+        let start = Instant::now();
         let layers = tch::no_grad(|| {
             let outs = model.forward_all(&self.batch, false);
             self.layers
@@ -58,6 +79,8 @@ impl Probe {
                 .map(|(i, label, act)| stats::layer_stats(i + 1, label, &outs[*i], *act))
                 .collect()
         });
+        let spent = self.spent + start.elapsed();
+        self.next_allowed = Instant::now() + spent.mul_f64(1.0 / MAX_SHARE - 1.0);
         ProbeStats {
             step,
             layers,

@@ -33,6 +33,8 @@ use waker::Waker;
 
 /// Events drained per frame are bounded by time, so a chatty trainer never stalls the UI.
 const DRAIN_BUDGET: Duration = Duration::from_millis(6);
+/// egui's default animation time.
+const DEFAULT_ANIMATION_SECS: f32 = 1.0 / 12.0;
 
 pub struct WorkbenchApp {
     pub doc: Document,
@@ -297,9 +299,20 @@ impl eframe::App for WorkbenchApp {
             // answer about unsaved changes, which comes with input and its own frame).
             ctx.request_repaint();
         }
-        if self.is_running() || self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
+        let training = self.is_running() || self.compare.as_ref().is_some_and(|q| !q.is_finished());
+        if training {
             // Keep the ETA and progress moving even between events.
             ctx.request_repaint_after(waker::REPAINT_DELAY);
+        }
+        // Animations (scroll bars fading in as panels grow, folding headers) ask for a frame
+        // per display refresh; while a run trains each of those frames is taken from it.
+        let animation_time = if training {
+            0.0
+        } else {
+            DEFAULT_ANIMATION_SECS
+        };
+        if ctx.global_style().animation_time != animation_time {
+            ctx.all_styles_mut(|s| s.animation_time = animation_time);
         }
     }
 

@@ -53,7 +53,7 @@ fn events_at(step: usize, seed: usize) -> Vec<Event> {
         images_per_sec: 12_000.0,
         elapsed_secs: step as f64 / 400.0,
     })];
-    if step % PROBE_EVERY == 0 || step == 1 {
+    if step.is_multiple_of(PROBE_EVERY) || step == 1 {
         let layer = |layer: usize| LayerStats {
             layer,
             label: "ReLU".into(),
@@ -77,7 +77,7 @@ fn events_at(step: usize, seed: usize) -> Vec<Event> {
                 .collect(),
         }));
     }
-    if step % STEPS_PER_EPOCH == 0 {
+    if step.is_multiple_of(STEPS_PER_EPOCH) {
         out.push(Event::Epoch(EpochMetrics {
             epoch: step / STEPS_PER_EPOCH,
             step,

@@ -219,30 +219,7 @@ impl WorkbenchApp {
                     );
                 });
             });
-        egui::Panel::right("settings")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("right")
-                    .show(ui, |ui| {
-                        ui::run_panel::run_controls_ui(
-                            ui,
-                            self.run.as_ref().map(|(s, _)| s),
-                            &ready,
-                            &mut actions,
-                        );
-                        ui.separator();
-                        let context = ui::settings::SettingsContext {
-                            devices: &self.devices,
-                            data_problem: data_problem.as_deref(),
-                            folder_text: &mut self.folder_text,
-                            cores: self.cores,
-                            running: self.run.as_ref().is_some_and(|(r, _)| r.status.is_active()),
-                        };
-                        ui::settings::settings_ui(ui, &mut self.doc.preset, context, &mut actions);
-                    });
-            });
+        self.settings_panel_ui(ui, &ready, data_problem.as_deref(), &mut actions);
         egui::Panel::bottom("plots")
             .resizable(true)
             .min_size(240.0)
@@ -274,6 +251,42 @@ impl WorkbenchApp {
         if !editing {
             self.doc.commit();
         }
+    }
+}
+
+impl WorkbenchApp {
+    /// The right side: run controls, then the training settings.
+    fn settings_panel_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ready: &Result<(), String>,
+        data_problem: Option<&str>,
+        actions: &mut Vec<Action>,
+    ) {
+        egui::Panel::right("settings")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("right")
+                    .show(ui, |ui| {
+                        ui::run_panel::run_controls_ui(
+                            ui,
+                            self.run.as_ref().map(|(s, _)| s),
+                            ready,
+                            actions,
+                        );
+                        ui.separator();
+                        let context = ui::settings::SettingsContext {
+                            devices: &self.devices,
+                            data_problem,
+                            folder_text: &mut self.folder_text,
+                            cores: self.cores,
+                            running: self.run.as_ref().is_some_and(|(r, _)| r.status.is_active()),
+                        };
+                        ui::settings::settings_ui(ui, &mut self.doc.preset, context, actions);
+                    });
+            });
     }
 }
 

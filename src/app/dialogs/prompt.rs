@@ -33,6 +33,12 @@ pub(crate) struct PathPrompt {
 impl WorkbenchApp {
     /// The error, unsaved-changes and typed-path dialogs.
     pub(crate) fn dialogs_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        self.error_dialog_ui(ctx);
+        self.unsaved_dialog_ui(ctx, actions);
+        self.prompt_ui(ctx, actions);
+    }
+
+    fn error_dialog_ui(&mut self, ctx: &egui::Context) {
         if let Some(message) = self.error.clone() {
             egui::Modal::new(egui::Id::unique("error-dialog")).show(ctx, |ui| {
                 ui.set_max_width(520.0);
@@ -44,6 +50,9 @@ impl WorkbenchApp {
                 }
             });
         }
+    }
+
+    fn unsaved_dialog_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         if let Some(pending) = self.pending.clone() {
             egui::Modal::new(egui::Id::unique("unsaved-dialog")).show(ctx, |ui| {
                 ui.heading("Unsaved changes");
@@ -71,6 +80,9 @@ impl WorkbenchApp {
                 });
             });
         }
+    }
+
+    fn prompt_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         if let Some(prompt) = &mut self.prompt {
             let mut close = false;
             egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {

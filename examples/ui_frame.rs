@@ -144,6 +144,7 @@ fn write_workspace(ws: &Path) -> String {
             dimension: Dimension::Activation,
             values: variants.iter().map(|v| v.to_string()).collect(),
             seeds: 4,
+            insert_norm: false,
         },
         created: "20261129-000000".into(),
         runs,

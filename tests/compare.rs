@@ -8,7 +8,7 @@ use cnn_workbench::runs::compare::{CompareQueue, JobStatus};
 use cnn_workbench::runs::handle::trainer_launcher;
 use cnn_workbench::runs::history;
 use cnn_workbench::runs::RunStatus;
-use cnn_workbench::spec::{Activation, CompareSpec, Dimension, Preset};
+use cnn_workbench::spec::{Activation, CompareSpec, Dimension, Norm, Preset};
 use std::path::Path;
 use std::time::Duration;
 use tch::Device;
@@ -43,6 +43,7 @@ fn spec(values: &[&str], seeds: usize) -> CompareSpec {
         dimension: Dimension::Activation,
         values: values.iter().map(|s| s.to_string()).collect(),
         seeds,
+        insert_norm: false,
     }
 }
 
@@ -173,6 +174,7 @@ fn a_failing_variant_does_not_stop_the_others() {
         dimension: Dimension::LearningRate,
         values: vec!["0.01".into(), "1e30".into(), "0.02".into()],
         seeds: 1,
+        insert_norm: false,
     };
     let mut q = CompareQueue::new(&base, s, ws.path()).unwrap();
     run_queue(&mut q);
@@ -298,4 +300,57 @@ fn interrupted_runs_keep_their_data() {
     assert_eq!(run.state.epochs.len(), 1);
     t.send(cnn_workbench::protocol::Command::Stop);
     let _ = t.wait();
+}
+
+#[test]
+fn a_comparison_of_variants_that_build_the_same_network_is_refused_with_the_fix() {
+    // LeNet-5 has no normalization layers: "batch" and "off" are the same network.
+    let base = tiny();
+    let mut s = CompareSpec {
+        dimension: Dimension::Normalization,
+        values: vec!["batch".into(), "off".into()],
+        seeds: 1,
+        insert_norm: false,
+    };
+    let err = s.variants(&base).unwrap_err();
+    assert!(
+        err.contains("LeNet-5 has no normalization layers")
+            && err.contains("\"batch\" and \"off\"")
+            && err.contains("insert one after each convolution"),
+        "{err}"
+    );
+    let ws = tempfile::tempdir().unwrap();
+    assert!(CompareQueue::new(&base, s.clone(), ws.path()).is_err());
+    // With the insertion offered, two different networks.
+    s.insert_norm = true;
+    let v = s.variants(&base).unwrap();
+    let norms = |p: &Preset| {
+        p.network
+            .layers
+            .iter()
+            .filter(|l| matches!(l, cnn_workbench::spec::Layer::Norm(_)))
+            .count()
+    };
+    assert_eq!(
+        norms(&v[0].1),
+        2,
+        "one after each of LeNet-5's two convolutions"
+    );
+    assert_ne!(
+        cnn_workbench::spec::compare::effective(&v[0].1),
+        cnn_workbench::spec::compare::effective(&v[1].1)
+    );
+    // "none" is still read, as the old spelling of "off"; an activation shoot-out on a network
+    // whose activations all set their own is refused too.
+    assert!(
+        Norm::from_name("none") == Some(Norm::Off) && Norm::from_name("off") == Some(Norm::Off)
+    );
+    let mut fixed = base.clone();
+    for l in &mut fixed.network.layers {
+        if let cnn_workbench::spec::Layer::Activation(a) = l {
+            a.act = Some(Activation::Tanh);
+        }
+    }
+    let err = spec(&["relu", "mish"], 1).variants(&fixed).unwrap_err();
+    assert!(err.contains("no activation of LeNet-5 follows"), "{err}");
 }

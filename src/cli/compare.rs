@@ -22,6 +22,10 @@ pub struct CompareArgs {
     /// Where run folders and the comparison go (default: the app's workspace).
     #[arg(long)]
     pub workspace: Option<PathBuf>,
+    /// Varying normalization: insert a Norm layer after each convolution first (before its
+    /// activation), so that networks without normalization layers can be compared.
+    #[arg(long)]
+    pub insert_norm: bool,
     /// Runs at once (useful on a GPU).
     #[arg(long, default_value_t = 1)]
     pub parallel: usize,
@@ -37,6 +41,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
     if let Some(k) = a.seeds {
         spec.seeds = k;
     }
+    spec.insert_norm |= a.insert_norm;
     let workspace = a
         .workspace
         .clone()

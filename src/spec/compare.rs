@@ -60,7 +60,7 @@ impl Dimension {
     pub fn default_values(&self) -> Vec<String> {
         let v: &[&str] = match self {
             Dimension::Activation => &["relu", "elu", "gelu", "swish", "mish"],
-            Dimension::Normalization => &["none", "batch", "layer", "group"],
+            Dimension::Normalization => &["off", "batch", "layer", "group"],
             Dimension::Optimizer => &["sgd", "momentum", "adam", "adamw"],
             Dimension::LearningRate => &["0.0003", "0.001", "0.003"],
             Dimension::DropoutRate => &["0", "0.25", "0.5"],
@@ -77,6 +77,9 @@ pub struct CompareSpec {
     pub dimension: Dimension,
     pub values: Vec<String>,
     pub seeds: usize,
+    /// Varying normalization: first insert a Norm layer (following the network's choice)
+    /// after each convolution that has none, before its activation — the usual place.
+    pub insert_norm: bool,
 }
 
 impl Default for CompareSpec {
@@ -85,6 +88,7 @@ impl Default for CompareSpec {
             dimension: Dimension::Activation,
             values: Dimension::Activation.default_values(),
             seeds: 3,
+            insert_norm: false,
         }
     }
 }
@@ -118,10 +122,12 @@ impl CompareSpec {
             dimension,
             values,
             seeds,
+            insert_norm: false,
         })
     }
 
-    /// Every variant (label, preset) — not yet per seed. Errors name the bad value.
+    /// Every variant (label, preset) — not yet per seed. Errors name the bad value, and refuse
+    /// variants that would train the same network with the same settings (with the fix).
     pub fn variants(&self, base: &Preset) -> Result<Vec<(String, Preset)>, String> {
         if self.values.is_empty() {
             return Err("a comparison needs at least one value".into());
@@ -129,6 +135,70 @@ impl CompareSpec {
         if self.seeds == 0 {
             return Err("a comparison needs at least one seed".into());
         }
+        let mut base = base.clone();
+        if self.insert_norm && self.dimension == Dimension::Normalization {
+            insert_norm_after_convs(&mut base.network);
+        }
+        let variants = self.apply_values(&base)?;
+        let effective: Vec<Preset> = variants.iter().map(|(_, p)| effective(p)).collect();
+        for i in 0..variants.len() {
+            for j in 0..i {
+                if effective[i] == effective[j] {
+                    return Err(self.same_reason(&base, &variants[j].0, &variants[i].0));
+                }
+            }
+        }
+        Ok(variants)
+    }
+
+    /// Why two variants are the same network, and what to change.
+    fn same_reason(&self, base: &Preset, a: &str, b: &str) -> String {
+        let n = &base.network;
+        let name = &base.name;
+        let same =
+            format!("\"{a}\" and \"{b}\" would train the same network with the same settings");
+        let follows = |f: &dyn Fn(&Layer) -> Option<bool>| {
+            n.layers.iter().filter_map(f).collect::<Vec<bool>>()
+        };
+        match self.dimension {
+            Dimension::Normalization => {
+                let norms = follows(&|l| match l {
+                    Layer::Norm(x) => Some(x.kind.is_none()),
+                    Layer::Residual(x) => Some(x.norm.is_none()),
+                    Layer::Bottleneck(x) => Some(x.norm.is_none()),
+                    Layer::Inception(x) => Some(x.norm.is_none()),
+                    Layer::NiN(x) => Some(x.norm.is_none()),
+                    _ => None,
+                });
+                if norms.is_empty() {
+                    format!("{name} has no normalization layers, so {same}: add Norm layers, or let the comparison insert one after each convolution (\"insert a Norm layer after each convolution\"; --insert-norm)")
+                } else if !norms.contains(&true) {
+                    format!("every normalization layer of {name} sets its own kind, so {same}: set them to follow the network's normalization")
+                } else {
+                    format!("{same} (the values name the same normalization)")
+                }
+            }
+            Dimension::Activation => {
+                let acts = follows(&|l| match l {
+                    Layer::Activation(x) => Some(x.act.is_none()),
+                    Layer::Residual(x) => Some(x.act.is_none()),
+                    Layer::Bottleneck(x) => Some(x.act.is_none()),
+                    Layer::Inception(x) => Some(x.act.is_none()),
+                    Layer::NiN(x) => Some(x.act.is_none()),
+                    _ => None,
+                });
+                if !acts.contains(&true) {
+                    format!("no activation of {name} follows the network's activation, so {same}: add Activation layers, or set them to follow the network")
+                } else {
+                    format!("{same} (the values name the same activation)")
+                }
+            }
+            Dimension::Init => format!("every layer of {name} sets its own initialization, so {same}: set them to follow the network's init"),
+            _ => format!("{same}: the values are the same {}", self.dimension.name()),
+        }
+    }
+
+    fn apply_values(&self, base: &Preset) -> Result<Vec<(String, Preset)>, String> {
         self.values
             .iter()
             .map(|v| {
@@ -199,5 +269,32 @@ impl CompareSpec {
         (0..self.seeds as u64)
             .map(|i| base_seed.wrapping_add(i))
             .collect()
+    }
+}
+
+/// What a preset trains, whatever its network-wide defaults say: its network resolved (see
+/// [`super::Network::resolved`]), its name and comparison left out.
+pub fn effective(p: &Preset) -> Preset {
+    let mut e = p.clone();
+    e.network = p.network.resolved();
+    e.name = String::new();
+    e.description = String::new();
+    e.compare = None;
+    e
+}
+
+/// Inserts a Norm layer that follows the network's normalization after every convolution not
+/// already followed by one (before its activation).
+pub fn insert_norm_after_convs(n: &mut super::Network) {
+    let mut i = 0;
+    while i < n.layers.len() {
+        let conv = matches!(n.layers[i], Layer::Conv2d(_));
+        let normed = matches!(n.layers.get(i + 1), Some(Layer::Norm(_)));
+        if conv && !normed {
+            n.layers
+                .insert(i + 1, Layer::Norm(super::layer::NormLayer::default()));
+            i += 1;
+        }
+        i += 1;
     }
 }

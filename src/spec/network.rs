@@ -68,3 +68,70 @@ impl Network {
         }
     }
 }
+
+impl Network {
+    /// The network with every default written into the layers that follow it: two networks
+    /// that build the same model resolve to equal values, whatever their network-wide choices.
+    /// The network-wide fields that no layer reads any more are set to their defaults. (Blocks
+    /// initialize their inner convolutions with the network's init, which stays then.)
+    pub fn resolved(&self) -> Network {
+        let d = self.defaults();
+        let mut blocks_read_init = false;
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                match &mut l {
+                    Layer::Conv2d(c) => c.init = Some(c.init.unwrap_or(d.init)),
+                    Layer::Linear(c) => c.init = Some(c.init.unwrap_or(d.init)),
+                    Layer::Activation(a) => a.act = Some(a.act.unwrap_or(d.activation)),
+                    Layer::Norm(n) => n.kind = Some(n.kind.unwrap_or(d.norm)),
+                    Layer::Residual(b) => {
+                        (b.act, b.norm) = (
+                            Some(b.act.unwrap_or(d.activation)),
+                            Some(b.norm.unwrap_or(d.norm)),
+                        );
+                        blocks_read_init = true;
+                    }
+                    Layer::Bottleneck(b) => {
+                        (b.act, b.norm) = (
+                            Some(b.act.unwrap_or(d.activation)),
+                            Some(b.norm.unwrap_or(d.norm)),
+                        );
+                        blocks_read_init = true;
+                    }
+                    Layer::Inception(b) => {
+                        (b.act, b.norm) = (
+                            Some(b.act.unwrap_or(d.activation)),
+                            Some(b.norm.unwrap_or(d.norm)),
+                        );
+                        blocks_read_init = true;
+                    }
+                    Layer::NiN(b) => {
+                        (b.act, b.norm) = (
+                            Some(b.act.unwrap_or(d.activation)),
+                            Some(b.norm.unwrap_or(d.norm)),
+                        );
+                        blocks_read_init = true;
+                    }
+                    _ => {}
+                }
+                l
+            })
+            .collect();
+        let plain = Network::default();
+        Network {
+            input: self.input,
+            classes: self.classes,
+            activation: plain.activation,
+            norm: plain.norm,
+            init: if blocks_read_init {
+                self.init
+            } else {
+                plain.init
+            },
+            layers,
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The Compare dialog.
 use crate::app::WorkbenchApp;
-use crate::spec::{CompareSpec, Dimension};
+use crate::runs::compare::variant_changes;
+use crate::spec::{CompareSpec, Dimension, Preset};
 use crate::ui::{self, Action};
 
 /// The Compare dialog's fields.
@@ -43,11 +44,20 @@ impl WorkbenchApp {
                 })
                 .response
                 .on_disabled_hover_text("on the CPU runs go one after another (set the device to cuda first)");
+                if d.spec.dimension == Dimension::Normalization {
+                    ui.checkbox(&mut d.spec.insert_norm, "insert a Norm layer after each convolution")
+                        .on_hover_text("before its activation, following the network's normalization: the usual place");
+                }
                 d.spec.values = d.values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
                 let check = d.spec.variants(&self.doc.preset);
                 match &check {
-                    Ok(v) => ui.weak(format!("{} variants × {} seeds = {} runs, one after another", v.len(), d.spec.seeds, v.len() * d.spec.seeds)),
-                    Err(e) => ui.colored_label(ui::ERROR_COLOR, e),
+                    Ok(v) => {
+                        ui.weak(format!("{} variants × {} seeds = {} runs, one after another", v.len(), d.spec.seeds, v.len() * d.spec.seeds));
+                        variant_changes_ui(ui, &self.doc.preset, v);
+                    }
+                    Err(e) => {
+                        ui.colored_label(ui::ERROR_COLOR, e);
+                    }
                 };
                 ui.horizontal(|ui| {
                     if ui.add_enabled(check.is_ok(), egui::Button::new("Start comparison")).clicked() {
@@ -64,4 +74,28 @@ impl WorkbenchApp {
             }
         }
     }
+}
+
+/// What each variant changes in the network being edited (the first few fields).
+fn variant_changes_ui(ui: &mut egui::Ui, base: &Preset, variants: &[(String, Preset)]) {
+    egui::CollapsingHeader::new("What each variant changes")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(180.0)
+                .show(ui, |ui| {
+                    for (label, p) in variants {
+                        let changes = variant_changes(base, p);
+                        let text = match changes.len() {
+                            0 => "nothing: this is the network as it is".to_string(),
+                            n if n > 4 => {
+                                format!("{} … and {} more", changes[..4].join("; "), n - 4)
+                            }
+                            _ => changes.join("; "),
+                        };
+                        ui.label(egui::RichText::new(format!("{label}: ")).strong());
+                        ui.weak(text);
+                    }
+                });
+        });
 }

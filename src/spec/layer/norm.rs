@@ -30,7 +30,7 @@ impl Norm {
 
     pub fn name(&self) -> &'static str {
         match self {
-            Norm::Off => "None",
+            Norm::Off => "Off",
             Norm::Batch => "Batch",
             Norm::Layer => "Layer",
             Norm::Instance => "Instance",
@@ -40,7 +40,7 @@ impl Norm {
 
     pub fn layer_name(&self) -> &'static str {
         match self {
-            Norm::Off => "Norm (none)",
+            Norm::Off => "Norm (off)",
             Norm::Batch => "BatchNorm",
             Norm::Layer => "LayerNorm",
             Norm::Instance => "InstanceNorm",
@@ -50,7 +50,8 @@ impl Norm {
 
     pub fn from_name(name: &str) -> Option<Norm> {
         Some(match name.to_ascii_lowercase().as_str() {
-            "none" => Norm::Off,
+            // "off" everywhere (file, command line, window); "none" is the old spelling.
+            "off" | "none" => Norm::Off,
             "batch" | "bn" | "batchnorm" => Norm::Batch,
             "layer" | "ln" | "layernorm" => Norm::Layer,
             "instance" | "in" | "instancenorm" => Norm::Instance,

@@ -1037,3 +1037,43 @@ fn the_thread_count_is_clamped_to_the_cores_said_and_recorded() {
     let meta = cnn_workbench::runs::folder::load_meta(&dir).unwrap();
     assert_eq!(meta.threads, Some(cores));
 }
+
+#[test]
+fn dead_and_saturated_units_are_defined_by_the_gradient() {
+    use cnn_workbench::engine::layers::activation::apply;
+    use cnn_workbench::engine::stats::layer_stats;
+    // z: 3 probe images × 2 channels × 1 × 2 positions, all at one value.
+    let at = |v: f32| Tensor::full([3, 2, 1, 2], v as f64, (tch::Kind::Float, Device::Cpu));
+    let stats = |act: Activation, v: f32| {
+        let z = at(v);
+        let out = apply(act, &z);
+        let s = layer_stats(1, "x", &out, Some(act), Some(&z));
+        (s.dead_fraction, s.saturated_fraction)
+    };
+    // ReLU: derivative 0 for z < 0 → every unit dead; piecewise linear → no saturation.
+    assert_eq!(stats(Activation::Relu, -1.0), (1.0, None));
+    assert_eq!(stats(Activation::Relu, 1.0), (0.0, None));
+    // Leaky ReLU: derivative 0.01 on negative inputs → alive (the old "never positive" rule
+    // called all of these dead).
+    assert_eq!(
+        stats(Activation::LeakyRelu { slope: 0.01 }, -1.0),
+        (0.0, None)
+    );
+    // ELU at z = −5: derivative α·e^z = 0.0067 (torch.autograd on F.elu) — alive, but below 2%
+    // of its largest derivative (1): on the negative plateau, saturated.
+    assert_eq!(
+        stats(Activation::Elu { alpha: 1.0 }, -5.0),
+        (0.0, Some(1.0))
+    );
+    assert_eq!(stats(Activation::Elu { alpha: 1.0 }, 0.5), (0.0, Some(0.0)));
+    // Sigmoid at ±10: σ'(10) = 4.5e-5 < 2% of σ'(0) = 0.25 → saturated, not dead; at 0 neither.
+    assert_eq!(stats(Activation::Sigmoid, 10.0), (0.0, Some(1.0)));
+    assert_eq!(stats(Activation::Sigmoid, -10.0), (0.0, Some(1.0)));
+    assert_eq!(stats(Activation::Sigmoid, 0.0), (0.0, Some(0.0)));
+    // Tanh at 3: 1 − tanh²(3) = 0.0099 < 0.02 → saturated.
+    assert_eq!(stats(Activation::Tanh, 3.0), (0.0, Some(1.0)));
+    // Mish far below zero: the derivative vanishes (dead, and saturated).
+    let (dead, sat) = stats(Activation::Mish, -40.0);
+    assert_eq!((dead, sat), (1.0, Some(1.0)));
+    assert_eq!(stats(Activation::Mish, 2.0), (0.0, Some(0.0)));
+}

@@ -4,7 +4,13 @@ use crate::spec::Activation;
 use tch::{Kind, Tensor};
 
 /// Statistics of one layer's output on the probe batch (batch dimension first).
-pub fn layer_stats(layer: usize, label: &str, out: &Tensor, act: Option<Activation>) -> LayerStats {
+pub fn layer_stats(
+    layer: usize,
+    label: &str,
+    out: &Tensor,
+    act: Option<Activation>,
+    pre: Option<&Tensor>,
+) -> LayerStats {
     let out = out.detach().to_kind(Kind::Float);
     // Non-finite values (a diverging run) are left out of the histogram rather than binned.
     let all = out.flatten(0, -1);
@@ -25,15 +31,7 @@ pub fn layer_stats(layer: usize, label: &str, out: &Tensor, act: Option<Activati
         .map(|(hist, _)| hist.to_kind(Kind::Float) / total)
         .unwrap_or_else(|_| Tensor::zeros([HIST_BINS as i64], (Kind::Float, tch::Device::Cpu)));
     let histogram = Vec::<f32>::try_from(counts.to_device(tch::Device::Cpu)).unwrap_or_default();
-    // A unit is one output position of one channel; it is dead if no probe image makes it
-    // positive.
-    let alive = out.gt(0.0).any_dim(0, false);
-    let dead_fraction = 1.0 - alive.to_kind(Kind::Float).mean(None).double_value(&[]) as f32;
-    let saturated_fraction = act.and_then(|a| a.bounds()).map(|(lo, hi)| {
-        let margin = 0.02 * (hi - lo);
-        let sat = flat.le(lo + margin).logical_or(&flat.ge(hi - margin));
-        sat.to_kind(Kind::Float).mean(None).double_value(&[]) as f32
-    });
+    let (dead_fraction, saturated_fraction) = dead_and_saturated(&out, act, pre);
     LayerStats {
         layer,
         label: label.to_string(),
@@ -51,6 +49,74 @@ pub fn layer_stats(layer: usize, label: &str, out: &Tensor, act: Option<Activati
             0.0
         },
     }
+}
+
+/// Below this share of its largest value, an activation's derivative counts as vanished.
+pub const SATURATION_SHARE: f64 = 0.02;
+/// A derivative below this is zero: the unit passes no gradient.
+pub const DEAD_DERIVATIVE: f64 = 1e-6;
+
+/// The activation's derivative at `z`, by autograd (the formulas are the engine's own).
+fn derivative(act: Activation, z: &Tensor) -> Option<Tensor> {
+    tch::with_grad(|| {
+        let z = z.detach().to_kind(Kind::Float).set_requires_grad(true);
+        let y = crate::engine::layers::activation::apply(act, &z);
+        let g = Tensor::f_run_backward(&[y.sum(Kind::Float)], &[&z], false, false).ok()?;
+        g.into_iter().next().map(|g| g.detach())
+    })
+}
+
+/// Whether an activation flattens somewhere (bounded, or a plateau or minimum where its
+/// derivative vanishes): only those report saturation. ReLU and Leaky ReLU are piecewise linear.
+fn flattens(act: Activation) -> bool {
+    !matches!(
+        act,
+        Activation::Relu | Activation::LeakyRelu { .. } | Activation::Dice { .. }
+    )
+}
+
+/// Dead and saturated fractions, defined by the gradient.
+///
+/// A unit (one channel at one position) is **dead** when the activation's derivative there is
+/// zero for every image of the probe batch: no gradient reaches the weights before it. That
+/// needs the activation's input (`pre`): for an Activation layer it is the previous layer's
+/// output. ReLU's derivative is zero exactly where its output is not positive, so for ReLU
+/// (also after a block) "never positive" is the same definition; Leaky ReLU, ELU, GELU, Swish and
+/// Mish have negative outputs with a derivative that is not zero, so those units are alive.
+/// Where the input is not at hand (a block ending in another activation) the fraction is NaN:
+/// unknown, shown as such.
+///
+/// **Saturated** is the share of outputs where the derivative is below 2% of its largest value
+/// (sigmoid and tanh near their bounds, ELU/SELU on their negative plateau, GELU/Swish/Mish far
+/// below zero): there the gradient almost vanishes. None for piecewise-linear activations.
+fn dead_and_saturated(
+    out: &Tensor,
+    act: Option<Activation>,
+    pre: Option<&Tensor>,
+) -> (f32, Option<f32>) {
+    let fraction = |t: Tensor| t.to_kind(Kind::Float).mean(None).double_value(&[]) as f32;
+    let Some(act) = act else {
+        // Not after an activation: a unit is dead if it is never positive (as before).
+        return (1.0 - fraction(out.gt(0.0).any_dim(0, false)), None);
+    };
+    let grad = match (pre, act) {
+        (Some(z), a) if !matches!(a, Activation::Dice { .. }) => derivative(a, z),
+        _ => None,
+    };
+    let Some(g) = grad.map(|g| g.abs()) else {
+        return match act {
+            Activation::Relu => (1.0 - fraction(out.gt(0.0).any_dim(0, false)), None),
+            _ => (f32::NAN, None),
+        };
+    };
+    let dead = fraction(g.lt(DEAD_DERIVATIVE).all_dim(0, false));
+    let saturated = flattens(act).then(|| {
+        // The largest derivative, over a wide grid of inputs.
+        let grid = Tensor::linspace(-30.0, 30.0, 6001, (Kind::Float, out.device()));
+        let peak = derivative(act, &grid).map_or(1.0, |d| d.abs().max().double_value(&[]));
+        fraction(g.lt(SATURATION_SHARE * peak))
+    });
+    (dead, saturated)
 }
 
 /// L2 norm of the gradients of each layer's parameters (layers without parameters skipped).

@@ -283,7 +283,8 @@ fn table_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
             ui.label(RichText::new("best epoch").strong());
             head(ui, "time s", SortBy::Time);
             ui.label(RichText::new("img/s").strong());
-            ui.label(RichText::new("dead units % per activation layer").strong());
+            ui.label(RichText::new("dead units % per activation layer").strong())
+                .on_hover_text(super::plots::DEAD_HELP);
             ui.end_row();
             for r in rows {
                 let i = order.iter().position(|v| v == &r.variant).unwrap_or(0);

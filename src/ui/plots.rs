@@ -23,6 +23,11 @@ pub struct PlotsState {
     pub layer: Option<usize>,
 }
 
+/// What "dead" means, on screen.
+pub const DEAD_HELP: &str = "A unit (one channel at one position) is dead when the activation's derivative there is zero for every image of the probe batch: no gradient flows back through it. For ReLU that is \"never positive\"; Leaky ReLU, ELU, GELU, Swish and Mish pass gradient on negative inputs, so their negative units are alive. Unknown after a block that ends in another activation.";
+/// What "saturated" means, on screen.
+pub const SATURATED_HELP: &str = "Outputs where the activation's derivative is below 2% of its largest value: sigmoid and tanh near their bounds, ELU/SELU on their negative plateau, GELU, Swish and Mish far below zero. Gradients almost vanish there.";
+
 const TRAIN: Color32 = Color32::from_rgb(0x4c, 0x9b, 0xe8);
 const VAL: Color32 = Color32::from_rgb(0xf0, 0x8c, 0x2e);
 
@@ -175,13 +180,15 @@ fn layer_picker<'a>(
             .response
             .labelled_by(l.id);
         if let Some((step, dead)) = chosen.dead.last() {
-            ui.label(format!("dead units {:.1}%", dead * 100.0))
-                .on_hover_text("units (channel × position) never positive on the probe batch");
+            let dead_text = if dead.is_finite() {
+                format!("dead units {:.1}%", dead * 100.0)
+            } else {
+                "dead units: unknown here".to_string()
+            };
+            ui.label(dead_text).on_hover_text(DEAD_HELP);
             if let Some((_, sat)) = chosen.saturated.last() {
                 ui.label(format!("· saturated {:.1}%", sat * 100.0))
-                    .on_hover_text(
-                        "outputs within 2% of the activation's bounds: gradients vanish there",
-                    );
+                    .on_hover_text(SATURATED_HELP);
             }
             if let Some((_, m, s)) = chosen.mean_std.last() {
                 ui.label(format!("· mean {m:.3} · std {s:.3} · at step {step}"));

@@ -15,8 +15,9 @@ use tch::Tensor;
 const MAX_SHARE: f64 = 0.03;
 
 pub(super) struct Probe {
-    /// (0-based layer index, label, the activation its output has passed through)
-    layers: Vec<(usize, String, Option<Activation>)>,
+    /// (0-based layer index, label, the activation its output has passed through, whether its
+    /// input is the activation's input — an Activation layer)
+    layers: Vec<(usize, String, Option<Activation>, bool)>,
     batch: Tensor,
     every_steps: usize,
     /// No probe before this (the time budget).
@@ -33,7 +34,8 @@ impl Probe {
             .iter()
             .map(|&i| {
                 let layer = &preset.network.layers[i];
-                (i, layer.label(&d), layer.output_activation(&d))
+                let is_act = matches!(layer, crate::spec::Layer::Activation(_));
+                (i, layer.label(&d), layer.output_activation(&d), is_act)
             })
             .collect();
         let n = (images as i64).min(val_x.size()[0]).max(1);
@@ -50,7 +52,7 @@ impl Probe {
     pub fn labels(&self) -> Vec<(usize, String)> {
         self.layers
             .iter()
-            .map(|(i, l, _)| (i + 1, l.clone()))
+            .map(|(i, l, _, _)| (i + 1, l.clone()))
             .collect()
     }
 
@@ -76,7 +78,15 @@ impl Probe {
             let outs = model.forward_all(&self.batch, false);
             self.layers
                 .iter()
-                .map(|(i, label, act)| stats::layer_stats(i + 1, label, &outs[*i], *act))
+                .map(|(i, label, act, is_act)| {
+                    // An Activation layer's input: the previous layer's output (or the batch).
+                    let pre = match (is_act, i) {
+                        (false, _) => None,
+                        (true, 0) => Some(&self.batch),
+                        (true, i) => outs.get(i - 1),
+                    };
+                    stats::layer_stats(i + 1, label, &outs[*i], *act, pre)
+                })
                 .collect()
         });
         let spent = self.spent + start.elapsed();

@@ -102,6 +102,8 @@ pub fn summarize<'a>(runs: impl Iterator<Item = (&'a str, &'a RunState)>) -> Vec
                                 .and_then(|l| l.dead.last())
                                 .map(|(_, d)| *d as f64)
                         })
+                        // NaN: not known for that layer (see the plots' definition).
+                        .filter(|d| d.is_finite())
                         .collect();
                     dead.push((
                         format!("{} {}", layer.layer, layer.label),

@@ -60,6 +60,8 @@ fn events_at(step: usize, seed: usize) -> Vec<Event> {
             histogram: (0..HIST_BINS)
                 .map(|b| ((b + step / PROBE_EVERY + seed) % 7) as f32 / (3.0 * HIST_BINS as f32))
                 .collect(),
+            bins: HistBins::SymLog,
+            beyond: 0.0,
             dead_fraction: 0.1 + 0.05 * t,
             saturated_fraction: None,
             mean: 0.5,

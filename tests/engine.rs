@@ -1077,3 +1077,32 @@ fn dead_and_saturated_units_are_defined_by_the_gradient() {
     assert_eq!((dead, sat), (1.0, Some(1.0)));
     assert_eq!(stats(Activation::Mish, 2.0), (0.0, Some(0.0)));
 }
+
+#[test]
+fn histograms_use_fixed_symmetric_log_bins_and_count_what_is_beyond() {
+    use cnn_workbench::engine::stats::layer_stats;
+    use cnn_workbench::protocol::{HistBins, HIST_BINS};
+    // m = 10 ** torch.linspace(-2, 3, 20); edges = torch.cat([-m.flip(0), [0.0], m])
+    // torch.bucketize([0, 0, 0, 5, -5, 2000], edges, right=True) - 1 → [20, 20, 20, 31, 8, 40]
+    // (40: beyond the last edge, counted in the last bin, 39)
+    let edges = HistBins::SymLog.edges();
+    assert_eq!(edges.len(), HIST_BINS + 1);
+    assert_eq!(
+        (edges[0], edges[20], edges[21], edges[40]),
+        (-1000.0, 0.0, 0.01, 1000.0)
+    );
+    let out = Tensor::from_slice(&[0.0f32, 0.0, 0.0, 5.0, -5.0, 2000.0]).view([6, 1]);
+    let s = layer_stats(1, "x", &out, None, None);
+    assert_eq!(s.bins, HistBins::SymLog);
+    let at = |i: usize| s.histogram[i];
+    assert!((at(20) - 0.5).abs() < 1e-6, "{:?}", s.histogram);
+    assert!((at(31) - 1.0 / 6.0).abs() < 1e-6, "{:?}", s.histogram);
+    assert!((at(8) - 1.0 / 6.0).abs() < 1e-6, "{:?}", s.histogram);
+    assert!((at(39) - 1.0 / 6.0).abs() < 1e-6, "{:?}", s.histogram);
+    assert!((s.histogram.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    assert!(
+        (s.beyond - 1.0 / 6.0).abs() < 1e-6,
+        "beyond ±1000: {}",
+        s.beyond
+    );
+}

@@ -239,6 +239,8 @@ fn scripted_events() -> Vec<Event> {
                         layer,
                         label: "ReLU".into(),
                         histogram: hist.clone(),
+                        bins: HistBins::SymLog,
+                        beyond: 0.0,
                         dead_fraction: 0.25,
                         saturated_fraction: None,
                         mean: 0.5,

@@ -1,5 +1,5 @@
 //! Activation statistics and gradient norms, computed on the trainer thread.
-use crate::protocol::{GradNorm, LayerStats, HIST_BINS, HIST_MAX, HIST_MIN};
+use crate::protocol::{GradNorm, HistBins, LayerStats, HIST_BINS, SYMLOG_MAX};
 use crate::spec::Activation;
 use tch::{Kind, Tensor};
 
@@ -21,21 +21,34 @@ pub fn layer_stats(
         all.masked_select(&finite)
     };
     let total = all.size()[0].max(1) as f64;
-    // One pass over the values: those beyond the range land in the end bins. (libtorch's
-    // histogram runs on the CPU only; on the CPU the move is free.)
-    let range = [HIST_MIN as f64, HIST_MAX as f64];
-    let counts = flat
-        .to_device(tch::Device::Cpu)
-        .clamp(range[0], range[1])
-        .f_histogram_bin_ct(HIST_BINS as i64, range.as_slice(), None::<Tensor>, false)
-        .map(|(hist, _)| hist.to_kind(Kind::Float) / total)
-        .unwrap_or_else(|_| Tensor::zeros([HIST_BINS as i64], (Kind::Float, tch::Device::Cpu)));
+    // Symmetric-log bins (fixed for every layer, step and run): bucketize against the edges;
+    // values beyond the outermost edges land in the end bins and are counted apart.
+    let bins = HistBins::SymLog;
+    let edges = Tensor::from_slice(&bins.edges()).to_device(flat.device());
+    let index = flat.bucketize(&edges, false, true) - 1;
+    let counts = index
+        .clamp(0, HIST_BINS as i64 - 1)
+        .bincount(None::<Tensor>, HIST_BINS as i64)
+        .to_kind(Kind::Float)
+        / total;
+    let beyond = if flat.numel() > 0 {
+        flat.abs()
+            .gt(SYMLOG_MAX as f64)
+            .to_kind(Kind::Float)
+            .sum(Kind::Float)
+            .double_value(&[])
+            / total
+    } else {
+        0.0
+    } as f32;
     let histogram = Vec::<f32>::try_from(counts.to_device(tch::Device::Cpu)).unwrap_or_default();
     let (dead_fraction, saturated_fraction) = dead_and_saturated(&out, act, pre);
     LayerStats {
         layer,
         label: label.to_string(),
         histogram,
+        bins,
+        beyond,
         dead_fraction,
         saturated_fraction,
         mean: if flat.numel() > 0 {

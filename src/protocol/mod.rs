@@ -9,16 +9,57 @@ use crate::spec::Summary;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// Fixed histogram bin edges for activation statistics, so snapshots are comparable over
-/// time and across runs: `HIST_BINS` equal bins from `HIST_MIN` to `HIST_MAX`; values outside
-/// fall into the first or last bin.
+/// Activation histograms have `HIST_BINS` bins with fixed edges, the same for every layer, step
+/// and run, so snapshots are comparable; see [`HistBins`].
+pub const HIST_BINS: usize = 40;
+/// The old linear bins: from `HIST_MIN` to `HIST_MAX`.
 pub const HIST_MIN: f32 = -3.0;
 pub const HIST_MAX: f32 = 5.0;
-pub const HIST_BINS: usize = 40;
+/// Symmetric-log bins: magnitudes from `SYMLOG_MIN` to `SYMLOG_MAX`, evenly on a log scale.
+pub const SYMLOG_MIN: f32 = 1e-2;
+pub const SYMLOG_MAX: f32 = 1e3;
 
-/// Left edge of bin `i` (and right edge of bin `i − 1`).
+/// How a histogram's bins are laid out.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum HistBins {
+    /// Equal bins from −3 to 5 (runs recorded before symmetric-log bins).
+    #[default]
+    Linear,
+    /// Symmetric-log bins: 19 log-spaced bins from −1000 to −0.01, [−0.01, 0), [0, 0.01), 19
+    /// from 0.01 to 1000. Values beyond ±1000 are counted in the end bins and in
+    /// [`LayerStats::beyond`]: explosions and collapses both stay visible.
+    SymLog,
+}
+
+impl HistBins {
+    /// Left edge of bin `i` (and right edge of bin `i − 1`), for `i` in 0..=HIST_BINS.
+    pub fn edge(self, i: usize) -> f32 {
+        match self {
+            HistBins::Linear => HIST_MIN + (HIST_MAX - HIST_MIN) * i as f32 / HIST_BINS as f32,
+            HistBins::SymLog => {
+                let half = HIST_BINS / 2;
+                let magnitude = |k: usize| {
+                    let (lo, hi) = (SYMLOG_MIN.log10(), SYMLOG_MAX.log10());
+                    10f32.powf(lo + (hi - lo) * k as f32 / (half - 1) as f32)
+                };
+                match i.cmp(&half) {
+                    std::cmp::Ordering::Less => -magnitude(half - 1 - i),
+                    std::cmp::Ordering::Equal => 0.0,
+                    std::cmp::Ordering::Greater => magnitude(i - half - 1),
+                }
+            }
+        }
+    }
+
+    /// Every edge, 0..=HIST_BINS.
+    pub fn edges(self) -> Vec<f32> {
+        (0..=HIST_BINS).map(|i| self.edge(i)).collect()
+    }
+}
+
+/// Left edge of linear bin `i` (runs recorded before symmetric-log bins).
 pub fn hist_edge(i: usize) -> f32 {
-    HIST_MIN + (HIST_MAX - HIST_MIN) * i as f32 / HIST_BINS as f32
+    HistBins::Linear.edge(i)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -81,8 +122,13 @@ pub struct LayerStats {
     /// 1-based layer index.
     pub layer: usize,
     pub label: String,
-    /// Fraction of values in each bin (sums to 1); edges from [`hist_edge`].
+    /// Fraction of values in each bin (sums to 1); edges from `bins`.
     pub histogram: Vec<f32>,
+    #[serde(default)]
+    pub bins: HistBins,
+    /// Fraction of values beyond the outermost edges (also counted in the end bins).
+    #[serde(default)]
+    pub beyond: f32,
     /// Fraction of units (channel × position) never positive on the probe batch.
     pub dead_fraction: f32,
     /// For bounded activations (sigmoid, tanh): fraction of outputs within 2% of a bound.

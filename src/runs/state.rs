@@ -81,6 +81,10 @@ pub struct LayerSeries {
     pub dead: Vec<(usize, f32)>,
     pub saturated: Vec<(usize, f32)>,
     pub mean_std: Vec<(usize, f32, f32)>,
+    /// How the snapshots' bins are laid out (as the latest probe says).
+    pub bins: crate::protocol::HistBins,
+    /// (step, fraction of values beyond the outermost bin edges)
+    pub beyond: Vec<(usize, f32)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -159,6 +163,8 @@ impl RunState {
                 for l in &p.layers {
                     if let Some(series) = self.layers.iter_mut().find(|s| s.layer == l.layer) {
                         series.snapshots.push((p.step, l.histogram.clone()));
+                        series.bins = l.bins;
+                        series.beyond.push((p.step, l.beyond));
                         series.dead.push((p.step, l.dead_fraction));
                         if let Some(s) = l.saturated_fraction {
                             series.saturated.push((p.step, s));

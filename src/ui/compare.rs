@@ -1,11 +1,10 @@
 //! The Compare tab: overlaid curves per variant (mean line and a band across seeds), the
 //! per-variant summary table, and the same layer's activation histogram for every variant.
 use super::Action;
-use crate::protocol::hist_edge;
 use crate::runs::compare::{band, series, CompareQueue, JobStatus, Metric, VariantSummary, XAxis};
 use crate::runs::state::LayerSeries;
 use egui::{Color32, RichText, Ui};
-use egui_plot::{Bar, BarChart, FilledArea, Legend, Line, Plot, PlotPoints, Points};
+use egui_plot::{BarChart, FilledArea, Legend, Line, Plot, PlotPoints, Points};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum BandKind {
@@ -503,18 +502,15 @@ fn variant_histogram_ui(
             caption += &format!(" · saturated {:.1}%", s * 100.0);
         }
         ui.label(RichText::new(caption).color(variant_color(i)));
+        let bins = series.bins;
         Plot::new(("cmp-hist", i))
             .width(w)
             .height(h)
             .link_axis(egui::Id::unique("cmp-hist-axes"), [true, true])
+            .x_axis_formatter(move |mark, _| super::plots::bin_axis_label(bins, mark.value))
             .show(ui, |p| {
                 if let Some((_, hist)) = snap {
-                    let bw = (hist_edge(1) - hist_edge(0)) as f64;
-                    let bars = hist
-                        .iter()
-                        .enumerate()
-                        .map(|(b, f)| Bar::new(hist_edge(b) as f64 + bw / 2.0, *f as f64).width(bw))
-                        .collect();
+                    let bars = super::plots::hist_bars(hist);
                     p.bar_chart(BarChart::new(v.clone(), bars).color(variant_color(i)));
                 }
             });

@@ -1,6 +1,6 @@
 //! Live plots: loss, accuracy and learning rate against step with linked x-axes and cursor;
 //! activation histograms over time per layer with dead and saturated fractions; gradient norms.
-use crate::protocol::{hist_edge, HIST_BINS};
+use crate::protocol::{HistBins, HIST_BINS};
 use crate::runs::state::LayerSeries;
 use crate::runs::{decimate, RunState};
 use egui::{Color32, RichText, Ui};
@@ -22,6 +22,33 @@ pub struct PlotsState {
     /// 1-based layer index whose histograms are shown.
     pub layer: Option<usize>,
 }
+
+/// Histograms are drawn by bin index (bin i spans [i, i + 1)); the axis names the edges.
+pub fn bin_axis_label(bins: HistBins, value: f64) -> String {
+    let i = value.round();
+    if (value - i).abs() > 1e-6 || i < 0.0 || i > HIST_BINS as f64 {
+        return String::new();
+    }
+    let v = bins.edge(i as usize);
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 100.0 || v.abs() < 0.1 {
+        format!("{v:.0e}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// One bar per bin, at its index.
+pub fn hist_bars(h: &[f32]) -> Vec<Bar> {
+    h.iter()
+        .enumerate()
+        .map(|(i, v)| Bar::new(i as f64 + 0.5, *v as f64).width(1.0))
+        .collect()
+}
+
+/// What the histograms' bins are, on screen.
+pub const BINS_HELP: &str = "Bins are the same for every layer, step and run: symmetric-log, 19 from −1000 to −0.01, then [−0.01, 0), [0, 0.01) and 19 up to 1000. Values beyond ±1000 are counted in the end bins and said apart. (Runs recorded before used 40 equal bins from −3 to 5.)";
 
 /// What "dead" means, on screen.
 pub const DEAD_HELP: &str = "A unit (one channel at one position) is dead when the activation's derivative there is zero for every image of the probe batch: no gradient flows back through it. For ReLU that is \"never positive\"; Leaky ReLU, ELU, GELU, Swish and Mish pass gradient on negative inputs, so their negative units are alive. Unknown after a block that ends in another activation.";
@@ -190,8 +217,13 @@ fn layer_picker<'a>(
                 ui.label(format!("· saturated {:.1}%", sat * 100.0))
                     .on_hover_text(SATURATED_HELP);
             }
+            if let Some((_, b)) = chosen.beyond.last().filter(|(_, b)| *b > 0.0) {
+                ui.label(format!("· beyond ±1000: {:.2}%", b * 100.0))
+                    .on_hover_text(BINS_HELP);
+            }
             if let Some((_, m, s)) = chosen.mean_std.last() {
-                ui.label(format!("· mean {m:.3} · std {s:.3} · at step {step}"));
+                ui.label(format!("· mean {m:.3} · std {s:.3} · at step {step}"))
+                    .on_hover_text(BINS_HELP);
             }
         }
     });
@@ -201,27 +233,28 @@ fn layer_picker<'a>(
 fn heat_map_ui(ui: &mut Ui, chosen: &LayerSeries, width: f32, height: f32) {
     ui.label(RichText::new("distribution over time").strong());
     let snaps = &chosen.snapshots;
+    let bins = chosen.bins;
     Plot::new("hist-heat")
         .width(width)
         .height(height)
         .x_axis_label("probe")
         .y_axis_label("activation")
+        .y_axis_formatter(move |mark, _| bin_axis_label(bins, mark.value))
         .show(ui, |p| {
             if !snaps.is_empty() {
                 let cols = snaps.len();
                 let mut values = Vec::with_capacity(cols * HIST_BINS);
-                // Row r is drawn at y = first edge + r·bin width: bins in increasing order.
+                // Row r is bin r, drawn at y = r: bins in increasing order.
                 for bin in 0..HIST_BINS {
                     for (_, h) in snaps {
                         values.push(h.get(bin).copied().unwrap_or(0.0).sqrt() as f64);
                     }
                 }
-                let bin_w = (hist_edge(1) - hist_edge(0)) as f64;
                 p.heatmap(
                     Heatmap::new(values, cols)
                         .show_labels(false)
-                        .at(PlotPoint::new(0.0, hist_edge(0) as f64))
-                        .size(cols as f32, (bin_w * HIST_BINS as f64) as f32),
+                        .at(PlotPoint::new(0.0, 0.0))
+                        .size(cols as f32, HIST_BINS as f32),
                 );
             }
         });
@@ -229,22 +262,16 @@ fn heat_map_ui(ui: &mut Ui, chosen: &LayerSeries, width: f32, height: f32) {
 
 fn first_vs_latest_ui(ui: &mut Ui, chosen: &LayerSeries, width: f32, height: f32) {
     ui.label(RichText::new("first vs latest").strong());
+    let bins = chosen.bins;
     Plot::new("hist-bars")
         .width(width)
         .height(height)
         .legend(Legend::default())
         .x_axis_label("activation")
+        .x_axis_formatter(move |mark, _| bin_axis_label(bins, mark.value))
         .show(ui, |p| {
             let bars = |h: &[f32], name: &str, color: Color32| {
-                let w = (hist_edge(1) - hist_edge(0)) as f64;
-                BarChart::new(
-                    name.to_string(),
-                    h.iter()
-                        .enumerate()
-                        .map(|(i, v)| Bar::new(hist_edge(i) as f64 + w / 2.0, *v as f64).width(w))
-                        .collect(),
-                )
-                .color(color)
+                BarChart::new(name.to_string(), hist_bars(h)).color(color)
             };
             // The latest underneath, the first translucent on top: the shift shows.
             if let Some((step, h)) = chosen.snapshots.last() {

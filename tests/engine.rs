@@ -335,7 +335,7 @@ fn activations_match_pytorch() {
         ),
     ];
     for (a, want) in cases {
-        assert_close(&apply(a, &x), &want, 1e-12, a.name());
+        assert_close(&apply(a, &x).unwrap(), &want, 1e-12, a.name());
     }
     // The lecture's GELU formula, written out, agrees with the tanh form.
     let c = (2.0f64 / std::f64::consts::PI).sqrt();
@@ -349,7 +349,8 @@ fn activations_match_pytorch() {
                 form: GeluForm::Tanh,
             },
             &x,
-        ),
+        )
+        .unwrap(),
         &lecture,
         1e-12,
         "lecture GELU",
@@ -1046,7 +1047,7 @@ fn dead_and_saturated_units_are_defined_by_the_gradient() {
     let at = |v: f32| Tensor::full([3, 2, 1, 2], v as f64, (tch::Kind::Float, Device::Cpu));
     let stats = |act: Activation, v: f32| {
         let z = at(v);
-        let out = apply(act, &z);
+        let out = apply(act, &z).unwrap();
         let s = layer_stats(1, "x", &out, Some(act), Some(&z));
         (s.dead_fraction, s.saturated_fraction)
     };
@@ -1105,4 +1106,56 @@ fn histograms_use_fixed_symmetric_log_bins_and_count_what_is_beyond() {
         "beyond ±1000: {}",
         s.beyond
     );
+}
+
+#[test]
+fn dice_follows_the_lecture_formula_in_training_and_evaluation() {
+    use cnn_workbench::engine::layers::activation::ActModule;
+    // p(s) = sigmoid((s − E[s]) / √(Var[s] + ε)), f(s) = p(s)·s + (1 − p(s))·α·s, per feature:
+    // x = [[1, -2], [3, 0.5], [-1, 4], [2, -0.5]], α = 0.25, ε = 1e-8 (PyTorch, float64):
+    //   mean = x.mean(0); var = x.var(0, unbiased=False); p = sigmoid((x - mean) / sqrt(var + eps))
+    //   train = p * x + (1 - p) * alpha * x
+    // then, with the running statistics after that one batch (momentum 0.1, unbiased variance):
+    //   rm = 0.1 * mean; rv = 0.9 + 0.1 * x.var(0, unbiased=True); the same with rm, rv for eval.
+    let train_want = [
+        0.5933819607418833,
+        -0.8656116910589096,
+        2.4724324831476254,
+        0.3125,
+        -0.38445509144113577,
+        3.4898139675720925,
+        1.4361869806694374,
+        -0.2707508440369546,
+    ];
+    let eval_want = [
+        0.7677294685772282,
+        -0.7423535758195545,
+        2.8492432386676594,
+        0.3460216540326095,
+        -0.4472310274011669,
+        3.87938360906062,
+        1.771730574979826,
+        -0.271744679248554,
+    ];
+    let vs = tch::nn::VarStore::new(Device::Cpu);
+    let dice = Activation::Dice {
+        eps: 1e-8,
+        alpha_init: 0.25,
+    };
+    let module = ActModule::new(&vs.root(), dice, 2);
+    let x = Tensor::from_slice(&[1.0f32, -2.0, 3.0, 0.5, -1.0, 4.0, 2.0, -0.5]).view([4, 2]);
+    assert_close(
+        &module.forward_t(&x, true),
+        &train_want,
+        1e-5,
+        "Dice, training",
+    );
+    assert_close(
+        &module.forward_t(&x, false),
+        &eval_want,
+        1e-5,
+        "Dice, evaluation",
+    );
+    // Without its module Dice has no formula to apply (the old stateless shortcut is gone).
+    assert!(apply(dice, &x).is_none());
 }

@@ -73,7 +73,7 @@ pub const DEAD_DERIVATIVE: f64 = 1e-6;
 fn derivative(act: Activation, z: &Tensor) -> Option<Tensor> {
     tch::with_grad(|| {
         let z = z.detach().to_kind(Kind::Float).set_requires_grad(true);
-        let y = crate::engine::layers::activation::apply(act, &z);
+        let y = crate::engine::layers::activation::apply(act, &z)?;
         let g = Tensor::f_run_backward(&[y.sum(Kind::Float)], &[&z], false, false).ok()?;
         g.into_iter().next().map(|g| g.detach())
     })

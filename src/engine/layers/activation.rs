@@ -30,7 +30,8 @@ impl ActModule {
 
     pub fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
         match self {
-            ActModule::Plain(a) => apply(*a, xs),
+            // Dice is always built as `ActModule::Dice`: a plain one never has no formula.
+            ActModule::Plain(a) => apply(*a, xs).unwrap_or_else(|| xs.shallow_clone()),
             ActModule::Dice {
                 alpha,
                 running_mean,
@@ -60,9 +61,10 @@ impl ActModule {
     }
 }
 
-/// A parameter-free activation applied to a tensor.
-pub fn apply(act: Activation, xs: &Tensor) -> Tensor {
-    match act {
+/// A parameter-free activation applied to a tensor; None for Dice, which needs its module
+/// (learned α, batch and running statistics per channel).
+pub fn apply(act: Activation, xs: &Tensor) -> Option<Tensor> {
+    Some(match act {
         Activation::Relu => xs.relu(),
         // libtorch's fused kernels for the default parameters; the formula otherwise.
         Activation::LeakyRelu { slope: 0.01 } => xs.leaky_relu(),
@@ -78,13 +80,6 @@ pub fn apply(act: Activation, xs: &Tensor) -> Tensor {
         Activation::Mish => xs * xs.softplus().tanh(),
         Activation::Sigmoid => xs.sigmoid(),
         Activation::Tanh => xs.tanh(),
-        // Dice needs state; without it (no module) it degenerates to p(s) from the tensor's
-        // own statistics with α = 0.
-        Activation::Dice { eps, .. } => {
-            let mean = xs.mean(None);
-            let var = xs.var(false);
-            let p = ((xs - mean) / (var + eps).sqrt()).sigmoid();
-            p * xs
-        }
-    }
+        Activation::Dice { .. } => return None,
+    })
 }

@@ -1159,3 +1159,53 @@ fn dice_follows_the_lecture_formula_in_training_and_evaluation() {
     // Without its module Dice has no formula to apply (the old stateless shortcut is gone).
     assert!(apply(dice, &x).is_none());
 }
+
+#[test]
+fn layer_instance_and_group_norm_equal_pytorchs_group_norm() {
+    use cnn_workbench::engine::layers::norm::NormModule;
+    use cnn_workbench::spec::Shape;
+    // x = torch.tensor([...16 values...]).view(2, 4, 1, 2); weight and bias set as below;
+    // nn.GroupNorm(G, 4)(x) with G = 1 (our Layer), 4 (our Instance), 2 (our Group(2)).
+    let x = Tensor::from_slice(&[
+        0.5f32, -1.0, 2.0, 0.0, 1.5, 3.0, -2.0, 0.25, 1.0, 1.0, -0.5, 4.0, 2.5, -3.0, 0.75, 0.1,
+    ])
+    .view([2, 4, 1, 2]);
+    let cases = [
+        (
+            Norm::Layer,
+            [
+                0.069011, -1.418449, -0.285491, 0.375603, 0.980869, 2.964149, -0.418348, -0.046483,
+                0.308889, 0.308889, 0.519, -0.646889, 1.533038, -4.166868, 0.002429, -0.081774,
+            ],
+        ),
+        (
+            Norm::Instance,
+            [
+                1.599987, -1.399987, -0.299998, 0.699997, -2.299983, 1.699982, -0.249999, 0.249999,
+                0.100006, 0.100006, 0.7, -0.299999, 1.699999, -2.299999, 0.249988, -0.249988,
+            ],
+        ),
+        (
+            Norm::Group { groups: 2 },
+            [
+                0.273204, -1.805248, -0.550552, 0.373204, 0.587107, 2.224844, -0.366785, -0.059709,
+                -0.244123, -0.244123, 0.773538, -0.602954, 2.128342, -3.407775, 0.083356, 0.001573,
+            ],
+        ),
+    ];
+    for (kind, want) in cases {
+        let vs = tch::nn::VarStore::new(Device::Cpu);
+        let module = NormModule::new(&vs.root(), kind, Shape::Map { c: 4, h: 1, w: 2 });
+        tch::no_grad(|| {
+            let mut vars = vs.variables();
+            let mut set = |name: &str, v: &[f32]| {
+                vars.get_mut(name).unwrap().copy_(&Tensor::from_slice(v));
+            };
+            set("weight", &[1.5, -0.5, 2.0, 0.25]);
+            set("bias", &[0.1, 0.2, -0.3, 0.0]);
+        });
+        for train in [true, false] {
+            assert_close(&module.forward_t(&x, train), &want, 1e-5, kind.name());
+        }
+    }
+}

@@ -187,10 +187,10 @@ impl Layer {
             PaletteGroup {
                 name: "Normalization",
                 items: vec![
-                    item("BatchNorm", norm(Norm::Batch), "normalizes each channel over the batch, then scales and shifts; running statistics at test time"),
-                    item("LayerNorm", norm(Norm::Layer), "normalizes each sample over all its features; no dependence on the batch"),
-                    item("InstanceNorm", norm(Norm::Instance), "normalizes each channel of each sample on its own; removes contrast"),
-                    item("GroupNorm", norm(Norm::Group { groups: 4 }), "normalizes groups of channels per sample; works with any batch size"),
+                    item("BatchNorm", norm(Norm::Batch), "normalizes each channel over the batch, then scales and shifts; running statistics at test time (PyTorch: nn.BatchNorm2d / BatchNorm1d)"),
+                    item("LayerNorm", norm(Norm::Layer), "normalizes each sample over all its features; no dependence on the batch; a scale and shift per channel (PyTorch: nn.GroupNorm(1, C); on flat features nn.LayerNorm)"),
+                    item("InstanceNorm", norm(Norm::Instance), "normalizes each channel of each sample on its own; removes contrast (PyTorch: nn.GroupNorm(C, C), i.e. InstanceNorm2d(affine=True) without running statistics)"),
+                    item("GroupNorm", norm(Norm::Group { groups: 4 }), "normalizes groups of channels per sample; works with any batch size (PyTorch: nn.GroupNorm(groups, C))"),
                 ],
             },
             PaletteGroup {

@@ -37,7 +37,7 @@ pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {
         );
     }
     out += &format!(
-        "{line}\nTotal params: {}\nTotal MACs: {}\nActivation memory: {:.1} KiB per image\n",
+        "{line}\nTotal params: {}\nTotal MACs: {} (convolution and linear layers; element-wise work not counted)\nActivation memory: {:.1} KiB per image\n",
         thousands(s.total_params),
         thousands(s.total_macs),
         s.activation_bytes_per_image as f64 / 1024.0

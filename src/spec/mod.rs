@@ -17,5 +17,6 @@ pub use network::{InputShape, Network};
 pub use preset::{Preset, PresetError};
 pub use shape::{
     infer, infer_layers, infer_partial, thousands, LayerInfo, Shape, SpecError, Summary,
+    MACS_COUNTED,
 };
 pub use training::{threads_for, Augment, Loss, Optimizer, Schedule, Training};

@@ -4,6 +4,9 @@ use super::network::Network;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// What the multiply-add counts include, said wherever they are shown.
+pub const MACS_COUNTED: &str = "Multiply-adds (MACs) count convolution and linear layers, one per weight use, as thop and ptflops do and as the lecture's tables count operations. Element-wise work (activations, normalization, pooling, residual additions, dropout) is not included.";
+
 /// The shape of one sample as it flows through the network (the batch dimension is implicit).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {

@@ -321,7 +321,8 @@ fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError
         ui.label(format!(
             "· {} MACs per image",
             thousands(summary.total_macs)
-        ));
+        ))
+        .on_hover_text(crate::spec::MACS_COUNTED);
         ui.label(format!(
             "· activations {:.1} KiB per image, {:.1} MiB per batch of {batch} (forward)",
             summary.activation_bytes_per_image as f64 / 1024.0,

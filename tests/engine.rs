@@ -1209,3 +1209,94 @@ fn layer_instance_and_group_norm_equal_pytorchs_group_norm() {
         }
     }
 }
+
+#[test]
+fn initializations_have_their_distributions_with_pytorchs_fans_for_grouped_convolutions() {
+    // A grouped convolution: weight [64, 32/4, 3, 3]; PyTorch's fans for it:
+    //   torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(64, 8, 3, 3)) = (72, 576)
+    // MSRA (kaiming_normal_, relu): std = sqrt(2 / 72) = 0.16667
+    // Xavier (xavier_uniform_): bound = sqrt(6 / (72 + 576)) = 0.096225, std = bound / sqrt(3)
+    // Uniform (the lecture's ±1/fan-in): bound = 1/72, std = bound / sqrt(3)
+    let weights = |init: Init| {
+        let network = Network {
+            input: InputShape {
+                channels: 32,
+                height: 8,
+                width: 8,
+            },
+            init,
+            layers: vec![
+                Layer::Conv2d(Conv2d {
+                    out_channels: 64,
+                    kernel: 3,
+                    groups: 4,
+                    ..Conv2d::default()
+                }),
+                Layer::GlobalAvgPool,
+                Layer::Linear(Linear::default()),
+            ],
+            ..Network::default()
+        };
+        let model = Model::build(&network, Device::Cpu, 7).unwrap();
+        let w = model.vs.variables()["01_conv2d.weight"].shallow_clone();
+        assert_eq!(w.size(), vec![64, 8, 3, 3]);
+        Vec::<f32>::try_from(w.flatten(0, -1)).unwrap()
+    };
+    let stats = |v: &[f32]| {
+        let n = v.len() as f64;
+        let mean = v.iter().map(|&x| x as f64).sum::<f64>() / n;
+        let var = v.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
+        let max = v.iter().fold(0f64, |m, &x| m.max((x as f64).abs()));
+        (mean, var.sqrt(), max)
+    };
+    let (mean, std, _) = stats(&weights(Init::Msra));
+    assert!(
+        mean.abs() < 0.01 && (std / (2.0f64 / 72.0).sqrt() - 1.0).abs() < 0.03,
+        "MSRA std {std}"
+    );
+    let bound = (6.0f64 / (72.0 + 576.0)).sqrt();
+    let (_, std, max) = stats(&weights(Init::Xavier));
+    assert!(
+        max <= bound * (1.0 + 1e-6) && max > 0.99 * bound,
+        "Xavier max {max} vs {bound}"
+    );
+    assert!(
+        (std / (bound / 3f64.sqrt()) - 1.0).abs() < 0.03,
+        "Xavier std {std}"
+    );
+    let (_, std, max) = stats(&weights(Init::Uniform));
+    assert!(
+        max <= (1.0 / 72.0) * (1.0 + 1e-6) && max > 0.99 / 72.0,
+        "Uniform max {max}"
+    );
+    assert!(
+        (std / (1.0 / 72.0 / 3f64.sqrt()) - 1.0).abs() < 0.03,
+        "Uniform std {std}"
+    );
+}
+
+#[test]
+fn l1_and_l2_penalties_sum_the_weights_of_convolutions_and_linear_layers_only() {
+    let mut network = preset("lenet5.ron").network;
+    network.norm = Norm::Batch;
+    network.layers.insert(1, Layer::Norm(Default::default()));
+    let model = Model::build(&network, Device::Cpu, 3).unwrap();
+    // Independently: Σ|w| and Σw² over every *.weight of a conv or linear layer, in f64.
+    let (mut l1, mut l2) = (0f64, 0f64);
+    for (name, t) in model.vs.variables() {
+        if name.ends_with(".weight") && (name.contains("conv2d") || name.contains("linear")) {
+            for x in Vec::<f32>::try_from(t.flatten(0, -1)).unwrap() {
+                l1 += (x as f64).abs();
+                l2 += (x as f64).powi(2);
+            }
+        }
+    }
+    let got = |a: f64, b: f64| f64::try_from(model.penalty(a, b).unwrap()).unwrap();
+    assert!((got(0.01, 0.0) - 0.01 * l1).abs() < 1e-4 * l1, "L1");
+    assert!((got(0.0, 0.02) - 0.02 * l2).abs() < 1e-4 * l2, "L2");
+    assert!(
+        (got(0.01, 0.02) - (0.01 * l1 + 0.02 * l2)).abs() < 1e-4 * (l1 + l2),
+        "elastic net"
+    );
+    assert!(model.penalty(0.0, 0.0).is_none());
+}

@@ -355,7 +355,7 @@ fn regularization_ui(ui: &mut Ui, t: &mut Training) {
                 .max_decimals(6),
         )
     })
-    .on_hover_text("applied by the optimizer (decoupled for AdamW)");
+    .on_hover_text("applied by the optimizer (decoupled for AdamW) to every parameter, biases and normalization scales and shifts included; L1 and L2 below penalize only convolution and linear weights");
     row(ui, "L1 λ", |ui| {
         ui.add(
             DragValue::new(&mut t.l1)

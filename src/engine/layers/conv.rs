@@ -54,7 +54,9 @@ impl ConvModule {
         let per_group_in = (a.in_c / a.groups.max(1)) as i64;
         let dims = [a.out_c as i64, per_group_in, k, k];
         let fan_in = per_group_in * k * k;
-        let fan_out = (a.out_c / a.groups.max(1)) as i64 * k * k;
+        // PyTorch's convention (`_calculate_fan_in_and_fan_out` on the weight [out, in/groups,
+        // k, k]): fan-in counts one group's inputs, fan-out every output channel.
+        let fan_out = a.out_c as i64 * k * k;
         ConvModule {
             weight: init_weight(p, &dims, fan_in, fan_out, a.init),
             bias: a

@@ -1300,3 +1300,62 @@ fn l1_and_l2_penalties_sum_the_weights_of_convolutions_and_linear_layers_only() 
     );
     assert!(model.penalty(0.0, 0.0).is_none());
 }
+
+#[test]
+fn pca_colour_noise_follows_alexnets_definition() {
+    use cnn_workbench::engine::augment::{apply, AugmentContext};
+    use rand::SeedableRng;
+    // AlexNet (Krizhevsky et al. 2012, §4.1): add [p1 p2 p3][α1λ1 α2λ2 α3λ3]ᵀ to every pixel of
+    // an image, α_i ~ N(0, 0.1²) once per image, p_i and λ_i the eigenvectors and eigenvalues of
+    // the RGB covariance. So the offset's covariance over images is 0.1² · Σ_i λ_i² p_i p_iᵀ
+    // (numpy: V @ np.diag(0.01 * lam**2) @ V.T), which the sample covariance must match.
+    let vals = vec![0.5f32, 0.2, 0.05];
+    // Eigenvectors as columns of V = [[0.6, -0.8, 0], [0.8, 0.6, 0], [0, 0, 1]], row-major.
+    let vecs = vec![0.6f32, -0.8, 0.0, 0.8, 0.6, 0.0, 0.0, 0.0, 1.0];
+    let pca = (vals.clone(), vecs.clone());
+    let ctx = AugmentContext {
+        background: &[0.0, 0.0, 0.0],
+        std: &[1.0, 1.0, 1.0],
+        pca: Some(&pca),
+    };
+    let a = Augment {
+        pca_noise: 0.1,
+        ..Augment::default()
+    };
+    let n = 20_000;
+    let x = Tensor::zeros([n, 3, 2, 2], (Kind::Float, Device::Cpu));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let out = apply(&x, &a, &ctx, &mut rng);
+    // The same offset on every pixel of an image.
+    let spread = f64::try_from(
+        (out.amax([2, 3], false) - out.amin([2, 3], false))
+            .abs()
+            .max(),
+    )
+    .unwrap();
+    assert!(
+        spread < 1e-6,
+        "one offset per image, not per pixel: {spread}"
+    );
+    let d = Vec::<f32>::try_from(
+        out.mean_dim(&[2i64, 3][..], false, Kind::Float)
+            .flatten(0, -1),
+    )
+    .unwrap();
+    let v = |r: usize, c: usize| vecs[r * 3 + c] as f64;
+    for r in 0..3 {
+        for c in 0..3 {
+            let want: f64 = (0..3)
+                .map(|i| v(r, i) * v(c, i) * 0.01 * (vals[i] as f64).powi(2))
+                .sum();
+            let got = (0..n as usize)
+                .map(|k| d[k * 3 + r] as f64 * d[k * 3 + c] as f64)
+                .sum::<f64>()
+                / n as f64;
+            assert!(
+                (got - want).abs() < 0.05 * 0.0025,
+                "cov[{r}][{c}] {got} vs {want}"
+            );
+        }
+    }
+}

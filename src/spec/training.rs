@@ -142,7 +142,10 @@ pub enum Loss {
     /// Softmax cross-entropy (negative log-likelihood of the true class).
     #[default]
     CrossEntropy,
-    /// Multiclass hinge: Σ_{j≠y} max(0, margin − s_y + s_j) / classes.
+    /// Multiclass hinge: Σ_{j≠y} max(0, margin − s_y + s_j) / classes — exactly PyTorch's
+    /// `MultiMarginLoss` (tested). The Weston–Watkins SVM loss as usually written (e.g. CS231n)
+    /// leaves out the division by the number of classes: K times larger, same minimum; the
+    /// lecture gives no formula of its own.
     Hinge {
         #[serde(default = "one")]
         margin: f64,

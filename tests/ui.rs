@@ -700,3 +700,32 @@ fn a_command_line_preset_asks_before_replacing_unsaved_work_and_cancel_keeps_it(
     assert_eq!(h.state().doc.preset, edited, "the unsaved work stays");
     assert!(started.lock().unwrap().is_empty(), "nothing trains");
 }
+
+#[test]
+fn the_compare_dialog_refuses_variants_that_change_nothing_and_offers_the_norm_insertion() {
+    use egui_kittest::kittest::NodeT;
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("Compare…").click();
+    h.run();
+    h.get_by_label("vary").click();
+    h.run();
+    h.get_by_label("normalization").click();
+    h.run();
+    // LeNet-5 has no normalization layers: off, batch, layer and group are one network.
+    h.get_by_label_contains("LeNet-5 has no normalization layers");
+    assert!(h
+        .get_by_label("Start comparison")
+        .accesskit_node()
+        .is_disabled());
+    h.get_by_label("insert a Norm layer after each convolution")
+        .click();
+    h.run();
+    h.get_by_label_contains("4 variants × 3 seeds = 12 runs");
+    assert!(!h
+        .get_by_label("Start comparison")
+        .accesskit_node()
+        .is_disabled());
+    // What each variant changes is listed (the inserted Norm layers and their kind).
+    h.get_by_label_contains("What each variant changes");
+}

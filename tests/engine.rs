@@ -1359,3 +1359,51 @@ fn pca_colour_noise_follows_alexnets_definition() {
         }
     }
 }
+
+#[test]
+fn weight_decay_can_spare_biases_and_normalization() {
+    use cnn_workbench::engine::train::build_optimizer;
+    // SGD without momentum, lr 0.1, weight decay 0.5, zero loss gradients: one step multiplies
+    // every decayed parameter by 1 − 0.1·0.5 = 0.95 (PyTorch: p -= lr · (grad + wd · p)).
+    let mut network = preset("lenet5.ron").network;
+    network.norm = Norm::Batch;
+    network.layers.insert(1, Layer::Norm(Default::default()));
+    for spare in [false, true] {
+        let model = Model::build(&network, Device::Cpu, 3).unwrap();
+        let t = Training {
+            optimizer: Optimizer::Sgd {
+                momentum: 0.0,
+                nesterov: false,
+            },
+            learning_rate: 0.1,
+            weight_decay: 0.5,
+            no_decay_on_biases_and_norms: spare,
+            ..Training::default()
+        };
+        let mut opt = build_optimizer(&model.vs, &t).unwrap();
+        let before: Vec<(String, Tensor)> = model
+            .vs
+            .variables()
+            .into_iter()
+            .map(|(k, v)| (k, v.copy()))
+            .collect();
+        let x = Tensor::randn([4, 1, 28, 28], (Kind::Float, Device::Cpu));
+        opt.zero_grad();
+        (model.forward_t(&x, true).sum(Kind::Float) * 0.0).backward();
+        opt.step();
+        let vars = model.vs.variables();
+        for (name, old) in before {
+            if name.contains("running") {
+                continue;
+            }
+            let ratio = f64::try_from((&vars[&name] - &old * 0.95).abs().max()).unwrap();
+            let same = f64::try_from((&vars[&name] - &old).abs().max()).unwrap();
+            let spared = name.ends_with(".bias") || name.starts_with("02_norm");
+            if spare && spared {
+                assert!(same < 1e-7, "{name} must not decay");
+            } else {
+                assert!(ratio < 1e-6, "{name} must decay by 0.95 (spare {spare})");
+            }
+        }
+    }
+}

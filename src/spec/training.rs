@@ -211,8 +211,12 @@ pub struct Training {
     pub schedule: Schedule,
     /// Linear warm-up from 0 to the learning rate over this many steps.
     pub warmup_steps: usize,
-    /// Weight decay applied by the optimizer (decoupled for AdamW).
+    /// Weight decay applied by the optimizer (decoupled for AdamW), to every parameter unless
+    /// `no_decay_on_biases_and_norms`.
     pub weight_decay: f64,
+    /// The common exception: no weight decay on biases, normalization scales and shifts (and
+    /// Dice's α), which regularizing only shrinks towards meaningless values.
+    pub no_decay_on_biases_and_norms: bool,
     /// L1 penalty λ·Σ|w| on conv and linear weights (with `l2` > 0 too: elastic net).
     pub l1: f64,
     /// L2 penalty λ·Σw² on conv and linear weights, added to the loss.
@@ -244,6 +248,7 @@ impl Default for Training {
             schedule: Schedule::Constant,
             warmup_steps: 0,
             weight_decay: 0.0,
+            no_decay_on_biases_and_norms: false,
             l1: 0.0,
             l2: 0.0,
             loss: Loss::CrossEntropy,

@@ -355,7 +355,12 @@ fn regularization_ui(ui: &mut Ui, t: &mut Training) {
                 .max_decimals(6),
         )
     })
-    .on_hover_text("applied by the optimizer (decoupled for AdamW) to every parameter, biases and normalization scales and shifts included; L1 and L2 below penalize only convolution and linear weights");
+    .on_hover_text("applied by the optimizer (decoupled for AdamW) to every parameter, biases and normalization scales and shifts included unless the box below is ticked; L1 and L2 below penalize only convolution and linear weights");
+    ui.checkbox(
+        &mut t.no_decay_on_biases_and_norms,
+        "no weight decay on biases and norms",
+    )
+    .on_hover_text("the usual exception: biases, normalization scales and shifts (and Dice's α) are not decayed");
     row(ui, "L1 λ", |ui| {
         ui.add(
             DragValue::new(&mut t.l1)

@@ -19,7 +19,11 @@ impl ActModule {
     pub fn new(p: &nn::Path, act: Activation, channels: usize) -> ActModule {
         match act {
             Activation::Dice { eps, alpha_init } => ActModule::Dice {
-                alpha: p.var("alpha", &[channels as i64], nn::Init::Const(alpha_init)),
+                alpha: p.set_group(super::NO_DECAY_GROUP).var(
+                    "alpha",
+                    &[channels as i64],
+                    nn::Init::Const(alpha_init),
+                ),
                 running_mean: p.zeros_no_train("running_mean", &[channels as i64]),
                 running_var: p.ones_no_train("running_var", &[channels as i64]),
                 eps,

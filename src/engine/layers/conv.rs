@@ -59,9 +59,13 @@ impl ConvModule {
         let fan_out = a.out_c as i64 * k * k;
         ConvModule {
             weight: init_weight(p, &dims, fan_in, fan_out, a.init),
-            bias: a
-                .bias
-                .then(|| p.var("bias", &[a.out_c as i64], nn::Init::Const(0.0))),
+            bias: a.bias.then(|| {
+                p.set_group(super::NO_DECAY_GROUP).var(
+                    "bias",
+                    &[a.out_c as i64],
+                    nn::Init::Const(0.0),
+                )
+            }),
             stride: a.stride as i64,
             padding: a.padding as i64,
             dilation: a.dilation as i64,
@@ -97,7 +101,13 @@ impl LinearModule {
                 outputs as i64,
                 init,
             ),
-            bias: bias.then(|| p.var("bias", &[outputs as i64], nn::Init::Const(0.0))),
+            bias: bias.then(|| {
+                p.set_group(super::NO_DECAY_GROUP).var(
+                    "bias",
+                    &[outputs as i64],
+                    nn::Init::Const(0.0),
+                )
+            }),
         }
     }
 

@@ -3,6 +3,10 @@ pub mod activation;
 pub mod conv;
 pub mod norm;
 
+/// The optimizer parameter group of biases, normalization scales and shifts and Dice's α: the
+/// parameters the "no decay on biases and norms" switch exempts from weight decay.
+pub const NO_DECAY_GROUP: usize = 1;
+
 use crate::spec::layer::{BlockPlan, ConvUnit, Defaults, Layer, Pool};
 use crate::spec::Shape;
 use activation::ActModule;

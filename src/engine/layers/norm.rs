@@ -19,10 +19,11 @@ impl NormModule {
     pub fn new(p: &nn::Path, kind: Norm, input: Shape) -> NormModule {
         let c = input.channels() as i64;
         let affine = kind != Norm::Off;
+        let g = p.set_group(super::NO_DECAY_GROUP);
         NormModule {
             kind,
-            weight: affine.then(|| p.var("weight", &[c], nn::Init::Const(1.0))),
-            bias: affine.then(|| p.var("bias", &[c], nn::Init::Const(0.0))),
+            weight: affine.then(|| g.var("weight", &[c], nn::Init::Const(1.0))),
+            bias: affine.then(|| g.var("bias", &[c], nn::Init::Const(0.0))),
             running_mean: (kind == Norm::Batch).then(|| p.zeros_no_train("running_mean", &[c])),
             running_var: (kind == Norm::Batch).then(|| p.ones_no_train("running_var", &[c])),
             flat: matches!(input, Shape::Flat(_)),

@@ -6,6 +6,7 @@ mod checkpoints;
 mod control;
 mod loss;
 mod optimizer;
+pub use optimizer::build_optimizer;
 pub(crate) mod outbox;
 mod probe;
 

@@ -3,10 +3,9 @@ use super::TrainError;
 use crate::spec::{Optimizer, Training};
 use tch::nn::{self, OptimizerConfig};
 
-pub(super) fn build_optimizer(
-    vs: &nn::VarStore,
-    t: &Training,
-) -> Result<nn::Optimizer, TrainError> {
+/// The optimizer with the preset's settings; with `no_decay_on_biases_and_norms` the bias and
+/// normalization group gets no weight decay.
+pub fn build_optimizer(vs: &nn::VarStore, t: &Training) -> Result<nn::Optimizer, TrainError> {
     let lr = t.learning_rate;
     let wd = t.weight_decay;
     let r = match t.optimizer {
@@ -41,5 +40,15 @@ pub(super) fn build_optimizer(
         }
         .build(vs, lr),
     };
-    r.map_err(|e| TrainError::Settings(format!("cannot create the optimizer: {e}")))
+    let mut opt =
+        r.map_err(|e| TrainError::Settings(format!("cannot create the optimizer: {e}")))?;
+    if t.no_decay_on_biases_and_norms && wd > 0.0 {
+        // A network without biases or normalization has no such group, and tch panics on a
+        // missing group rather than returning an error: then there is nothing to exempt.
+        let group = crate::engine::layers::NO_DECAY_GROUP;
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            opt.set_weight_decay_group(group, 0.0)
+        }));
+    }
+    Ok(opt)
 }

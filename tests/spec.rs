@@ -398,3 +398,28 @@ fn thread_counts_are_auto_by_default_and_clamped_to_the_cores() {
     // A machine that reports no cores still trains on one.
     assert_eq!(threads_for(0, 0), (1, None));
 }
+
+#[test]
+fn element_wise_operations_are_counted_apart_from_multiply_adds() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lenet5.ron");
+    let mut p = Preset::load(&path).unwrap();
+    let s = infer(&p.network).unwrap();
+    // By hand: ReLU 6·28·28 = 4,704; 2×2 max pool, 4 per output of 6·14·14 = 4,704;
+    // ReLU 16·10·10 = 1,600; pool 4·16·5·5 = 1,600; ReLU 120 and 84.
+    assert_eq!(s.total_elementwise, 4_704 * 2 + 1_600 * 2 + 120 + 84);
+    assert_eq!(s.total_macs, 416_520, "multiply-adds unchanged");
+    assert_eq!(
+        s.layers[0].elementwise, 0,
+        "a convolution's work is its multiply-adds"
+    );
+    // A BatchNorm after the first convolution: normalize, then scale and shift: 2 per value.
+    p.network.layers.insert(
+        1,
+        Layer::Norm(NormLayer {
+            kind: Some(Norm::Batch),
+        }),
+    );
+    let with_norm = infer(&p.network).unwrap();
+    assert_eq!(with_norm.layers[1].elementwise, 2 * 6 * 28 * 28);
+    assert_eq!(with_norm.total_elementwise, s.total_elementwise + 2 * 4_704);
+}

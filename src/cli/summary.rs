@@ -13,33 +13,36 @@ pub fn summary(path: &Path) -> Result<()> {
 
 pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {
     let mut out = format!("Model: {}\n", preset.name);
-    let line = "-".repeat(72);
+    let line = "-".repeat(86);
     out += &format!(
-        "{line}\n{:<4} {:<26} {:>14} {:>10} {:>14}\n{line}\n",
-        "#", "Layer", "Output shape", "Params", "MACs"
+        "{line}\n{:<4} {:<26} {:>14} {:>10} {:>14} {:>12}\n{line}\n",
+        "#", "Layer", "Output shape", "Params", "MACs", "Elem. ops"
     );
     out += &format!(
-        "{:<4} {:<26} {:>14} {:>10} {:>14}\n",
+        "{:<4} {:<26} {:>14} {:>10} {:>14} {:>12}\n",
         "",
         "Input",
         s.input.to_string(),
+        "",
         "",
         ""
     );
     for l in &s.layers {
         out += &format!(
-            "{:<4} {:<26} {:>14} {:>10} {:>14}\n",
+            "{:<4} {:<26} {:>14} {:>10} {:>14} {:>12}\n",
             l.index,
             l.label,
             l.output.to_string(),
             thousands(l.params),
-            thousands(l.macs)
+            thousands(l.macs),
+            thousands(l.elementwise)
         );
     }
     out += &format!(
-        "{line}\nTotal params: {}\nTotal MACs: {} (convolution and linear layers; element-wise work not counted)\nActivation memory: {:.1} KiB per image\n",
+        "{line}\nTotal params: {}\nTotal MACs: {} (multiply-adds of convolution and linear layers, as thop/ptflops and the lecture count them)\nTotal element-wise ops: {} (activations 1, normalization 2 per value; pooling one per window element; residual additions 1)\nActivation memory: {:.1} KiB per image\n",
         thousands(s.total_params),
         thousands(s.total_macs),
+        thousands(s.total_elementwise),
         s.activation_bytes_per_image as f64 / 1024.0
     );
     out

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What the multiply-add counts include, said wherever they are shown.
-pub const MACS_COUNTED: &str = "Multiply-adds (MACs) count convolution and linear layers, one per weight use, as thop and ptflops do and as the lecture's tables count operations. Element-wise work (activations, normalization, pooling, residual additions, dropout) is not included.";
+pub const MACS_COUNTED: &str = "Multiply-adds (MACs) count convolution and linear layers, one per weight use, as thop and ptflops do and as the lecture's tables count operations. Element-wise work (activations, normalization, pooling, residual additions) is counted apart, as element-wise operations.";
 
 /// The shape of one sample as it flows through the network (the batch dimension is implicit).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +55,10 @@ impl fmt::Display for Shape {
 pub struct Cost {
     pub params: usize,
     pub macs: usize,
+    /// Element-wise operations per image, one per value touched: activations (1 per output),
+    /// normalization (2: normalize, then scale and shift), pooling (one per window element),
+    /// residual additions (1 per output). Dropout is the identity at inference: 0.
+    pub elementwise: usize,
 }
 
 impl std::ops::Add for Cost {
@@ -63,6 +67,7 @@ impl std::ops::Add for Cost {
         Cost {
             params: self.params + o.params,
             macs: self.macs + o.macs,
+            elementwise: self.elementwise + o.elementwise,
         }
     }
 }
@@ -83,6 +88,9 @@ pub struct LayerInfo {
     pub output: Shape,
     pub params: usize,
     pub macs: usize,
+    /// Element-wise operations per image (see [`Cost::elementwise`]).
+    #[serde(default)]
+    pub elementwise: usize,
 }
 
 /// Shape inference for a whole network.
@@ -92,6 +100,9 @@ pub struct Summary {
     pub layers: Vec<LayerInfo>,
     pub total_params: usize,
     pub total_macs: usize,
+    /// Element-wise operations per image, beside the multiply-adds.
+    #[serde(default)]
+    pub total_elementwise: usize,
     /// Activation memory of one forward pass per image (f32 outputs of every layer).
     pub activation_bytes_per_image: usize,
 }
@@ -160,6 +171,7 @@ pub fn infer_partial(network: &Network) -> (Summary, Option<SpecError>) {
         layers: Vec::new(),
         total_params: 0,
         total_macs: 0,
+        total_elementwise: 0,
         activation_bytes_per_image: input.numel() * 4,
     };
     if i.channels == 0 || i.height == 0 || i.width == 0 {
@@ -182,12 +194,14 @@ pub fn infer_partial(network: &Network) -> (Summary, Option<SpecError>) {
                 summary.activation_bytes_per_image += out.numel() * 4;
                 summary.total_params += cost.params;
                 summary.total_macs += cost.macs;
+                summary.total_elementwise += cost.elementwise;
                 summary.layers.push(LayerInfo {
                     index,
                     label: layer.label(&defaults),
                     output: out,
                     params: cost.params,
                     macs: cost.macs,
+                    elementwise: cost.elementwise,
                 });
                 shape = out;
             }

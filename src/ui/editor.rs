@@ -319,8 +319,9 @@ fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError
             .strong(),
         );
         ui.label(format!(
-            "· {} MACs per image",
-            thousands(summary.total_macs)
+            "· {} MACs + {} element-wise ops per image",
+            thousands(summary.total_macs),
+            thousands(summary.total_elementwise)
         ))
         .on_hover_text(crate::spec::MACS_COUNTED);
         ui.label(format!(

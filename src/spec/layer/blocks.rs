@@ -31,6 +31,7 @@ impl ConvUnit {
         cost += self.norm.infer(shape)?.1;
         if let Some(a) = self.act {
             cost.params += a.params(self.out_c);
+            cost.elementwise += shape.numel();
         }
         Ok((shape, cost))
     }
@@ -88,15 +89,21 @@ impl BlockPlan {
                     ));
                 }
                 cost.params += act.params(*out_c);
+                // The addition, then the activation after it.
+                cost.elementwise += 2 * shape.numel();
                 Ok((shape, cost))
             }
             BlockPlan::Concat { branches } => {
                 let mut cost = Cost::default();
                 let mut channels = 0;
-                for (_, units) in branches {
+                for (pooled, units) in branches {
                     let (s, c) = run_units(units, (h, w))?;
                     channels += s.channels();
                     cost += c;
+                    if *pooled {
+                        // 3×3 max pooling, stride 1, over the block's input.
+                        cost.elementwise += 9 * input.numel();
+                    }
                 }
                 Ok((Shape::Map { c: channels, h, w }, cost))
             }

@@ -128,6 +128,7 @@ pub(crate) fn conv_cost(
         Cost {
             params: out_c * per_out + if bias { out_c } else { 0 },
             macs: out_c * oh * ow * per_out,
+            elementwise: 0,
         },
     )
 }

@@ -38,6 +38,7 @@ impl Linear {
             Cost {
                 params: n * self.out_features + if self.bias { self.out_features } else { 0 },
                 macs: n * self.out_features,
+                elementwise: 0,
             },
         ))
     }

@@ -66,6 +66,7 @@ impl Norm {
         let affine = Cost {
             params: 2 * c,
             macs: 0,
+            elementwise: 2 * input.numel(),
         };
         match *self {
             Norm::Off => Ok((input, Cost::default())),
@@ -116,6 +117,7 @@ impl ActivationLayer {
             Cost {
                 params: self.resolve(d).params(input.channels()),
                 macs: 0,
+                elementwise: input.numel(),
             },
         ))
     }

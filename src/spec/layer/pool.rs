@@ -41,11 +41,24 @@ impl Pool {
             1,
             "window",
         )?;
-        Ok((Shape::Map { c, h: oh, w: ow }, Cost::default()))
+        let elementwise = c * oh * ow * self.kernel * self.kernel;
+        Ok((
+            Shape::Map { c, h: oh, w: ow },
+            Cost {
+                elementwise,
+                ..Cost::default()
+            },
+        ))
     }
 }
 
 pub(crate) fn global_infer(input: Shape) -> Result<(Shape, Cost), String> {
     let (c, _, _) = expect_map(input, "global average pooling")?;
-    Ok((Shape::Flat(c), Cost::default()))
+    Ok((
+        Shape::Flat(c),
+        Cost {
+            elementwise: input.numel(),
+            ..Cost::default()
+        },
+    ))
 }

@@ -6,10 +6,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How soon after an event the window repaints: twice a second while training, unless the user
+/// How soon after an event the window repaints: once a second while training, unless the user
 /// interacts (input repaints at once). Every frame takes CPU from libtorch's threads, which
 /// slow down sharply when anything else wants a core (see `bench/window.sh`).
-pub const REPAINT_DELAY: Duration = Duration::from_millis(500);
+pub const REPAINT_DELAY: Duration = Duration::from_millis(1000);
 
 #[derive(Clone, Default)]
 pub struct Waker {

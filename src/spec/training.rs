@@ -268,7 +268,7 @@ impl Default for Training {
 /// a note for the user when the request was changed.
 ///
 /// "auto" (0) is one thread per core, in the window as headless: the window repaints at a modest
-/// rate while training (a frame every half second costing about 4% of a core under a software
+/// rate while training (a frame a second, each about 20 ms of CPU under a software
 /// renderer), and with that one thread per core trains at 0.9–0.95× the headless speed, where
 /// one thread fewer than the cores loses about 30% (`bench/window.sh`). More threads than cores
 /// only make them wait on each other, so a larger request is clamped.

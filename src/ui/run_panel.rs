@@ -103,7 +103,7 @@ fn progress_ui(ui: &mut Ui, run: &RunState) {
         }
     }
     // Not animated: an animated bar asks for a frame at every display refresh, and each frame
-    // takes CPU from training (the window repaints twice a second while training).
+    // takes CPU from training (the window repaints once a second while training).
     ui.add(egui::ProgressBar::new(progress).show_percentage());
     if !text.is_empty() {
         ui.label(text);

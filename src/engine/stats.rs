@@ -88,6 +88,21 @@ fn flattens(act: Activation) -> bool {
     )
 }
 
+/// The largest derivative of an activation, over a wide grid of inputs; computed once per
+/// activation and thread (probes ask for it at every probe of every layer).
+fn peak_derivative(act: Activation) -> f64 {
+    thread_local! {
+        static PEAKS: std::cell::RefCell<Vec<(Activation, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(p) = PEAKS.with(|c| c.borrow().iter().find(|(a, _)| *a == act).map(|(_, p)| *p)) {
+        return p;
+    }
+    let grid = Tensor::linspace(-30.0, 30.0, 6001, (Kind::Float, tch::Device::Cpu));
+    let peak = derivative(act, &grid).map_or(1.0, |d| d.abs().max().double_value(&[]));
+    PEAKS.with(|c| c.borrow_mut().push((act, peak)));
+    peak
+}
+
 /// Dead and saturated fractions, defined by the gradient.
 ///
 /// A unit (one channel at one position) is **dead** when the activation's derivative there is
@@ -123,12 +138,7 @@ fn dead_and_saturated(
         };
     };
     let dead = fraction(g.lt(DEAD_DERIVATIVE).all_dim(0, false));
-    let saturated = flattens(act).then(|| {
-        // The largest derivative, over a wide grid of inputs.
-        let grid = Tensor::linspace(-30.0, 30.0, 6001, (Kind::Float, out.device()));
-        let peak = derivative(act, &grid).map_or(1.0, |d| d.abs().max().double_value(&[]));
-        fraction(g.lt(SATURATION_SHARE * peak))
-    });
+    let saturated = flattens(act).then(|| fraction(g.lt(SATURATION_SHARE * peak_derivative(act))));
     (dead, saturated)
 }
 

@@ -87,6 +87,7 @@ fn events_at(step: usize, seed: usize) -> Vec<Event> {
             train_accuracy: 0.9 + t * 0.05,
             val_loss: 0.35,
             val_accuracy: 0.88 + t * 0.05 + seed as f32 / 1000.0,
+            val_top5: None,
             duration_secs: 2.5,
         }));
     }
@@ -124,6 +125,7 @@ fn write_workspace(ws: &Path) -> String {
                 epochs: STEPS / STEPS_PER_EPOCH,
                 test_loss: 0.3,
                 test_accuracy: 0.93,
+                test_top5: None,
                 duration_secs: 25.0,
                 train_images_per_sec: 12_000.0,
                 stopped: false,

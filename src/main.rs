@@ -78,6 +78,9 @@ enum Cmd {
     /// Inspect a checkpoint: test accuracy, confusion matrix, per-class precision and recall;
     /// export filter grids and Grad-CAM overlays as PNG.
     Inspect(cli::InspectArgs),
+    /// Datasets: `data get cifar-10` downloads, verifies and unpacks one; `data list`.
+    #[command(subcommand)]
+    Data(cli::DataCmd),
     /// A short demo training in the terminal (LeNet-5 on the built-in shapes).
     Demo,
 }
@@ -95,6 +98,7 @@ fn main() {
         Some(Cmd::Train(t)) => cli::train(t),
         Some(Cmd::Summary { preset }) => cli::summary(&preset),
         Some(Cmd::Demo) => cli::demo(),
+        Some(Cmd::Data(d)) => cli::data(d),
         Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Inspect(i)) => cli::inspect(i),
         Some(Cmd::Devices) => {

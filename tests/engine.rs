@@ -2,7 +2,7 @@
 //! Engine on CPU: built shapes, activation formulas against PyTorch, determinism, trainer
 //! control, divergence, failures, checkpoints, data errors and a short real MNIST run.
 use cnn_workbench::engine::checkpoint;
-use cnn_workbench::engine::data::{idx, synthetic, Dataset};
+use cnn_workbench::engine::data::{idx, synthetic, Dataset, DecodeSpec, Split};
 use cnn_workbench::engine::layers::activation::apply;
 use cnn_workbench::engine::train::loss_value;
 use cnn_workbench::engine::{Model, RunOptions, Trainer};
@@ -825,7 +825,7 @@ fn synthetic_data_is_deterministic_balanced_and_normalized() {
     let b = synthetic::generate(200, false, 9);
     assert_eq!(a.pixels, b.pixels);
     assert_ne!(a.pixels, synthetic::generate(200, false, 10).pixels);
-    for class in 0..10u8 {
+    for class in 0..10i64 {
         assert_eq!(a.labels.iter().filter(|&&l| l == class).count(), 20);
     }
     let rgb = synthetic::generate(20, true, 1);
@@ -834,13 +834,13 @@ fn synthetic_data_is_deterministic_balanced_and_normalized() {
         synthetic_size: 600,
         ..DataSpec::default()
     };
-    let ds = Dataset::load(&spec, Device::Cpu).unwrap();
+    let ds = Dataset::load(&spec, GRAY28, Device::Cpu).unwrap();
     assert_eq!(
         (ds.train_len(), ds.val_len(), ds.test_len()),
         (540, 60, 100)
     );
-    let m = f64::try_from(ds.train_x.mean(Kind::Double)).unwrap();
-    let s = f64::try_from(ds.train_x.std(true)).unwrap();
+    let m = f64::try_from(train_x(&ds).mean(Kind::Double)).unwrap();
+    let s = f64::try_from(train_x(&ds).std(true)).unwrap();
     assert!(m.abs() < 1e-4 && (s - 1.0).abs() < 1e-3, "mean {m} std {s}");
 }
 
@@ -853,12 +853,13 @@ fn augmentation_keeps_shapes_and_is_reproducible() {
         source: DataSource::Synthetic { rgb: true },
         ..DataSpec::default()
     };
-    let ds = Dataset::load(&spec, Device::Cpu).unwrap();
+    let ds = Dataset::load(&spec, RGB28, Device::Cpu).unwrap();
     let bg: Vec<f32> = ds.mean.iter().zip(&ds.std).map(|(m, s)| -m / s).collect();
     let ctx = AugmentContext {
         background: &bg,
         std: &ds.std,
         pca: ds.pca.as_ref(),
+        cropped: false,
     };
     let all = Augment {
         hflip: true,
@@ -870,8 +871,9 @@ fn augmentation_keeps_shapes_and_is_reproducible() {
         brightness: 0.2,
         contrast: 0.2,
         pca_noise: 0.1,
+        random_resized_crop: 0.5,
     };
-    let x = ds.train_x.narrow(0, 0, 8);
+    let x = train_x(&ds).narrow(0, 0, 8);
     let run = |seed| {
         apply(
             &x,
@@ -1317,6 +1319,7 @@ fn pca_colour_noise_follows_alexnets_definition() {
         background: &[0.0, 0.0, 0.0],
         std: &[1.0, 1.0, 1.0],
         pca: Some(&pca),
+        cropped: false,
     };
     let a = Augment {
         pca_noise: 0.1,
@@ -1405,5 +1408,24 @@ fn weight_decay_can_spare_biases_and_normalization() {
                 assert!(ratio < 1e-6, "{name} must decay by 0.95 (spare {spare})");
             }
         }
+    }
+}
+
+const GRAY28: DecodeSpec = DecodeSpec {
+    channels: 1,
+    height: 28,
+    width: 28,
+};
+const RGB28: DecodeSpec = DecodeSpec {
+    channels: 3,
+    height: 28,
+    width: 28,
+};
+
+/// The training images of a dataset held in memory.
+fn train_x(ds: &Dataset) -> tch::Tensor {
+    match &ds.train {
+        Split::Memory { x, .. } => x.shallow_clone(),
+        Split::Files(_) => panic!("expected images in memory"),
     }
 }

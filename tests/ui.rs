@@ -262,6 +262,7 @@ fn scripted_events() -> Vec<Event> {
                 train_accuracy: 0.8,
                 val_loss: 0.6,
                 val_accuracy: 0.75,
+                val_top5: None,
                 duration_secs: 1.0,
             }));
         }
@@ -271,6 +272,7 @@ fn scripted_events() -> Vec<Event> {
         epochs: 2,
         test_loss: 0.4,
         test_accuracy: 0.91,
+        test_top5: None,
         duration_secs: 3.4,
         train_images_per_sec: 1000.0,
         stopped: false,

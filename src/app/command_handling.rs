@@ -6,7 +6,7 @@ use super::{library, WorkbenchApp};
 use crate::protocol::Command;
 use crate::runs::compare::CompareQueue;
 use crate::runs::history;
-use crate::spec::{DataSource, Preset};
+use crate::spec::Preset;
 use crate::ui::{self, Action};
 use std::path::Path;
 
@@ -32,6 +32,7 @@ impl WorkbenchApp {
             | Redo => self.execute_edit(action),
             New | Open | OpenPath(_) | OpenBundled(_) | Save | SaveAs | SaveAsPath(_)
             | PickDataFolder | Quit => self.execute_file(action, ctx),
+            OpenDownload | OpenDatasetView => self.execute_data(action, ctx),
             Train
             | Pause
             | Resume
@@ -138,8 +139,7 @@ impl WorkbenchApp {
             Action::PickDataFolder if self.native_dialogs => {
                 if let Some(folder) = rfd::FileDialog::new().pick_folder() {
                     self.folder_text = folder.display().to_string();
-                    self.doc
-                        .edit(|p| p.data.source = DataSource::Idx { folder });
+                    self.set_data_folder(folder);
                 }
             }
             Action::Quit => {

@@ -1,7 +1,12 @@
 //! The presets bundled into the binary, so the library works from any folder.
-pub const BUNDLED: [(&str, &str); 7] = [
+pub const BUNDLED: [(&str, &str); 9] = [
     ("lenet5.ron", include_str!("../../presets/lenet5.ron")),
     ("vgg-small.ron", include_str!("../../presets/vgg-small.ron")),
+    (
+        "cifar-resnet20.ron",
+        include_str!("../../presets/cifar-resnet20.ron"),
+    ),
+    ("cifar-vgg.ron", include_str!("../../presets/cifar-vgg.ron")),
     (
         "resnet-small.ron",
         include_str!("../../presets/resnet-small.ron"),

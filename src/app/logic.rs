@@ -3,7 +3,7 @@
 use super::dialogs::{PathPrompt, PromptKind};
 use super::document::Document;
 use super::WorkbenchApp;
-use crate::engine::data::idx;
+use crate::engine::data;
 use crate::protocol::{Command, RunMeta, RunOptions};
 use crate::runs::compare::CompareQueue;
 use crate::runs::history;
@@ -17,7 +17,7 @@ const RECENT_LIMIT: usize = 8;
 
 impl WorkbenchApp {
     pub(crate) fn sync_folder_text(&mut self) {
-        if let DataSource::Idx { folder } = &self.doc.preset.data.source {
+        if let Some(folder) = self.doc.preset.data.source.folder() {
             self.folder_text = folder.display().to_string();
         }
     }
@@ -28,41 +28,81 @@ impl WorkbenchApp {
         let p = &self.doc.preset;
         spec::infer(&p.network).map_err(|e| e.to_string())?;
         p.training.validate()?;
-        match &p.data.source {
-            DataSource::Synthetic { rgb } => {
-                let c = if *rgb { 3 } else { 1 };
-                let i = p.network.input;
-                if (i.channels, i.height, i.width) != (c, 28, 28) {
-                    return Err(format!(
-                        "the built-in data is {c}×28×28 but the network's input is {}×{}×{}",
-                        i.channels, i.height, i.width
-                    ));
-                }
-            }
-            DataSource::Idx { .. } => {
-                if let Some(problem) = problem {
-                    return Err(problem);
-                }
+        if let Some(problem) = problem {
+            return Err(problem);
+        }
+        if let DataSource::Synthetic { rgb } = &p.data.source {
+            let c = if *rgb { 3 } else { 1 };
+            let i = p.network.input;
+            if (i.channels, i.height, i.width) != (c, 28, 28) {
+                return Err(format!(
+                    "the built-in data is {c}×28×28 but the network's input is {}×{}×{}",
+                    i.channels, i.height, i.width
+                ));
             }
         }
         Ok(())
     }
 
-    /// Why the chosen dataset folder cannot be used (cached per folder).
+    /// Why the chosen data cannot be used, from a quick look (cached per source): a missing
+    /// folder, files of another format, a dataset not downloaded.
     pub(crate) fn data_problem(&mut self) -> Option<String> {
-        let DataSource::Idx { folder } = &self.doc.preset.data.source else {
+        let source = &self.doc.preset.data.source;
+        if matches!(source, DataSource::Synthetic { .. }) {
             return None;
-        };
-        let stale = self.data_check.as_ref().is_none_or(|(f, _)| f != folder);
+        }
+        let stale = self.data_check.as_ref().is_none_or(|(s, _)| s != source);
         if stale {
-            let problem = if folder.as_os_str().is_empty() {
-                Some("choose a folder with MNIST-format files".to_string())
-            } else {
-                idx::check_folder(folder).err().map(|e| e.to_string())
-            };
-            self.data_check = Some((folder.clone(), problem));
+            let problem = data::quick_check(source).err();
+            self.data_check = Some((source.clone(), problem));
         }
         self.data_check.as_ref().and_then(|(_, p)| p.clone())
+    }
+
+    /// A folder chosen in the dialog: the chosen kind keeps it, else its format is detected.
+    pub(crate) fn set_data_folder(&mut self, folder: PathBuf) {
+        let source = match &self.doc.preset.data.source {
+            DataSource::Idx { .. } => DataSource::Idx { folder },
+            DataSource::Cifar { .. } => DataSource::Cifar { folder },
+            DataSource::ImageFolder { .. } => DataSource::ImageFolder { folder },
+            _ => data::detect(&folder).unwrap_or(DataSource::ImageFolder { folder }),
+        };
+        self.doc.edit(|p| {
+            p.data.source = source;
+            ui::data_panel::follow_data(p);
+        });
+    }
+
+    /// Download… and View dataset….
+    pub(crate) fn execute_data(&mut self, action: ui::Action, ctx: &egui::Context) {
+        match action {
+            ui::Action::OpenDownload if self.data_windows.download_choice.is_none() => {
+                let name = match &self.doc.preset.data.source {
+                    DataSource::Downloaded { name } => name.clone(),
+                    _ => "cifar-10".into(),
+                };
+                self.data_windows.download_choice = Some(name);
+            }
+            ui::Action::OpenDatasetView => {
+                let p = &self.doc.preset;
+                let i = p.network.input;
+                let input = data::DecodeSpec {
+                    channels: i.channels,
+                    height: i.height,
+                    width: i.width,
+                };
+                match super::data_tools::DatasetView::start(
+                    p.data.clone(),
+                    input,
+                    p.training.augment,
+                    ctx.clone(),
+                ) {
+                    Ok(v) => self.data_windows.view = Some(v),
+                    Err(e) => self.error = Some(format!("cannot read the dataset: {e}")),
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Moves trainer events into the run state, for at most `budget`.

@@ -4,6 +4,7 @@
 //! history loader. Panels in `ui/` only draw and return [`Action`]s; they are carried out
 //! after the frame.
 mod command_handling;
+mod data_tools;
 mod dialogs;
 pub mod document;
 mod history_loader;
@@ -55,7 +56,10 @@ pub struct WorkbenchApp {
     pending: Option<Action>,
     prompt: Option<PathPrompt>,
     folder_text: String,
-    data_check: Option<(PathBuf, Option<String>)>,
+    data_check: Option<(crate::spec::DataSource, Option<String>)>,
+    data_windows: dialogs::DataWindows,
+    /// Datasets downloaded into the cache.
+    downloaded: Vec<String>,
     last_title: String,
     allow_close: bool,
     repaint: Option<Notify>,
@@ -129,6 +133,8 @@ impl WorkbenchApp {
             prompt: None,
             folder_text: String::new(),
             data_check: None,
+            data_windows: Default::default(),
+            downloaded: data_tools::downloaded(),
             last_title: String::new(),
             allow_close: false,
             repaint: None,
@@ -239,6 +245,7 @@ impl WorkbenchApp {
             ui::editor::editor_ui(ui, &mut self.doc.preset, self.selected, &mut actions);
         });
         self.dialogs_ui(&ctx, &mut actions);
+        self.data_windows_ui(&ctx);
         self.compare_dialog_ui(&ctx, &mut actions);
         self.history_dialogs_ui(&ctx);
         self.inspector_window_ui(&ctx);
@@ -283,6 +290,7 @@ impl WorkbenchApp {
                             folder_text: &mut self.folder_text,
                             cores: self.cores,
                             running: self.run.as_ref().is_some_and(|(r, _)| r.status.is_active()),
+                            downloaded: &self.downloaded,
                         };
                         ui::settings::settings_ui(ui, &mut self.doc.preset, context, actions);
                     });

@@ -4,7 +4,6 @@ use anyhow::{Context, Result};
 use cnn_workbench::engine::inspect::Inspection;
 use cnn_workbench::protocol::inspect::{Confusion, InputChoice};
 use cnn_workbench::render;
-use cnn_workbench::spec::DataSource;
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -25,7 +24,7 @@ pub struct InspectArgs {
 }
 
 pub fn inspect(a: InspectArgs) -> Result<()> {
-    let data = a.data.as_deref().map(DataSource::from_arg);
+    let data = a.data.as_deref().map(super::data_source).transpose()?;
     let device = tch::Device::cuda_if_available();
     let insp = Inspection::open(&a.checkpoint, data, device).map_err(anyhow::Error::msg)?;
     let c = insp.confusion(0);

@@ -1,16 +1,18 @@
 //! Headless commands, one file each: `train` (and the demo), `summary`, `compare`, `inspect`.
 //! Shared here: the run settings of the commands that train, and loading a preset.
 mod compare;
+mod data;
 mod inspect;
 mod summary;
 mod train;
 
 pub use compare::{compare, CompareArgs};
+pub use data::{data, DataCmd};
 pub use inspect::{inspect, InspectArgs};
 pub use summary::summary;
 pub use train::{demo, train, TrainArgs};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use cnn_workbench::spec::{DataSource, Preset};
 use indicatif::ProgressBar;
 use std::path::Path;
@@ -18,7 +20,9 @@ use std::path::Path;
 /// Settings shared by the commands that train (train, compare).
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// A folder of MNIST-format IDX files, or "synthetic" / "synthetic-rgb".
+    /// A dataset folder (MNIST-format IDX files, CIFAR batches, or an image folder with one
+    /// subfolder per class), a downloaded dataset's name (mnist, cifar-10, …), or "synthetic"
+    /// / "synthetic-rgb".
     #[arg(long)]
     pub data: Option<String>,
     #[arg(long)]
@@ -71,15 +75,19 @@ pub(crate) fn say(pb: &ProgressBar, line: impl AsRef<str>) {
     pb.suspend(|| println!("{}", line.as_ref()));
 }
 
+/// The data source `--data` names: a built-in or downloaded dataset by name, else a folder
+/// whose format is detected.
+pub(crate) fn data_source(arg: &str) -> Result<DataSource> {
+    if let Some(source) = DataSource::from_name(arg) {
+        return Ok(source);
+    }
+    Ok(cnn_workbench::engine::data::detect(Path::new(arg))?)
+}
+
 /// Points the preset at `--data` (and the network's input at its channel count).
 fn apply_data(preset: &mut Preset, data: Option<&str>) -> Result<()> {
     if let Some(d) = data {
-        preset.data.source = DataSource::from_arg(d);
-        if let DataSource::Idx { folder } = &preset.data.source {
-            if !folder.is_dir() {
-                bail!("dataset folder {} does not exist", folder.display());
-            }
-        }
+        preset.data.source = data_source(d)?;
     }
     if let DataSource::Synthetic { rgb } = preset.data.source {
         preset.network.input.channels = if rgb { 3 } else { 1 };

@@ -2,7 +2,7 @@
 //! saliency (Grad-CAM, gradient × input). Computed on the inspector's own thread; results are
 //! plain numbers (see [`crate::protocol::inspect`]).
 use super::checkpoint;
-use super::data::Dataset;
+use super::data::{Dataset, DecodeSpec};
 use super::model::Model;
 use crate::protocol::inspect::*;
 pub use crate::protocol::inspect::{InspectReply, InspectRequest};
@@ -14,7 +14,13 @@ pub struct Inspection {
     pub preset: Preset,
     pub model: Model,
     pub data: Dataset,
+    /// The test images the inspector shows (all of them, up to `INSPECT_TEST_IMAGES`).
+    test_x: Tensor,
+    test_y: Tensor,
 }
+
+/// A streamed test set is decoded only this far for the inspector.
+pub const INSPECT_TEST_IMAGES: usize = 10_000;
 
 fn to_vec(t: &Tensor) -> Vec<f32> {
     Vec::<f32>::try_from(
@@ -38,8 +44,13 @@ impl Inspection {
         if let Some(d) = data {
             preset.data.source = d;
         }
-        let data = Dataset::load(&preset.data, device).map_err(|e| e.to_string())?;
         let i = preset.network.input;
+        let decode = DecodeSpec {
+            channels: i.channels,
+            height: i.height,
+            width: i.width,
+        };
+        let data = Dataset::load(&preset.data, decode, device).map_err(|e| e.to_string())?;
         if (i.channels, i.height, i.width) != (data.channels, data.height, data.width) {
             return Err(format!(
                 "the checkpoint's network takes {}×{}×{} images but {} has {}×{}×{}",
@@ -52,10 +63,13 @@ impl Inspection {
                 data.width
             ));
         }
+        let (test_x, test_y) = data.head(&data.test, INSPECT_TEST_IMAGES);
         Ok(Inspection {
             preset,
             model,
             data,
+            test_x,
+            test_y,
         })
     }
 
@@ -64,7 +78,7 @@ impl Inspection {
         InspectSummary {
             name: self.preset.name.clone(),
             class_names: self.data.class_names.clone(),
-            test_images: self.data.test_len(),
+            test_images: self.test_len(),
             layers: self
                 .model
                 .summary
@@ -79,7 +93,7 @@ impl Inspection {
                     is_activation: layer.output_activation(&d).is_some(),
                 })
                 .collect(),
-            test_labels: Vec::<i64>::try_from(self.data.test_y.to_device(Device::Cpu))
+            test_labels: Vec::<i64>::try_from(self.test_y.to_device(Device::Cpu))
                 .unwrap_or_default()
                 .into_iter()
                 .map(|l| l as usize)
@@ -111,15 +125,19 @@ impl Inspection {
         out
     }
 
+    fn test_len(&self) -> usize {
+        self.test_y.size()[0] as usize
+    }
+
     /// Test image `index` as a batch of one (normalized).
     fn test_input(&self, index: usize) -> Result<Tensor, String> {
-        if index >= self.data.test_len() {
+        if index >= self.test_len() {
             return Err(format!(
                 "test image {index} does not exist (the test set has {})",
-                self.data.test_len()
+                self.test_len()
             ));
         }
-        Ok(self.data.test_x.narrow(0, index as i64, 1))
+        Ok(self.test_x.narrow(0, index as i64, 1))
     }
 
     /// An input image in [0, 1] pixel units normalized like the data.
@@ -231,21 +249,20 @@ impl Inspection {
     /// The confusion matrix on the test set, with up to `per_cell` examples per cell.
     pub fn confusion(&self, per_cell: usize) -> Confusion {
         let k = self.data.class_names.len();
-        let n = self.data.test_len();
+        let n = self.test_len();
         let mut counts = vec![vec![0u32; k]; k];
         let mut examples = vec![Vec::new(); k * k];
         tch::no_grad(|| {
             let mut start = 0;
             while start < n {
                 let len = (n - start).min(1000);
-                let x = self.data.test_x.narrow(0, start as i64, len as i64);
+                let x = self.test_x.narrow(0, start as i64, len as i64);
                 let probs = self.model.forward_t(&x, false).softmax(-1, Kind::Float);
                 let pred = Vec::<i64>::try_from(probs.argmax(-1, false).to_device(Device::Cpu))
                     .unwrap_or_default();
                 let top = to_vec(&probs.max_dim(-1, false).0);
                 let truth = Vec::<i64>::try_from(
-                    self.data
-                        .test_y
+                    self.test_y
                         .narrow(0, start as i64, len as i64)
                         .to_device(Device::Cpu),
                 )

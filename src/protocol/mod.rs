@@ -1,5 +1,6 @@
 //! What crosses between the trainer thread and its owner: commands in, events out. Only plain
 //! numbers, strings and `Vec<f32>` — never a tensor.
+pub mod data;
 pub mod inspect;
 pub mod run;
 
@@ -114,6 +115,9 @@ pub struct EpochMetrics {
     pub train_accuracy: f32,
     pub val_loss: f32,
     pub val_accuracy: f32,
+    /// Top-5 validation accuracy, when there are more than 5 classes.
+    #[serde(default)]
+    pub val_top5: Option<f32>,
     pub duration_secs: f64,
 }
 
@@ -157,6 +161,9 @@ pub struct FinishInfo {
     pub epochs: usize,
     pub test_loss: f32,
     pub test_accuracy: f32,
+    /// Top-5 test accuracy, when there are more than 5 classes.
+    #[serde(default)]
+    pub test_top5: Option<f32>,
     pub duration_secs: f64,
     /// Training throughput: images through training steps per second of step time
     /// (evaluation and probes excluded).

@@ -1,6 +1,9 @@
-//! Which data to train on.
+//! Which data to train on, and how it is fed to the network.
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The datasets `data get` can download, by the name a preset or `--data` uses.
+pub const DOWNLOADABLE: [&str; 5] = ["mnist", "fashion-mnist", "kmnist", "cifar-10", "cifar-100"];
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub enum DataSource {
@@ -11,6 +14,14 @@ pub enum DataSource {
     },
     /// A folder with MNIST-format IDX files (MNIST, Fashion-MNIST, KMNIST, …).
     Idx { folder: PathBuf },
+    /// A CIFAR-10 or CIFAR-100 folder: the binary version (`data_batch_1.bin`…, `train.bin`)
+    /// or the Python version (`cifar-10-batches-py/` pickles).
+    Cifar { folder: PathBuf },
+    /// torchvision's ImageFolder layout: `root/<class>/<image>`, with `train/` and `val/` (or
+    /// `test/`) subfolders when present.
+    ImageFolder { folder: PathBuf },
+    /// A dataset downloaded with `data get` into the cache folder, by name ("cifar-10").
+    Downloaded { name: String },
 }
 
 impl Default for DataSource {
@@ -20,14 +31,26 @@ impl Default for DataSource {
 }
 
 impl DataSource {
-    /// Parses the CLI's `--data` value: "synthetic", "synthetic-rgb" or a folder.
-    pub fn from_arg(arg: &str) -> DataSource {
+    /// Parses the CLI's `--data` value when it is a name: "synthetic", "synthetic-rgb" or a
+    /// downloadable dataset. None means a folder, whose format the engine detects.
+    pub fn from_name(arg: &str) -> Option<DataSource> {
         match arg {
-            "synthetic" | "synthetic-gray" => DataSource::Synthetic { rgb: false },
-            "synthetic-rgb" => DataSource::Synthetic { rgb: true },
-            folder => DataSource::Idx {
-                folder: folder.into(),
-            },
+            "synthetic" | "synthetic-gray" => Some(DataSource::Synthetic { rgb: false }),
+            "synthetic-rgb" => Some(DataSource::Synthetic { rgb: true }),
+            name if DOWNLOADABLE.contains(&name) && !Path::new(name).exists() => {
+                Some(DataSource::Downloaded { name: name.into() })
+            }
+            _ => None,
+        }
+    }
+
+    /// The folder this source reads, if it reads one the user chose.
+    pub fn folder(&self) -> Option<&Path> {
+        match self {
+            DataSource::Idx { folder }
+            | DataSource::Cifar { folder }
+            | DataSource::ImageFolder { folder } => Some(folder),
+            _ => None,
         }
     }
 
@@ -36,8 +59,23 @@ impl DataSource {
             DataSource::Synthetic { rgb: false } => "built-in synthetic shapes (gray)".into(),
             DataSource::Synthetic { rgb: true } => "built-in synthetic shapes (RGB)".into(),
             DataSource::Idx { folder } => format!("IDX files in {}", folder.display()),
+            DataSource::Cifar { folder } => format!("CIFAR batches in {}", folder.display()),
+            DataSource::ImageFolder { folder } => format!("image folder {}", folder.display()),
+            DataSource::Downloaded { name } => format!("downloaded dataset {name}"),
         }
     }
+}
+
+/// How the training images reach the network.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Loader {
+    /// In memory when the decoded dataset fits in `memory_limit_mb`, streamed otherwise.
+    #[default]
+    Auto,
+    /// Decode everything once into tensors (the fast path for small sets).
+    Memory,
+    /// Decode and augment on worker threads, batch by batch, from the files.
+    Streaming,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -48,10 +86,20 @@ pub struct DataSpec {
     pub train_limit: Option<usize>,
     /// Use only the first N test images.
     pub test_limit: Option<usize>,
-    /// Fraction of the training images held out for validation.
+    /// Fraction of the training images held out for validation (when the data has no
+    /// validation split of its own).
     pub validation_fraction: f64,
     /// Training images generated for the synthetic dataset (the test set is a sixth of this).
     pub synthetic_size: usize,
+    /// CIFAR-100: train on the 20 coarse superclasses instead of the 100 fine classes.
+    pub coarse_labels: bool,
+    pub loader: Loader,
+    /// Decoded images larger than this (all splits, as 32-bit floats) are streamed by `Auto`.
+    pub memory_limit_mb: usize,
+    /// Worker threads that decode and augment image files (0 = one per core, at most 4).
+    pub workers: usize,
+    /// Batches decoded ahead of the trainer by the streaming loader.
+    pub prefetch_batches: usize,
 }
 
 impl Default for DataSpec {
@@ -62,6 +110,22 @@ impl Default for DataSpec {
             test_limit: None,
             validation_fraction: 0.1,
             synthetic_size: 12_000,
+            coarse_labels: false,
+            loader: Loader::Auto,
+            memory_limit_mb: 2048,
+            workers: 0,
+            prefetch_batches: 4,
+        }
+    }
+}
+
+impl DataSpec {
+    /// The decode workers to use on a machine with `cores` cores.
+    pub fn workers_for(&self, cores: usize) -> usize {
+        if self.workers == 0 {
+            cores.clamp(1, 4)
+        } else {
+            self.workers
         }
     }
 }

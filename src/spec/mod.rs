@@ -11,7 +11,7 @@ pub mod training;
 
 pub use activation::{Activation, GeluForm};
 pub use compare::{CompareSpec, Dimension};
-pub use data::{DataSource, DataSpec};
+pub use data::{DataSource, DataSpec, Loader, DOWNLOADABLE};
 pub use layer::{Defaults, Init, Layer, Norm};
 pub use network::{InputShape, Network};
 pub use preset::{Preset, PresetError};

@@ -181,6 +181,10 @@ pub struct Augment {
     pub contrast: f64,
     /// AlexNet-style PCA colour noise: σ of the per-image eigen-coefficients (RGB data only).
     pub pca_noise: f64,
+    /// Random-resized crop (Inception / torchvision): a random part of the image covering
+    /// this fraction of its area up to all of it, aspect ratio 3/4–4/3, scaled to the input.
+    /// 0 = off; 0.08 is torchvision's default.
+    pub random_resized_crop: f64,
 }
 
 impl Augment {

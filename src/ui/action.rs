@@ -31,6 +31,10 @@ pub enum Action {
     SaveAs,
     SaveAsPath(PathBuf),
     PickDataFolder,
+    /// The Download… window of the Data section.
+    OpenDownload,
+    /// The dataset view.
+    OpenDatasetView,
     Undo,
     Redo,
     Quit,

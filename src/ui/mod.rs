@@ -2,6 +2,7 @@
 //! trainer or touches a tensor.
 pub mod action;
 pub mod compare;
+pub mod data_panel;
 pub mod editor;
 pub mod history;
 pub mod inspector;

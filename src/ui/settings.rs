@@ -2,7 +2,7 @@
 //! seed and device.
 use super::widgets::*;
 use super::Action;
-use crate::spec::{Augment, DataSource, Loss, Optimizer, Preset, Schedule, Training};
+use crate::spec::{Augment, Loss, Optimizer, Preset, Schedule, Training};
 use egui::{ComboBox, DragValue, Ui};
 
 /// What the settings panel needs besides the preset.
@@ -16,6 +16,8 @@ pub struct SettingsContext<'a> {
     pub cores: usize,
     /// A run is training: a new thread count applies to the next run.
     pub running: bool,
+    /// Names of the datasets downloaded into the cache.
+    pub downloaded: &'a [String],
 }
 
 /// The thread count: 0 is auto (one per core); a count larger than the cores is clamped.
@@ -59,21 +61,13 @@ fn lr_ui(ui: &mut Ui, label: &str, v: &mut f64, min: f64) {
 pub fn settings_ui(
     ui: &mut Ui,
     preset: &mut Preset,
-    context: SettingsContext,
+    mut context: SettingsContext,
     actions: &mut Vec<Action>,
 ) {
     ui.heading("Training");
     egui::CollapsingHeader::new("Data")
         .default_open(true)
-        .show(ui, |ui| {
-            data_ui(
-                ui,
-                preset,
-                context.data_problem,
-                context.folder_text,
-                actions,
-            )
-        });
+        .show(ui, |ui| data_ui(ui, preset, &mut context, actions));
 
     let t = &mut preset.training;
     egui::CollapsingHeader::new("Schedule")
@@ -100,58 +94,11 @@ pub fn settings_ui(
 fn data_ui(
     ui: &mut Ui,
     preset: &mut Preset,
-    problem: Option<&str>,
-    folder_text: &mut String,
+    context: &mut SettingsContext,
     actions: &mut Vec<Action>,
 ) {
+    super::data_panel::source_ui(ui, preset, context, actions);
     let data = &mut preset.data;
-    let mut choice = match &data.source {
-        DataSource::Synthetic { rgb: false } => 0,
-        DataSource::Synthetic { rgb: true } => 1,
-        DataSource::Idx { .. } => 2,
-    };
-    let before = choice;
-    ui.radio_value(&mut choice, 0, "built-in shapes (gray)");
-    ui.radio_value(&mut choice, 1, "built-in shapes (RGB)");
-    ui.radio_value(&mut choice, 2, "MNIST-format folder");
-    if choice != before {
-        data.source = match choice {
-            0 => DataSource::Synthetic { rgb: false },
-            1 => DataSource::Synthetic { rgb: true },
-            _ => DataSource::Idx {
-                folder: folder_text.trim().into(),
-            },
-        };
-        // The network's input follows the data: 3 channels for RGB, 1 otherwise.
-        preset.network.input.channels = if choice == 1 { 3 } else { 1 };
-    }
-    let data = &mut preset.data;
-    match &mut data.source {
-        DataSource::Idx { folder } => {
-            ui.horizontal(|ui| {
-                let r = labelled(ui, "folder", |ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(folder_text)
-                            .hint_text("folder with train-images-idx3-ubyte…")
-                            .desired_width(150.0),
-                    )
-                });
-                if r.changed() {
-                    *folder = folder_text.trim().into();
-                }
-                if ui.button("Browse…").clicked() {
-                    actions.push(Action::PickDataFolder);
-                }
-            });
-            match problem {
-                Some(p) => ui.colored_label(super::ERROR_COLOR, p),
-                None => ui.weak("found the four IDX files"),
-            };
-        }
-        DataSource::Synthetic { .. } => {
-            count_ui(ui, "images", &mut data.synthetic_size, 100..=100_000);
-        }
-    }
     ui.horizontal(|ui| {
         let mut limit = data.train_limit.is_some();
         let r = ui.checkbox(&mut limit, "use only");

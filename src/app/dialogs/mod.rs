@@ -1,9 +1,11 @@
 //! One file per dialog family. Dialogs are modal windows drawn by the app itself (they edit
 //! the app's state); panels in `ui/` never open them directly but return actions.
 mod compare;
+mod data;
 mod history;
 mod prompt;
 
 pub(crate) use compare::CompareDialog;
+pub(crate) use data::DataWindows;
 pub(crate) use history::{ConfigDiff, RenameDialog};
 pub(crate) use prompt::{PathPrompt, PromptKind};

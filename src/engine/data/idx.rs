@@ -128,7 +128,7 @@ pub fn load_split(folder: &Path, split: &str, classes: usize) -> Result<RawImage
     }
     Ok(RawImages {
         pixels: data.iter().map(|&b| b as f32 / 255.0).collect(),
-        labels,
+        labels: labels.iter().map(|&l| l as i64).collect(),
         channels: 1,
         height: shape[1],
         width: shape[2],
@@ -136,12 +136,20 @@ pub fn load_split(folder: &Path, split: &str, classes: usize) -> Result<RawImage
 }
 
 /// Class names for well-known datasets, recognised by folder name; digits otherwise.
-pub fn class_names(folder: &Path) -> Vec<String> {
+pub fn class_names(folder: &Path, classes: usize) -> Vec<String> {
     let name = folder
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if name.contains("fashion") {
+    if classes != 10 {
+        (0..classes).map(|d| d.to_string()).collect()
+    } else if name.contains("kmnist") {
+        // Kuzushiji-MNIST: one row of cursive Hiragana, in romaji.
+        ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    } else if name.contains("fashion") {
         [
             "T-shirt/top",
             "Trouser",

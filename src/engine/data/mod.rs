@@ -1,19 +1,31 @@
-//! Datasets: loading (built-in synthetic or IDX folder), validation split, per-channel
-//! normalization, and tensors on the training device.
+//! Datasets: loading (built-in synthetic, IDX, CIFAR, image folders, downloaded by name),
+//! validation split, per-channel normalization, and batches on the training device — from
+//! tensors in memory, or streamed from files by worker threads.
+pub mod cifar;
+pub mod folder;
 pub mod idx;
+pub mod pickle;
+mod preview;
+mod split;
+pub mod stream;
 pub mod synthetic;
+pub use preview::{preview, quick_check};
 
-use crate::spec::{DataSource, DataSpec};
+pub use folder::{DecodeSpec, FileSet};
+pub use split::{Batch, Split};
+
+use crate::spec::{DataSource, DataSpec, Loader};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tch::{Device, Kind, Tensor};
-
 /// Images in [0, 1], channel-major per image, with labels.
 #[derive(Clone, Debug)]
 pub struct RawImages {
     pub pixels: Vec<f32>,
-    pub labels: Vec<u8>,
+    pub labels: Vec<i64>,
     pub channels: usize,
     pub height: usize,
     pub width: usize,
@@ -38,7 +50,7 @@ impl RawImages {
         self.labels.truncate(n);
     }
 
-    fn select(&self, idx: &[usize]) -> RawImages {
+    pub(crate) fn select(&self, idx: &[usize]) -> RawImages {
         let len = self.image_len();
         let mut pixels = Vec::with_capacity(idx.len() * len);
         for &i in idx {
@@ -58,15 +70,16 @@ const SPLIT_SEED: u64 = 0x5EED_0001;
 /// The synthetic images are the same for every run too.
 const SYNTHETIC_TRAIN_SEED: u64 = 1998;
 const SYNTHETIC_TEST_SEED: u64 = 2012;
+/// An image folder without its own test split keeps this fraction of its images for testing.
+const FOLDER_TEST_FRACTION: f64 = 0.1;
+/// Training images a streamed dataset's mean, std and PCA are estimated from.
+const STATS_SAMPLE: usize = 2000;
 
-/// A dataset ready for training: normalized tensors on the device.
+/// A dataset ready for training: normalized tensors on the device, or files streamed.
 pub struct Dataset {
-    pub train_x: Tensor,
-    pub train_y: Tensor,
-    pub val_x: Tensor,
-    pub val_y: Tensor,
-    pub test_x: Tensor,
-    pub test_y: Tensor,
+    pub train: Split,
+    pub val: Split,
+    pub test: Split,
     /// Per-channel mean and standard deviation of the training images, in [0, 1] units.
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
@@ -77,65 +90,179 @@ pub struct Dataset {
     /// Eigenvalues and eigenvectors (columns) of the RGB pixel covariance, for PCA colour
     /// noise; None for gray data.
     pub pca: Option<(Vec<f32>, Vec<f32>)>,
+    /// What was passed over while loading (files skipped, with why), for the run's warnings.
+    pub warnings: Vec<String>,
+    /// Decode workers of an image folder.
+    pool: Option<stream::Pool>,
+    prefetch: usize,
+    device: Device,
 }
 
 /// Why a dataset cannot be used; each names the folder or file and the problem.
 #[derive(thiserror::Error, Debug, Clone, PartialEq)]
 pub enum DataError {
     #[error("dataset folder {} does not exist", .0.display())]
-    MissingFolder(std::path::PathBuf),
+    MissingFolder(PathBuf),
     #[error(transparent)]
     Idx(#[from] idx::IdxError),
+    #[error(transparent)]
+    Cifar(#[from] cifar::CifarError),
+    #[error(transparent)]
+    Folder(#[from] folder::FolderError),
+    #[error("{}: not a dataset folder — expected MNIST-format IDX files, CIFAR batches, or one subfolder of images per class", .0.display())]
+    Unknown(PathBuf),
+    #[error("the dataset \"{name}\" is not downloaded ({} is missing) — run `cnn-workbench data get {name}` or Data → Download… in the window", folder.display())]
+    NotDownloaded { name: String, folder: PathBuf },
     #[error("{}: training images are {}×{} but test images are {}×{}", folder.display(), train.0, train.1, test.0, test.1)]
     SizeMismatch {
-        folder: std::path::PathBuf,
+        folder: PathBuf,
         train: (usize, usize),
         test: (usize, usize),
     },
     #[error("the dataset needs at least 2 training images and 1 test image")]
     TooSmall,
+    #[error("{0}")]
+    Other(String),
 }
 
-/// Loads the raw train and test images named by `spec`.
-pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), DataError> {
-    let (mut train, mut test, names) = match &spec.source {
+/// Which format a folder holds: IDX files, CIFAR batches or an image folder.
+pub fn detect(folder: &Path) -> Result<DataSource, DataError> {
+    if !folder.is_dir() {
+        return Err(DataError::MissingFolder(folder.to_path_buf()));
+    }
+    let folder = folder.to_path_buf();
+    if idx::check_folder(&folder).is_ok() {
+        Ok(DataSource::Idx { folder })
+    } else if cifar::is_cifar(&folder) {
+        Ok(DataSource::Cifar { folder })
+    } else if std::fs::read_dir(&folder)
+        .map_err(|e| DataError::Other(format!("{}: cannot list: {e}", folder.display())))?
+        .filter_map(Result::ok)
+        .any(|e| e.path().is_dir())
+    {
+        Ok(DataSource::ImageFolder { folder })
+    } else {
+        Err(DataError::Unknown(folder))
+    }
+}
+
+/// A source with downloaded datasets replaced by the folder they were unpacked to.
+pub fn resolve(source: &DataSource) -> Result<DataSource, DataError> {
+    match source {
+        DataSource::Downloaded { name } => {
+            let folder = crate::fetch::dataset_dir(name);
+            if !folder.is_dir() {
+                return Err(DataError::NotDownloaded {
+                    name: name.clone(),
+                    folder,
+                });
+            }
+            detect(&folder)
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// What a source loads as: images in memory, or an index of image files.
+enum Loaded {
+    Raw {
+        train: RawImages,
+        test: RawImages,
+        names: Vec<String>,
+    },
+    Files(folder::FolderIndex),
+}
+
+fn load_idx(folder: &Path) -> Result<Loaded, DataError> {
+    let train = idx::load_split(folder, "train", 256)?;
+    let test = idx::load_split(folder, "t10k", 256)?;
+    if (train.height, train.width) != (test.height, test.width) {
+        return Err(DataError::SizeMismatch {
+            folder: folder.to_path_buf(),
+            train: (train.height, train.width),
+            test: (test.height, test.width),
+        });
+    }
+    let classes = train
+        .labels
+        .iter()
+        .chain(&test.labels)
+        .map(|&l| l as usize + 1)
+        .max()
+        .unwrap_or(10)
+        .max(10);
+    let names = idx::class_names(folder, classes);
+    Ok(Loaded::Raw { train, test, names })
+}
+
+fn load_source(spec: &DataSpec) -> Result<Loaded, DataError> {
+    Ok(match resolve(&spec.source)? {
         DataSource::Synthetic { rgb } => {
             let n = spec.synthetic_size.max(10);
-            (
-                synthetic::generate(n, *rgb, SYNTHETIC_TRAIN_SEED),
-                synthetic::generate((n / 6).max(10), *rgb, SYNTHETIC_TEST_SEED),
-                synthetic::CLASS_NAMES
+            Loaded::Raw {
+                train: synthetic::generate(n, rgb, SYNTHETIC_TRAIN_SEED),
+                test: synthetic::generate((n / 6).max(10), rgb, SYNTHETIC_TEST_SEED),
+                names: synthetic::CLASS_NAMES
                     .iter()
                     .map(|s| s.to_string())
                     .collect(),
-            )
+            }
         }
         DataSource::Idx { folder } => {
             if !folder.is_dir() {
-                return Err(DataError::MissingFolder(folder.clone()));
+                return Err(DataError::MissingFolder(folder));
             }
-            let train = idx::load_split(folder, "train", 10)?;
-            let test = idx::load_split(folder, "t10k", 10)?;
-            if (train.height, train.width) != (test.height, test.width) {
-                return Err(DataError::SizeMismatch {
-                    folder: folder.clone(),
-                    train: (train.height, train.width),
-                    test: (test.height, test.width),
-                });
-            }
-            (train, test, idx::class_names(folder))
+            load_idx(&folder)?
         }
-    };
-    if let Some(n) = spec.train_limit {
-        train.truncate(n);
+        DataSource::Cifar { folder } => {
+            if !folder.is_dir() {
+                return Err(DataError::MissingFolder(folder));
+            }
+            let (train, test, names) = cifar::load(&folder, spec.coarse_labels)?;
+            Loaded::Raw { train, test, names }
+        }
+        DataSource::ImageFolder { folder } => Loaded::Files(folder::scan(&folder)?),
+        DataSource::Downloaded { .. } => unreachable!("resolved above"),
+    })
+}
+
+/// Loads the raw train and test images named by `spec` (formats with fixed-size images).
+pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), DataError> {
+    match load_source(spec)? {
+        Loaded::Raw {
+            mut train,
+            mut test,
+            names,
+        } => {
+            if let Some(n) = spec.train_limit {
+                train.truncate(n);
+            }
+            if let Some(n) = spec.test_limit {
+                test.truncate(n);
+            }
+            if train.len() < 2 || test.is_empty() {
+                return Err(DataError::TooSmall);
+            }
+            Ok((train, test, names))
+        }
+        Loaded::Files(_) => Err(DataError::Other(
+            "an image folder has no fixed image size: load it with the network's input".into(),
+        )),
     }
-    if let Some(n) = spec.test_limit {
-        test.truncate(n);
-    }
-    if train.len() < 2 || test.is_empty() {
-        return Err(DataError::TooSmall);
-    }
-    Ok((train, test, names))
+}
+
+/// Train and validation indices: a fixed shuffle, original order kept inside each part.
+fn split_indices(n: usize, fraction: f64) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(SPLIT_SEED));
+    let n_val = ((n as f64 * fraction.clamp(0.0, 0.9)).round() as usize).clamp(1, n - 1);
+    let (val, train) = order.split_at(n_val);
+    let mut train = train.to_vec();
+    let mut val = val.to_vec();
+    // The training loop shuffles per epoch.
+    train.sort_unstable();
+    val.sort_unstable();
+    (train, val)
 }
 
 fn to_tensors(raw: &RawImages, mean: &[f32], std: &[f32], device: Device) -> (Tensor, Tensor) {
@@ -195,53 +322,196 @@ fn rgb_pca(raw: &RawImages) -> Option<(Vec<f32>, Vec<f32>)> {
     ))
 }
 
+/// "skipped PATH: why" lines, at most 50 named.
+fn skipped_warnings(skipped: &[(PathBuf, String)]) -> Vec<String> {
+    let mut out: Vec<String> = skipped
+        .iter()
+        .take(50)
+        .map(|(p, why)| format!("skipped {}: {why}", p.display()))
+        .collect();
+    if skipped.len() > 50 {
+        out.push(format!("… and {} more files skipped", skipped.len() - 50));
+    }
+    out
+}
+
+fn to_raw(d: stream::Decoded, spec: DecodeSpec) -> RawImages {
+    RawImages {
+        pixels: d.pixels,
+        labels: d.labels,
+        channels: spec.channels,
+        height: spec.height,
+        width: spec.width,
+    }
+}
+
 impl Dataset {
-    pub fn load(spec: &DataSpec, device: Device) -> Result<Dataset, DataError> {
-        let (train_all, test, class_names) = load_raw(spec)?;
-        let mut order: Vec<usize> = (0..train_all.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(SPLIT_SEED));
-        let frac = spec.validation_fraction.clamp(0.0, 0.9);
-        let n_val =
-            ((train_all.len() as f64 * frac).round() as usize).clamp(1, train_all.len() - 1);
-        let (val_idx, train_idx) = order.split_at(n_val);
-        let mut train_idx = train_idx.to_vec();
-        let mut val_idx = val_idx.to_vec();
-        // Keep the original order inside each part: the training loop shuffles per epoch.
-        train_idx.sort_unstable();
-        val_idx.sort_unstable();
-        let train = train_all.select(&train_idx);
-        let val = train_all.select(&val_idx);
+    /// Loads `spec` for a network that takes `input` images (image folders are fitted to it).
+    pub fn load(spec: &DataSpec, input: DecodeSpec, device: Device) -> Result<Dataset, DataError> {
+        match load_source(spec)? {
+            Loaded::Raw {
+                mut train,
+                mut test,
+                names,
+            } => {
+                if let Some(n) = spec.train_limit {
+                    train.truncate(n);
+                }
+                if let Some(n) = spec.test_limit {
+                    test.truncate(n);
+                }
+                if train.len() < 2 || test.is_empty() {
+                    return Err(DataError::TooSmall);
+                }
+                let (train_idx, val_idx) = split_indices(train.len(), spec.validation_fraction);
+                let val = train.select(&val_idx);
+                let train = train.select(&train_idx);
+                Ok(Self::in_memory(
+                    [train, val, test],
+                    names,
+                    Vec::new(),
+                    device,
+                ))
+            }
+            Loaded::Files(index) => Self::from_folder(spec, index, input, device),
+        }
+    }
+
+    /// Normalizes with the training images' statistics and moves the splits to the device.
+    fn in_memory(
+        [train, val, test]: [RawImages; 3],
+        class_names: Vec<String>,
+        warnings: Vec<String>,
+        device: Device,
+    ) -> Dataset {
         let (mean, std) = channel_stats(&train);
         let pca = rgb_pca(&train);
-        let (train_x, train_y) = to_tensors(&train, &mean, &std, device);
-        let (val_x, val_y) = to_tensors(&val, &mean, &std, device);
-        let (test_x, test_y) = to_tensors(&test, &mean, &std, device);
-        Ok(Dataset {
-            train_x,
-            train_y,
-            val_x,
-            val_y,
-            test_x,
-            test_y,
-            mean,
-            std,
+        let split = |raw: &RawImages| {
+            let (x, y) = to_tensors(raw, &mean, &std, device);
+            Split::Memory { x, y }
+        };
+        Dataset {
+            train: split(&train),
+            val: split(&val),
+            test: split(&test),
             class_names,
             channels: train.channels,
             height: train.height,
             width: train.width,
+            mean,
+            std,
             pca,
+            warnings,
+            pool: None,
+            prefetch: 0,
+            device,
+        }
+    }
+
+    /// An image folder: decoded into memory when it fits `memory_limit_mb`, else streamed.
+    fn from_folder(
+        spec: &DataSpec,
+        index: folder::FolderIndex,
+        input: DecodeSpec,
+        device: Device,
+    ) -> Result<Dataset, DataError> {
+        let mut warnings = skipped_warnings(&index.skipped);
+        let (train, mut test) = match index.test {
+            Some(t) => (index.train, t),
+            None => {
+                let (train, test) = split_indices(index.train.len(), FOLDER_TEST_FRACTION);
+                (index.train.select(&train), index.train.select(&test))
+            }
+        };
+        let (mut train, val) = match index.val {
+            Some(v) => (train, v),
+            None => {
+                let (t, v) = split_indices(train.len(), spec.validation_fraction);
+                (train.select(&t), train.select(&v))
+            }
+        };
+        if let Some(n) = spec.train_limit {
+            train.truncate(n);
+        }
+        if let Some(n) = spec.test_limit {
+            test.truncate(n);
+        }
+        if train.len() < 2 || test.is_empty() {
+            return Err(DataError::TooSmall);
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pool = stream::Pool::new(spec.workers_for(cores), input)
+            .map_err(|e| DataError::Other(format!("cannot start the decode threads: {e}")))?;
+        let images = train.len() + val.len() + test.len();
+        let bytes = images * input.channels * input.height * input.width * 4;
+        let streamed = match spec.loader {
+            Loader::Memory => false,
+            Loader::Streaming => true,
+            Loader::Auto => bytes > spec.memory_limit_mb << 20,
+        };
+        let class_names = index.classes;
+        if !streamed {
+            let mut raws = Vec::new();
+            for set in [train, val, test] {
+                let d = pool.decode_all(Arc::new(set), 64);
+                warnings.extend(skipped_warnings(&d.failed));
+                raws.push(to_raw(d, input));
+            }
+            let [train, val, test]: [RawImages; 3] = raws
+                .try_into()
+                .map_err(|_| DataError::Other("internal: three splits expected".into()))?;
+            if train.len() < 2 || test.is_empty() {
+                return Err(DataError::TooSmall);
+            }
+            return Ok(Self::in_memory(
+                [train, val, test],
+                class_names,
+                warnings,
+                device,
+            ));
+        }
+        // Statistics from a sample of the (already mixed) training files.
+        let sample = train.select(&(0..train.len().min(STATS_SAMPLE)).collect::<Vec<_>>());
+        let d = pool.decode_all(Arc::new(sample), 64);
+        let sample = to_raw(d, input);
+        let (mean, std) = channel_stats(&sample);
+        let pca = rgb_pca(&sample);
+        Ok(Dataset {
+            train: Split::Files(Arc::new(train)),
+            val: Split::Files(Arc::new(val)),
+            test: Split::Files(Arc::new(test)),
+            mean,
+            std,
+            pca,
+            class_names,
+            channels: input.channels,
+            height: input.height,
+            width: input.width,
+            warnings,
+            pool: Some(pool),
+            prefetch: spec.prefetch_batches.max(1),
+            device,
         })
     }
 
     pub fn train_len(&self) -> usize {
-        self.train_y.size()[0] as usize
+        self.train.len()
     }
 
     pub fn val_len(&self) -> usize {
-        self.val_y.size()[0] as usize
+        self.val.len()
     }
 
     pub fn test_len(&self) -> usize {
-        self.test_y.size()[0] as usize
+        self.test.len()
+    }
+
+    /// True when the training images are decoded from files batch by batch.
+    pub fn is_streamed(&self) -> bool {
+        matches!(self.train, Split::Files(_))
+    }
+
+    pub fn device(&self) -> Device {
+        self.device
     }
 }

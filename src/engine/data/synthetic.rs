@@ -194,7 +194,7 @@ pub fn generate(n: usize, rgb: bool, seed: u64) -> RawImages {
                 pixels.push(v.clamp(0.0, 1.0));
             }
         }
-        labels.push(class as u8);
+        labels.push(class as i64);
     }
     RawImages {
         pixels,

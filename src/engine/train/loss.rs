@@ -1,33 +1,61 @@
 //! The training loss and whole-split evaluation.
+use crate::engine::data::{Dataset, Split};
 use crate::engine::model::Model;
 use crate::spec::Loss;
+use std::path::PathBuf;
 use tch::{Kind, Tensor};
 
-/// Mean loss and accuracy over a whole split, in eval mode.
-pub fn evaluate(model: &Model, xs: &Tensor, ys: &Tensor, loss: Loss) -> (f32, f32) {
-    let n = xs.size()[0];
-    if n == 0 {
-        return (f32::NAN, f32::NAN);
-    }
+/// Mean loss, accuracy and (with more than 5 classes) top-5 accuracy over a split, in eval
+/// mode; files of a streamed split that could not be decoded are left out and named.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub loss: f32,
+    pub accuracy: f32,
+    pub top5: Option<f32>,
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+pub fn evaluate(model: &Model, data: &Dataset, split: &Split, loss: Loss) -> Evaluation {
+    let mut out = Evaluation {
+        loss: f32::NAN,
+        accuracy: f32::NAN,
+        ..Evaluation::default()
+    };
+    let batch = if data.is_streamed() { 256 } else { 1000 };
+    let (mut loss_sum, mut correct, mut top5, mut n) = (0.0, 0.0, 0.0, 0usize);
+    let mut classes = 0;
     tch::no_grad(|| {
-        let mut loss_sum = 0.0;
-        let mut correct = 0.0;
-        let mut start = 0;
-        while start < n {
-            let len = (n - start).min(1000);
-            let x = xs.narrow(0, start, len);
-            let y = ys.narrow(0, start, len);
-            let logits = model.forward_t(&x, false);
-            loss_sum += loss_value(&logits, &y, loss).double_value(&[]) * len as f64;
+        for b in data.batches(split, None, batch, None) {
+            let len = b.len();
+            out.failed.extend(b.failed);
+            if len == 0 {
+                continue;
+            }
+            let logits = model.forward_t(&b.x, false);
+            classes = logits.size()[1];
+            loss_sum += loss_value(&logits, &b.y, loss).double_value(&[]) * len as f64;
             correct += logits
                 .argmax(-1, false)
-                .eq_tensor(&y)
+                .eq_tensor(&b.y)
                 .sum(Kind::Double)
                 .double_value(&[]);
-            start += len;
+            if classes > 5 {
+                let (_, best) = logits.topk(5, -1, true, true);
+                top5 += best
+                    .eq_tensor(&b.y.unsqueeze(1))
+                    .any_dim(1, false)
+                    .sum(Kind::Double)
+                    .double_value(&[]);
+            }
+            n += len;
         }
-        ((loss_sum / n as f64) as f32, (correct / n as f64) as f32)
-    })
+    });
+    if n > 0 {
+        out.loss = (loss_sum / n as f64) as f32;
+        out.accuracy = (correct / n as f64) as f32;
+        out.top5 = (classes > 5).then_some((top5 / n as f64) as f32);
+    }
+    out
 }
 
 /// The training loss of logits against integer labels.

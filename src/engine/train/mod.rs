@@ -14,7 +14,7 @@ pub use crate::protocol::RunOptions;
 pub use loss::{evaluate, loss_value};
 
 use super::augment::{self, AugmentContext};
-use super::data::Dataset;
+use super::data::{Batch, Dataset, DecodeSpec};
 use super::device::{device_name, parse_device};
 use super::model::Model;
 use crate::protocol::*;
@@ -24,10 +24,13 @@ use crossbeam_channel::Receiver;
 use outbox::Outbox;
 use probe::Probe;
 use rand::seq::SliceRandom;
+use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Instant;
-use tch::{nn, Kind, Tensor};
+use tch::{nn, Kind};
 
 /// Why a run could not start or go on. Its text is the failed run's reason.
 #[derive(thiserror::Error, Debug)]
@@ -55,8 +58,13 @@ fn stream_seed(seed: u64, stream: u64) -> u64 {
 
 /// Loads the data and checks that the network fits it.
 fn load_data(preset: &Preset, device: tch::Device) -> Result<Dataset, TrainError> {
-    let data = Dataset::load(&preset.data, device)?;
     let input = preset.network.input;
+    let decode = DecodeSpec {
+        channels: input.channels,
+        height: input.height,
+        width: input.width,
+    };
+    let data = Dataset::load(&preset.data, decode, device)?;
     if (input.channels, input.height, input.width) != (data.channels, data.height, data.width) {
         return Err(TrainError::Settings(format!(
             "the network expects {}×{}×{} images but {} gives {}×{}×{} — change the network's input or the dataset",
@@ -66,8 +74,10 @@ fn load_data(preset: &Preset, device: tch::Device) -> Result<Dataset, TrainError
     }
     if preset.network.classes != data.class_names.len() {
         return Err(TrainError::Settings(format!(
-            "the network has {} classes but the dataset has {}",
+            "the network has {} classes but {} has {} — set the network's classes (and its last Linear layer's outputs) to {}",
             preset.network.classes,
+            preset.data.source.describe(),
+            data.class_names.len(),
             data.class_names.len()
         )));
     }
@@ -110,7 +120,8 @@ pub(crate) fn run(
     let batch = t.batch_size.min(n_train);
     // A final batch of one image cannot be batch-normalized: drop it.
     let steps_per_epoch = n_train / batch + usize::from(n_train % batch > 1);
-    let probe = Probe::new(preset, &model, &data.val_x, opts.probe_images);
+    let (probe_x, _) = data.head(&data.val, opts.probe_images);
+    let probe = Probe::new(preset, &model, &probe_x, opts.probe_images);
     let started = Event::Started(StartInfo {
         data_order: order_fingerprint(&order_rng, n_train),
         device: device_name(device),
@@ -130,6 +141,9 @@ pub(crate) fn run(
     }
     if let Some(note) = thread_note {
         out.send(Event::Warning(note))?;
+    }
+    for w in &data.warnings {
+        out.send(Event::Warning(w.clone()))?;
     }
     let background: Vec<f32> = data
         .mean
@@ -157,6 +171,7 @@ pub(crate) fn run(
         last: None,
         policy: checkpoints::EpochPolicy::new(),
         pending_probe: None,
+        reported: HashSet::new(),
     };
     lp.run(out)
 }
@@ -228,6 +243,8 @@ struct TrainLoop<'a> {
     policy: checkpoints::EpochPolicy,
     /// Gradient norms of a step that is probed, until its Probe event is sent.
     pending_probe: Option<Vec<GradNorm>>,
+    /// Files already named in a warning as undecodable.
+    reported: HashSet<PathBuf>,
 }
 
 /// One epoch's running sums.
@@ -267,9 +284,15 @@ impl TrainLoop<'_> {
 
     fn epoch(&mut self, epoch: usize, out: &mut Outbox) -> Result<EpochEnd, TrainError> {
         let epoch_start = Instant::now();
-        let n_train = self.data.train_len();
+        let data = self.data;
+        let n_train = data.train_len();
         let mut perm: Vec<i64> = (0..n_train as i64).collect();
         perm.shuffle(&mut self.order_rng);
+        let order: Vec<usize> = perm.iter().map(|&i| i as usize).collect();
+        let rrc = self.preset.training.augment.random_resized_crop;
+        let crop = (rrc > 0.0 && data.is_streamed())
+            .then(|| (rrc, (0..n_train).map(|_| self.aug_rng.random()).collect()));
+        let mut batches = data.batches(&data.train, Some(order), self.batch, crop);
         let mut sums = EpochSums::default();
         for b in 0..self.steps_per_epoch {
             match control::between_steps(self.cmds, out, self.ctx(), self.step)? {
@@ -280,9 +303,15 @@ impl TrainLoop<'_> {
             if self.opts.inject_panic_at_step == Some(self.step) {
                 panic!("injected failure at step {}", self.step);
             }
-            let from = b * self.batch;
-            let to = (from + self.batch).min(n_train);
-            if let Some(end) = self.train_step(&perm[from..to], epoch, &mut sums, out)? {
+            let Some(batch) = batches.next() else {
+                break;
+            };
+            self.report_failed(&batch.failed, out)?;
+            // Undecodable files can leave a batch too small to batch-normalize.
+            if batch.len() < 2 {
+                continue;
+            }
+            if let Some(end) = self.train_step(batch, epoch, &mut sums, out)? {
                 return Ok(end);
             }
             let epoch_end = b + 1 == self.steps_per_epoch || self.step >= self.total_steps;
@@ -302,26 +331,42 @@ impl TrainLoop<'_> {
         Ok(EpochEnd::Done)
     }
 
+    /// Names each file that could not be decoded, once per run.
+    fn report_failed(
+        &mut self,
+        failed: &[(PathBuf, String)],
+        out: &mut Outbox,
+    ) -> Result<(), TrainError> {
+        for (path, why) in failed {
+            if self.reported.insert(path.clone()) {
+                out.send(Event::Warning(format!(
+                    "skipped {}: {why} (left out of this run)",
+                    path.display()
+                )))?;
+            }
+        }
+        Ok(())
+    }
+
     /// One optimizer step on these training images; Some when the run ends here.
     fn train_step(
         &mut self,
-        indices: &[i64],
+        batch: Batch,
         epoch: usize,
         sums: &mut EpochSums,
         out: &mut Outbox,
     ) -> Result<Option<EpochEnd>, TrainError> {
         let t = &self.preset.training;
-        let device = self.model.device();
         let step_start = Instant::now();
         let lr = t.lr_at(self.step, self.steps_per_epoch);
         self.opt.set_lr(lr);
-        let idx = Tensor::from_slice(indices).to_device(device);
-        let x = self.data.train_x.index_select(0, &idx);
-        let y = self.data.train_y.index_select(0, &idx);
+        let images = batch.len();
+        let (x, y) = (batch.x, batch.y);
         let aug_ctx = AugmentContext {
             background: &self.background,
             std: &self.data.std,
             pca: self.data.pca.as_ref(),
+            cropped: self.data.is_streamed(),
         };
         let x = augment::apply(&x, &t.augment, &aug_ctx, &mut self.aug_rng);
         let logits = self.model.forward_t(&x, true);
@@ -353,7 +398,6 @@ impl TrainLoop<'_> {
             .to_kind(Kind::Double)
             .mean(Kind::Double)
             .double_value(&[]);
-        let images = indices.len();
         self.clock.step_secs += step_start.elapsed().as_secs_f64();
         self.clock.trained_images += images;
         self.clock.window_images += images;
@@ -409,8 +453,9 @@ impl TrainLoop<'_> {
         out: &mut Outbox,
     ) -> Result<(), TrainError> {
         let t = &self.preset.training;
-        let (val_loss, val_accuracy) =
-            evaluate(&self.model, &self.data.val_x, &self.data.val_y, t.loss);
+        let val = evaluate(&self.model, self.data, &self.data.val, t.loss);
+        self.report_failed(&val.failed, out)?;
+        let (val_loss, val_accuracy) = (val.loss, val.accuracy);
         let metrics = EpochMetrics {
             epoch: epoch + 1,
             step: self.step,
@@ -418,6 +463,7 @@ impl TrainLoop<'_> {
             train_accuracy: (sums.correct / sums.seen.max(1) as f64) as f32,
             val_loss,
             val_accuracy,
+            val_top5: val.top5,
             duration_secs: epoch_start.elapsed().as_secs_f64(),
         };
         self.epochs_done = epoch + 1;
@@ -438,7 +484,7 @@ impl TrainLoop<'_> {
             return Ok(false);
         };
         let t = &self.preset.training;
-        let (_, acc) = evaluate(&self.model, &self.data.test_x, &self.data.test_y, t.loss);
+        let acc = evaluate(&self.model, self.data, &self.data.test, t.loss).accuracy;
         out.send(Event::Warning(format!(
             "test accuracy after epoch {}: {:.2}%",
             epoch + 1,
@@ -450,14 +496,14 @@ impl TrainLoop<'_> {
     /// The test set and the final weights.
     fn finish(&mut self, stopped: bool) -> Result<Event, TrainError> {
         let t = &self.preset.training;
-        let (test_loss, test_accuracy) =
-            evaluate(&self.model, &self.data.test_x, &self.data.test_y, t.loss);
+        let test = evaluate(&self.model, self.data, &self.data.test, t.loss);
         let checkpoint = checkpoints::save_final(self.preset, self.opts, &self.model)?;
         Ok(Event::Finished(FinishInfo {
             steps: self.step,
             epochs: self.epochs_done,
-            test_loss,
-            test_accuracy,
+            test_loss: test.loss,
+            test_accuracy: test.accuracy,
+            test_top5: test.top5,
             duration_secs: self.clock.start.elapsed().as_secs_f64(),
             train_images_per_sec: (self.clock.trained_images as f64
                 / self.clock.step_secs.max(1e-9)) as f32,

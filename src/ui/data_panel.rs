@@ -1,0 +1,166 @@
+//! The Data section's choice of source: built-in shapes, an MNIST-format, CIFAR or image
+//! folder (typed or browsed), or a downloaded dataset; with Download… and View dataset….
+use super::settings::SettingsContext;
+use super::widgets::labelled;
+use super::Action;
+use crate::spec::{DataSource, Preset, DOWNLOADABLE};
+use egui::Ui;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Gray,
+    Rgb,
+    Idx,
+    Cifar,
+    Images,
+    Downloaded,
+}
+
+fn kind_of(source: &DataSource) -> Kind {
+    match source {
+        DataSource::Synthetic { rgb: false } => Kind::Gray,
+        DataSource::Synthetic { rgb: true } => Kind::Rgb,
+        DataSource::Idx { .. } => Kind::Idx,
+        DataSource::Cifar { .. } => Kind::Cifar,
+        DataSource::ImageFolder { .. } => Kind::Images,
+        DataSource::Downloaded { .. } => Kind::Downloaded,
+    }
+}
+
+/// The network's input for a dataset of this name or kind: (channels, side), when fixed.
+pub fn input_for(source: &DataSource) -> Option<(usize, usize)> {
+    match source {
+        DataSource::Synthetic { rgb } => Some((if *rgb { 3 } else { 1 }, 28)),
+        DataSource::Idx { .. } => Some((1, 28)),
+        DataSource::Cifar { .. } => Some((3, 32)),
+        DataSource::ImageFolder { .. } => None,
+        DataSource::Downloaded { name } if name.starts_with("cifar") => Some((3, 32)),
+        DataSource::Downloaded { .. } => Some((1, 28)),
+    }
+}
+
+fn source_for(kind: Kind, folder: &str, name: &str) -> DataSource {
+    let folder = folder.trim().into();
+    match kind {
+        Kind::Gray => DataSource::Synthetic { rgb: false },
+        Kind::Rgb => DataSource::Synthetic { rgb: true },
+        Kind::Idx => DataSource::Idx { folder },
+        Kind::Cifar => DataSource::Cifar { folder },
+        Kind::Images => DataSource::ImageFolder { folder },
+        Kind::Downloaded => DataSource::Downloaded { name: name.into() },
+    }
+}
+
+fn hint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Idx => "folder with train-images-idx3-ubyte…",
+        Kind::Cifar => "folder with data_batch_1.bin or cifar-10-batches-py",
+        _ => "folder with one subfolder per class",
+    }
+}
+
+pub fn source_ui(
+    ui: &mut Ui,
+    preset: &mut Preset,
+    context: &mut SettingsContext,
+    actions: &mut Vec<Action>,
+) {
+    let kind = kind_of(&preset.data.source);
+    let mut choice = kind;
+    ui.radio_value(&mut choice, Kind::Gray, "built-in shapes (gray)");
+    ui.radio_value(&mut choice, Kind::Rgb, "built-in shapes (RGB)");
+    ui.radio_value(&mut choice, Kind::Idx, "MNIST-format folder");
+    ui.radio_value(&mut choice, Kind::Cifar, "CIFAR-10/100 folder");
+    ui.radio_value(
+        &mut choice,
+        Kind::Images,
+        "image folder (one subfolder per class)",
+    );
+    ui.radio_value(&mut choice, Kind::Downloaded, "downloaded dataset");
+    if choice != kind {
+        let name = context.downloaded.first().map_or("mnist", |s| s.as_str());
+        preset.data.source = source_for(choice, context.folder_text, name);
+        follow_data(preset);
+    }
+    match &mut preset.data.source {
+        DataSource::Idx { folder }
+        | DataSource::Cifar { folder }
+        | DataSource::ImageFolder { folder } => {
+            ui.horizontal(|ui| {
+                let r = labelled(ui, "folder", |ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(context.folder_text)
+                            .hint_text(hint(choice))
+                            .desired_width(150.0),
+                    )
+                });
+                if r.changed() {
+                    *folder = context.folder_text.trim().into();
+                }
+                if ui.button("Browse…").clicked() {
+                    actions.push(Action::PickDataFolder);
+                }
+            });
+        }
+        DataSource::Downloaded { name } => {
+            let before = name.clone();
+            egui::ComboBox::from_id_salt("downloaded")
+                .selected_text(name.as_str())
+                .show_ui(ui, |ui| {
+                    for n in DOWNLOADABLE {
+                        let here = context.downloaded.iter().any(|d| d == n);
+                        let label = if here {
+                            n.to_string()
+                        } else {
+                            format!("{n} (not downloaded)")
+                        };
+                        ui.selectable_value(name, n.to_string(), label);
+                    }
+                });
+            if *name != before {
+                follow_data(preset);
+            }
+        }
+        DataSource::Synthetic { .. } => {}
+    }
+    match context.data_problem {
+        Some(p) => {
+            ui.colored_label(super::ERROR_COLOR, p);
+        }
+        None if preset.data.source.folder().is_some() => {
+            ui.weak(preset.data.source.describe());
+        }
+        None => {}
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Download…")
+            .on_hover_text("MNIST, Fashion-MNIST, KMNIST, CIFAR-10 or CIFAR-100, with checksums")
+            .clicked()
+        {
+            actions.push(Action::OpenDownload);
+        }
+        if ui
+            .button("View dataset…")
+            .on_hover_text(
+                "Samples per class, class counts, mean and std, and the same samples augmented",
+            )
+            .clicked()
+        {
+            actions.push(Action::OpenDatasetView);
+        }
+    });
+}
+
+/// The network's input (and, for downloaded datasets, its classes) follow a new data choice.
+pub fn follow_data(preset: &mut Preset) {
+    let source = preset.data.source.clone();
+    if let Some((c, side)) = input_for(&source) {
+        let input = &mut preset.network.input;
+        input.channels = c;
+        input.height = side;
+        input.width = side;
+    } else {
+        preset.network.input.channels = 3;
+    }
+}

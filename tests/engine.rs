@@ -950,9 +950,24 @@ fn libtorch_errors_are_shortened_to_their_message() {
 #[test]
 fn every_bundled_preset_trains() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("presets");
+    // The CIFAR presets train on a small CIFAR-10 binary folder in the real format.
+    let cifar = tempfile::tempdir().unwrap();
+    for name in ["data_batch_1.bin", "test_batch.bin"] {
+        let data: Vec<u8> = (0..60usize)
+            .flat_map(|i| {
+                std::iter::once((i % 10) as u8).chain((0..3072).map(move |j| ((i * j) % 251) as u8))
+            })
+            .collect();
+        std::fs::write(cifar.path().join(name), data).unwrap();
+    }
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let mut p = Preset::load(&path).unwrap();
+        if matches!(p.data.source, DataSource::Downloaded { .. }) {
+            p.data.source = DataSource::Cifar {
+                folder: cifar.path().into(),
+            };
+        }
         p.data.synthetic_size = 300;
         p.training.max_steps = Some(6);
         p.training.batch_size = 16;

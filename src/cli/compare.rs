@@ -135,7 +135,7 @@ pub fn format_compare_table(queue: &CompareQueue) -> String {
             ),
             v.best_val_accuracy.show(true),
             v.final_val_accuracy.show(true),
-            v.test_accuracy.show(true),
+            v.test_accuracy.show_with_top5(&v.test_top5),
             v.best_epoch.mean,
             v.duration_secs.mean,
             v.images_per_sec.mean

@@ -63,9 +63,10 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let finish = run_with_progress(preset, opts, a.quiet)?;
     if a.quiet {
         println!(
-            "RESULT steps={} test_accuracy={:.4} duration_secs={:.2} images_per_sec={:.1} loop_secs={:.2} loop_images_per_sec={:.1} epochs={}",
+            "RESULT steps={} test_accuracy={:.4} test_top5={} duration_secs={:.2} images_per_sec={:.1} loop_secs={:.2} loop_images_per_sec={:.1} epochs={}",
             finish.steps,
             finish.test_accuracy,
+            finish.test_top5.map_or("-".into(), |t| format!("{t:.4}")),
             finish.duration_secs,
             finish.train_images_per_sec,
             finish.train_loop_secs,
@@ -124,12 +125,13 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
                 pb.finish_and_clear();
                 if !quiet {
                     println!(
-                        "finished{}: {} steps in {:.1}s — test loss {:.4}, test accuracy {:.2}%",
+                        "finished{}: {} steps in {:.1}s — test loss {:.4}, test accuracy {:.2}%{}",
                         if f.stopped { " (stopped)" } else { "" },
                         f.steps,
                         f.duration_secs,
                         f.test_loss,
-                        f.test_accuracy * 100.0
+                        f.test_accuracy * 100.0,
+                        cnn_workbench::runs::state::top5_text(f.test_top5)
                     );
                 }
                 return Ok(f);
@@ -169,12 +171,13 @@ fn progress_bar(quiet: bool) -> ProgressBar {
 
 fn epoch_line(m: &cnn_workbench::protocol::EpochMetrics) -> String {
     format!(
-        "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}% | {:.1}s",
+        "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}%{} | {:.1}s",
         m.epoch,
         m.train_loss,
         m.train_accuracy * 100.0,
         m.val_loss,
         m.val_accuracy * 100.0,
+        cnn_workbench::runs::state::top5_text(m.val_top5),
         m.duration_secs
     )
 }

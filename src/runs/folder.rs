@@ -46,7 +46,7 @@ pub fn append_event(dir: &Path, event: &Event) -> std::io::Result<()> {
 }
 pub const STEPS_HEADER: &str = "step,epoch,loss,accuracy,learning_rate,images_per_sec,elapsed_secs";
 pub const EPOCHS_HEADER: &str =
-    "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs";
+    "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs,val_top5";
 
 /// A CSV or log file of the run folder, with its path for error messages.
 struct Writer {
@@ -116,14 +116,16 @@ impl RunFolder {
     fn epoch_row(&mut self, m: &EpochMetrics) -> Result<(), SinkError> {
         let w = self.writers()?;
         w.epochs.line(&format!(
-            "{},{},{},{},{},{},{:.3}",
+            "{},{},{},{},{},{},{:.3},{}",
             m.epoch,
             m.step,
             m.train_loss,
             m.train_accuracy,
             m.val_loss,
             m.val_accuracy,
-            m.duration_secs
+            m.duration_secs,
+            // NaN: not measured (5 classes or fewer).
+            m.val_top5.unwrap_or(f32::NAN)
         ))?;
         // Epoch rows are few and precious: make them durable at once.
         w.epochs.flush()?;

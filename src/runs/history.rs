@@ -67,6 +67,7 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
     let status = match terminal {
         Some(Event::Finished(f)) => RunStatus::Finished {
             test_accuracy: f.test_accuracy,
+            test_top5: f.test_top5,
             stopped: f.stopped,
         },
         Some(Event::Diverged { step, .. }) => RunStatus::Diverged { step },
@@ -145,8 +146,11 @@ pub fn export_csv(dirs: &[PathBuf]) -> Result<String, String> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let columns = folder::EPOCHS_HEADER.split(',').count();
         for row in folder::read_csv(&dir.join(folder::EPOCHS_CSV))? {
-            let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+            // Folders written before a column was added get NaN in it.
+            let mut cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+            cells.resize(columns.max(cells.len()), "NaN".into());
             out += &format!("{id},{}\n", cells.join(","));
         }
     }

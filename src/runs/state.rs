@@ -9,6 +9,8 @@ pub enum RunStatus {
     Paused,
     Finished {
         test_accuracy: f32,
+        /// With more than 5 classes.
+        test_top5: Option<f32>,
         stopped: bool,
     },
     Diverged {
@@ -23,6 +25,12 @@ pub enum RunStatus {
     Damaged {
         reason: String,
     },
+}
+
+/// " (top-5 93.10%)" when there is a top-5 accuracy.
+pub fn top5_text(top5: Option<f32>) -> String {
+    top5.map(|t| format!(" (top-5 {:.2}%)", t * 100.0))
+        .unwrap_or_default()
 }
 
 impl RunStatus {
@@ -41,11 +49,13 @@ impl RunStatus {
             RunStatus::Paused => "paused".into(),
             RunStatus::Finished {
                 test_accuracy,
+                test_top5,
                 stopped,
             } => format!(
-                "{} — test accuracy {:.2}%",
+                "{} — test accuracy {:.2}%{}",
                 if *stopped { "stopped" } else { "finished" },
-                test_accuracy * 100.0
+                test_accuracy * 100.0,
+                top5_text(*test_top5)
             ),
             RunStatus::Diverged { step } => format!("diverged at step {step}"),
             RunStatus::Failed { reason } => format!("failed: {reason}"),
@@ -59,11 +69,13 @@ impl RunStatus {
         match self {
             RunStatus::Finished {
                 test_accuracy,
+                test_top5,
                 stopped,
             } => format!(
-                "{} · test {:.2}%",
+                "{} · test {:.2}%{}",
                 if *stopped { "stopped" } else { "finished" },
-                test_accuracy * 100.0
+                test_accuracy * 100.0,
+                top5_text(*test_top5)
             ),
             other => other.describe(),
         }
@@ -189,6 +201,7 @@ impl RunState {
             Event::Finished(f) => {
                 self.status = RunStatus::Finished {
                     test_accuracy: f.test_accuracy,
+                    test_top5: f.test_top5,
                     stopped: f.stopped,
                 };
                 self.finish = Some(f.clone());

@@ -321,7 +321,7 @@ fn summary_row_ui(ui: &mut Ui, r: &VariantSummary, i: usize, view: &mut CompareV
     });
     ui.label(r.best_val_accuracy.show(true));
     ui.label(r.final_val_accuracy.show(true));
-    ui.label(r.test_accuracy.show(true));
+    ui.label(r.test_accuracy.show_with_top5(&r.test_top5));
     ui.label(if r.best_epoch.n > 0 {
         format!("{:.1}", r.best_epoch.mean)
     } else {

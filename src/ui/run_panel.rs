@@ -130,12 +130,13 @@ fn status_ui(ui: &mut Ui, run: &RunState, actions: &mut Vec<Action>) {
     }
     if let Some(e) = run.epochs.last() {
         ui.label(format!(
-            "epoch {}: train {:.4} / {:.2}% · val {:.4} / {:.2}%",
+            "epoch {}: train {:.4} / {:.2}% · val {:.4} / {:.2}%{}",
             e.epoch,
             e.train_loss,
             e.train_accuracy * 100.0,
             e.val_loss,
-            e.val_accuracy * 100.0
+            e.val_accuracy * 100.0,
+            crate::runs::state::top5_text(e.val_top5)
         ));
     }
     if let Some(path) = run.finish.as_ref().and_then(|f| f.checkpoint.clone()) {

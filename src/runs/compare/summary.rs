@@ -33,6 +33,15 @@ impl MeanStd {
     }
 
     /// "97.31 ± 0.12" (as percentages when `percent`).
+    /// Test accuracy with the top-5 accuracy after it, when measured.
+    pub fn show_with_top5(&self, top5: &MeanStd) -> String {
+        if top5.n == 0 {
+            self.show(true)
+        } else {
+            format!("{} (top-5 {})", self.show(true), top5.show(true))
+        }
+    }
+
     pub fn show(&self, percent: bool) -> String {
         if self.n == 0 {
             return "—".into();
@@ -54,6 +63,8 @@ pub struct VariantSummary {
     /// Mean 1-based epoch of the best validation accuracy.
     pub best_epoch: MeanStd,
     pub test_accuracy: MeanStd,
+    /// Top-5 test accuracy (no runs counted with 5 classes or fewer).
+    pub test_top5: MeanStd,
     pub duration_secs: MeanStd,
     pub images_per_sec: MeanStd,
     pub params: usize,
@@ -118,6 +129,7 @@ pub fn summarize<'a>(runs: impl Iterator<Item = (&'a str, &'a RunState)>) -> Vec
                 best_val_accuracy: collect(&|r| best(r).map(|(_, v)| v as f64)),
                 best_epoch: collect(&|r| best(r).map(|(i, _)| (i + 1) as f64)),
                 test_accuracy: collect(&|r| r.finish.as_ref().map(|f| f.test_accuracy as f64)),
+                test_top5: collect(&|r| r.finish.as_ref().and_then(|f| f.test_top5.map(f64::from))),
                 duration_secs: collect(&|r| r.finish.as_ref().map(|f| f.duration_secs)),
                 images_per_sec: collect(&|r| {
                     r.finish.as_ref().map(|f| f.train_images_per_sec as f64)

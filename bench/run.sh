@@ -6,7 +6,10 @@
 #      default interval and without, beside PyTorch with a DataLoader and with whole-tensor
 #      batches;
 #   2. the CPU time of one window frame, headless (examples/ui_frame.rs);
-#   3. time to 99% MNIST test accuracy: presets/mnist-fast.ron beside the same recipe in PyTorch.
+#   3. time to 99% MNIST test accuracy: presets/mnist-fast.ron beside the same recipe in PyTorch;
+#   4. data loading: images/s decoded, random-resized-cropped, flipped and batched from a
+#      generated folder of JPEGs, the streaming loader beside torchvision's ImageFolder +
+#      DataLoader(num_workers=2), one shuffled epoch each.
 # bench/window.sh (not part of this: it needs Xvfb) compares training in the window with headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,3 +67,24 @@ printf '   %-44s %8s %8.2f %10.2f\n' "PyTorch LeNet-5, Adam one-cycle 3e-3, batc
     "$(field epochs <<<"$ref")" "$(python3 -c "print($(field test_accuracy <<<"$ref") * 100)")" \
     "$(field duration_secs <<<"$ref")"
 echo "   time ratio (PyTorch / cnn-workbench): $(ratio "$(field duration_secs <<<"$ref")" "$(field loop_secs <<<"$ours")")"
+
+echo
+echo "4. Data loading, images/s over one shuffled epoch: decode JPEG, random-resized crop, flip, batch of 128"
+cargo build --release --quiet --example loader_bench
+images="${BENCH_LOADER_IMAGES:-20000}"
+folders="${BENCH_LOADER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnn-workbench/bench-jpegs}"
+printf '   %-10s %8s %8s %14s %14s %8s\n' "size" "images" "workers" "cnn-workbench" "torchvision" "ratio"
+for size in 64 224; do
+    dir="$folders/$images-$size"
+    if [[ ! -f "$dir/.complete" ]]; then
+        echo "   (writing $images JPEGs of ${size}×$size into $dir, once)"
+        rm -rf "$dir"
+        "$py" bench/loader.py "$dir" --size "$size" --make "$images"
+        touch "$dir/.complete"
+    fi
+    ours() { target/release/examples/loader_bench "$dir" "$size" 2 | field images_per_sec; }
+    ref() { "$py" bench/loader.py "$dir" --size "$size" --workers 2 2>/dev/null | field images_per_sec; }
+    o=$(best3 ours) r=$(best3 ref)
+    printf '   %-10s %8s %8s %14.0f %14.0f %8s\n' "${size}×$size" "$images" 2 "$o" "$r" "$(ratio "$o" "$r")"
+done
+echo "   (cnn-workbench: 2 decode threads, the training split of the folder; torchvision: 2 worker processes, all of it)"

@@ -512,3 +512,29 @@ fn resnet20_trains_on_a_cifar_folder_and_on_an_image_folder() {
         "{text}"
     );
 }
+
+#[test]
+fn the_inspectors_image_file_is_fitted_like_evaluation() {
+    // A 64×32 colour photo for a 3×16×16 network: halved, then the middle 16 columns.
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("photo.png");
+    image::RgbImage::from_fn(64, 32, |x, _| {
+        image::Rgb([if x < 32 { 255 } else { 0 }, 0, 200])
+    })
+    .save(&p)
+    .unwrap();
+    let img = cnn_workbench::engine::inspect::load_image_file(&p, 3, 16, 16).unwrap();
+    assert_eq!(
+        (img.channels, img.height, img.width, img.data.len()),
+        (3, 16, 16, 768)
+    );
+    let decoded = folder::decode(&p, RGB16, None).unwrap();
+    assert_eq!(img.data, decoded);
+    // Red: left half of the crop bright, right half dark; blue constant.
+    assert!(
+        img.data[0] > 0.9 && img.data[15] < 0.1,
+        "{:?}",
+        &img.data[..16]
+    );
+    assert!((img.data[512] - 200.0 / 255.0).abs() < 1e-6);
+}

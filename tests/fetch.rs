@@ -410,3 +410,15 @@ fn gzip_files_are_kept_as_they_are() {
     f.read_to_end(&mut s).unwrap();
     assert_eq!(s, b"\x1f\x8bnot really");
 }
+
+#[test]
+fn a_broken_catalog_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.ron");
+    std::fs::write(&path, "[\n  (name: \"x\", mirrors: [],\n").unwrap();
+    let e = fetch::load_catalog(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("catalog.ron: not a dataset catalog: line"),
+        "{e}"
+    );
+}

@@ -731,3 +731,58 @@ fn the_compare_dialog_refuses_variants_that_change_nothing_and_offers_the_norm_i
     // What each variant changes is listed (the inserted Norm layers and their kind).
     h.get_by_label_contains("What each variant changes");
 }
+
+#[test]
+fn a_cifar_folder_is_chosen_and_the_dataset_view_shows_its_classes() {
+    // A small CIFAR-10 binary folder: 4 images per batch, labels i mod 10.
+    let dir = tempfile::tempdir().unwrap();
+    let record = |i: usize| -> Vec<u8> {
+        std::iter::once((i % 10) as u8)
+            .chain((0..3072).map(move |j| ((i * 5 + j) % 256) as u8))
+            .collect()
+    };
+    for b in 1..=5usize {
+        let data: Vec<u8> = (0..4).flat_map(|i| record(b * 4 + i)).collect();
+        std::fs::write(dir.path().join(format!("data_batch_{b}.bin")), data).unwrap();
+    }
+    let test: Vec<u8> = (0..5).flat_map(record).collect();
+    std::fs::write(dir.path().join("test_batch.bin"), test).unwrap();
+    std::fs::write(
+        dir.path().join("batches.meta.txt"),
+        "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n",
+    )
+    .unwrap();
+
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("CIFAR-10/100 folder").click();
+    h.run();
+    // The network's input follows the data; no folder yet, so Train says why.
+    let input = h.state().doc.preset.network.input;
+    assert_eq!((input.channels, input.height, input.width), (3, 32, 32));
+    assert!(h.state_mut().ready().is_err());
+    h.state_mut().doc.preset.data.source = spec::DataSource::Cifar {
+        folder: dir.path().into(),
+    };
+    h.run();
+    assert_eq!(h.state_mut().ready(), Ok(()));
+    h.get_by_label("View dataset…").click();
+    for _ in 0..400 {
+        h.run_steps(1);
+        if h.query_by_label_contains("20 training and 5 test images")
+            .is_some()
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.get_by_label_contains("10 classes · 20 training and 5 test images · 3×32×32");
+    h.get_by_label_contains("1: automobile — 2 train, 1 test");
+    h.get_by_label_contains("channel mean ± std:");
+
+    // Download… opens its window, naming the cache folder; closing it changes nothing.
+    h.get_by_label("Download…").click();
+    h.run();
+    h.get_by_label_contains("each file's MD5 is checked");
+    h.get_by_label_contains(&cnn_workbench::fetch::cache_dir().display().to_string());
+}

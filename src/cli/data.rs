@@ -1,6 +1,6 @@
 //! `data get NAME` (download, verify, unpack, with a progress bar) and `data list`.
-use anyhow::{Context, Result};
-use cnn_workbench::fetch::{self, Entry, Progress};
+use anyhow::Result;
+use cnn_workbench::fetch::{self, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -18,7 +18,8 @@ pub enum DataCmd {
         #[arg(long)]
         mirror: Vec<String>,
         /// A RON catalog (a list of entries: name, mirrors, files with MD5, archive) to use
-        /// instead of the built-in one, e.g. for an internal mirror.
+        /// instead of the built-in one, e.g. for an internal mirror (also read from
+        /// $CNN_WORKBENCH_CATALOG, which the window uses too).
         #[arg(long)]
         catalog: Option<PathBuf>,
     },
@@ -55,13 +56,6 @@ impl Progress for Bar {
     }
 }
 
-fn load_catalog(path: &PathBuf) -> Result<Vec<Entry>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    ron::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}:{}: {}", path.display(), e.span.start, e.code))
-}
-
 pub fn data(cmd: DataCmd) -> Result<()> {
     match cmd {
         DataCmd::Get {
@@ -71,8 +65,8 @@ pub fn data(cmd: DataCmd) -> Result<()> {
             catalog,
         } => {
             let entries = match &catalog {
-                Some(p) => load_catalog(p)?,
-                None => fetch::catalog(),
+                Some(p) => fetch::load_catalog(p)?,
+                None => fetch::configured_catalog()?,
             };
             let mut entry = fetch::entry(&name, &entries)?;
             if !mirror.is_empty() {

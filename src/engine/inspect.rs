@@ -372,32 +372,22 @@ pub fn load_image_file(
     height: usize,
     width: usize,
 ) -> Result<Image, String> {
-    let img =
-        image::open(path).map_err(|e| format!("cannot open the image {}: {e}", path.display()))?;
-    let resized = img.resize_exact(
-        width as u32,
-        height as u32,
-        image::imageops::FilterType::Triangle,
-    );
-    let data: Vec<f32> = if channels == 3 {
-        let rgb = resized.to_rgb8();
-        // Channel-major, as the network takes it.
-        (0..3)
-            .flat_map(|c| rgb.pixels().map(move |p| p.0[c] as f32 / 255.0))
-            .collect()
-    } else {
-        let mut gray: Vec<f32> = resized
-            .to_luma8()
-            .pixels()
-            .map(|p| p.0[0] as f32 / 255.0)
-            .collect();
-        if gray.iter().sum::<f32>() / gray.len().max(1) as f32 > 0.5 {
-            gray.iter_mut().for_each(|v| *v = 1.0 - *v);
-        }
-        gray
+    let img = super::data::folder::open_limited(path)
+        .map_err(|e| format!("cannot open the image {}: {e}", path.display()))?;
+    let channels = if channels == 3 { 3 } else { 1 };
+    // The same resize (shorter side) and centre crop as evaluation.
+    let spec = super::data::DecodeSpec {
+        channels,
+        height,
+        width,
     };
+    let mut data = super::data::folder::fit(img, spec, None);
+    // A dark digit drawn on white, for a network trained on MNIST's white on black.
+    if channels == 1 && data.iter().sum::<f32>() / data.len().max(1) as f32 > 0.5 {
+        data.iter_mut().for_each(|v| *v = 1.0 - *v);
+    }
     Ok(Image {
-        channels: if channels == 3 { 3 } else { 1 },
+        channels,
         height,
         width,
         data,

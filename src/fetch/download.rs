@@ -44,6 +44,8 @@ pub enum FetchError {
     },
     #[error("cancelled; what arrived is kept in {} and the next attempt resumes it", .0.display())]
     Cancelled(PathBuf),
+    #[error("{}: not a dataset catalog: {problem}", path.display())]
+    Catalog { path: PathBuf, problem: String },
     #[error("{}: cannot unpack: {problem}", archive.display())]
     Unpack { archive: PathBuf, problem: String },
 }
@@ -252,7 +254,29 @@ pub fn get(
     super::unpack::unpack(entry, &files, cache)
 }
 
-/// The built-in catalog's entry for `name`.
+/// The catalog in use: the RON file `$CNN_WORKBENCH_CATALOG` names (an internal mirror, say),
+/// else the built-in one.
+pub fn configured_catalog() -> Result<Vec<Entry>, FetchError> {
+    match std::env::var_os("CNN_WORKBENCH_CATALOG") {
+        Some(path) => load_catalog(Path::new(&path)),
+        None => Ok(catalog()),
+    }
+}
+
+/// A catalog file: a RON list of entries.
+pub fn load_catalog(path: &Path) -> Result<Vec<Entry>, FetchError> {
+    let path = path.to_path_buf();
+    let text = std::fs::read_to_string(&path).map_err(io(&path, "read"))?;
+    ron::from_str(&text).map_err(|e| FetchError::Catalog {
+        path,
+        problem: format!(
+            "line {}, column {}: {}",
+            e.span.start.line, e.span.start.col, e.code
+        ),
+    })
+}
+
+/// The entry for `name` in the catalog in use.
 pub fn builtin(name: &str) -> Result<Entry, FetchError> {
-    entry(name, &catalog())
+    entry(name, &configured_catalog()?)
 }

@@ -6,7 +6,9 @@ mod download;
 mod unpack;
 
 pub use catalog::{catalog, Archive, Entry};
-pub use download::{builtin, entry, get, md5_file, FetchError, Progress};
+pub use download::{
+    builtin, configured_catalog, entry, get, load_catalog, md5_file, FetchError, Progress,
+};
 
 use std::path::PathBuf;
 

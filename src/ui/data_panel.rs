@@ -164,3 +164,47 @@ pub fn follow_data(preset: &mut Preset) {
         preset.network.input.channels = 3;
     }
 }
+
+/// How images reach the network (image folders), and CIFAR-100's label choice.
+pub fn loader_ui(ui: &mut Ui, data: &mut crate::spec::DataSpec) {
+    use crate::spec::Loader;
+    match &data.source {
+        DataSource::ImageFolder { .. } => {
+            ui.horizontal(|ui| {
+                ui.label("loader");
+                ui.radio_value(&mut data.loader, Loader::Auto, "auto")
+                    .on_hover_text(format!(
+                        "in memory when the decoded images fit in {} MB, else streamed",
+                        data.memory_limit_mb
+                    ));
+                ui.radio_value(&mut data.loader, Loader::Memory, "memory");
+                ui.radio_value(&mut data.loader, Loader::Streaming, "streaming");
+            });
+            ui.horizontal(|ui| {
+                ui.label("decode threads");
+                ui.add(
+                    egui::DragValue::new(&mut data.workers)
+                        .range(0..=32)
+                        .custom_formatter(|v, _| {
+                            if v == 0.0 {
+                                "auto".into()
+                            } else {
+                                format!("{v:.0}")
+                            }
+                        }),
+                );
+                ui.label("batches ahead");
+                ui.add(egui::DragValue::new(&mut data.prefetch_batches).range(1..=64));
+            });
+        }
+        DataSource::Cifar { .. } | DataSource::Downloaded { .. } => {
+            let cifar100 = matches!(&data.source, DataSource::Downloaded { name } if name == "cifar-100")
+                || matches!(&data.source, DataSource::Cifar { .. });
+            if cifar100 {
+                ui.checkbox(&mut data.coarse_labels, "CIFAR-100: 20 coarse classes")
+                    .on_hover_text("the superclasses instead of the 100 fine classes");
+            }
+        }
+        _ => {}
+    }
+}

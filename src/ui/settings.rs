@@ -114,6 +114,7 @@ fn data_ui(
     row(ui, "validation", |ui| {
         ui.add(egui::Slider::new(&mut data.validation_fraction, 0.01..=0.5).fixed_decimals(2))
     });
+    super::data_panel::loader_ui(ui, data);
 }
 
 fn augment_ui(ui: &mut Ui, a: &mut Augment) {
@@ -129,6 +130,10 @@ fn augment_ui(ui: &mut Ui, a: &mut Augment) {
     frac(ui, "brightness ±", &mut a.brightness, 1.0);
     frac(ui, "contrast ±", &mut a.contrast, 1.0);
     frac(ui, "PCA colour σ", &mut a.pca_noise, 0.5);
+    row(ui, "random-resized crop, min area", |ui| {
+        ui.add(egui::Slider::new(&mut a.random_resized_crop, 0.0..=1.0))
+            .on_hover_text("0 = off. A random part of each image covering at least this fraction of its area (aspect 3/4–4/3), scaled to the input; 0.08 is torchvision's default")
+    });
     ui.horizontal(|ui| {
         if ui
             .button("standard")

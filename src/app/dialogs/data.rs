@@ -36,6 +36,7 @@ impl WorkbenchApp {
         egui::Window::new("Download a dataset")
             .open(&mut open)
             .collapsible(false)
+            .min_width(420.0)
             .show(ctx, |ui| {
                 let w = &mut self.data_windows;
                 if let Some(d) = w.download.as_mut() {
@@ -142,7 +143,11 @@ fn download_progress_ui(ui: &mut Ui, d: &Download) -> Outcome {
         _ => format!("{} · {}/s", megabytes(d.done), megabytes(rate as u64)),
     };
     if d.result.is_none() {
-        ui.add(egui::ProgressBar::new(fraction).text(text));
+        ui.add(
+            egui::ProgressBar::new(fraction)
+                .text(text)
+                .desired_width(400.0),
+        );
     }
     for n in d.notes.iter().rev().take(4).rev() {
         ui.weak(n);

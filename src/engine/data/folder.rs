@@ -281,7 +281,11 @@ pub fn rrc_rect(w: u32, h: u32, min_area: f64, rng: &mut ChaCha8Rng) -> (u32, u3
 /// Decodes one file to `spec` in [0, 1], channel-major. `crop` = (min area, seed) takes a
 /// random-resized crop; None resizes the shorter side and crops the centre.
 pub fn decode(path: &Path, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Result<Vec<f32>, String> {
-    let img = open_limited(path)?;
+    Ok(fit(open_limited(path)?, spec, crop))
+}
+
+/// Fits a decoded image to `spec` as [`decode`] does.
+pub fn fit(img: image::DynamicImage, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Vec<f32> {
     let (tw, th) = (spec.width as u32, spec.height as u32);
     let filter = image::imageops::FilterType::Triangle;
     let fitted = match crop {
@@ -303,7 +307,7 @@ pub fn decode(path: &Path, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Result
             resized.crop_imm((rw - tw) / 2, (rh - th) / 2, tw, th)
         }
     };
-    Ok(planes(&fitted, spec.channels))
+    planes(&fitted, spec.channels)
 }
 
 /// Channel-major floats in [0, 1]: grey for one channel, RGB for three.

@@ -69,22 +69,4 @@ printf '   %-44s %8s %8.2f %10.2f\n' "PyTorch LeNet-5, Adam one-cycle 3e-3, batc
 echo "   time ratio (PyTorch / cnn-workbench): $(ratio "$(field duration_secs <<<"$ref")" "$(field loop_secs <<<"$ours")")"
 
 echo
-echo "4. Data loading, images/s over one shuffled epoch: decode JPEG, random-resized crop, flip, batch of 128"
-cargo build --release --quiet --example loader_bench
-images="${BENCH_LOADER_IMAGES:-20000}"
-folders="${BENCH_LOADER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cnn-workbench/bench-jpegs}"
-printf '   %-10s %8s %8s %14s %14s %8s\n' "size" "images" "workers" "cnn-workbench" "torchvision" "ratio"
-for size in 64 224; do
-    dir="$folders/$images-$size"
-    if [[ ! -f "$dir/.complete" ]]; then
-        echo "   (writing $images JPEGs of ${size}×$size into $dir, once)"
-        rm -rf "$dir"
-        "$py" bench/loader.py "$dir" --size "$size" --make "$images"
-        touch "$dir/.complete"
-    fi
-    ours() { target/release/examples/loader_bench "$dir" "$size" 2 | field images_per_sec; }
-    ref() { "$py" bench/loader.py "$dir" --size "$size" --workers 2 2>/dev/null | field images_per_sec; }
-    o=$(best3 ours) r=$(best3 ref)
-    printf '   %-10s %8s %8s %14.0f %14.0f %8s\n' "${size}×$size" "$images" 2 "$o" "$r" "$(ratio "$o" "$r")"
-done
-echo "   (cnn-workbench: 2 decode threads, the training split of the folder; torchvision: 2 worker processes, all of it)"
+bench/loader.sh

@@ -82,6 +82,44 @@ pub fn source_ui(
         preset.data.source = source_for(choice, context.folder_text, name);
         follow_data(preset);
     }
+    where_ui(ui, preset, context, choice, actions);
+    match context.data_problem {
+        Some(p) => {
+            ui.colored_label(super::ERROR_COLOR, p);
+        }
+        None if preset.data.source.folder().is_some() => {
+            ui.weak(preset.data.source.describe());
+        }
+        None => {}
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Download…")
+            .on_hover_text("MNIST, Fashion-MNIST, KMNIST, CIFAR-10 or CIFAR-100, with checksums")
+            .clicked()
+        {
+            actions.push(Action::OpenDownload);
+        }
+        if ui
+            .button("View dataset…")
+            .on_hover_text(
+                "Samples per class, class counts, mean and std, and the same samples augmented",
+            )
+            .clicked()
+        {
+            actions.push(Action::OpenDatasetView);
+        }
+    });
+}
+
+/// The folder (typed or browsed) or the downloaded dataset's name.
+fn where_ui(
+    ui: &mut Ui,
+    preset: &mut Preset,
+    context: &mut SettingsContext,
+    choice: Kind,
+    actions: &mut Vec<Action>,
+) {
     match &mut preset.data.source {
         DataSource::Idx { folder }
         | DataSource::Cifar { folder }
@@ -123,33 +161,6 @@ pub fn source_ui(
         }
         DataSource::Synthetic { .. } => {}
     }
-    match context.data_problem {
-        Some(p) => {
-            ui.colored_label(super::ERROR_COLOR, p);
-        }
-        None if preset.data.source.folder().is_some() => {
-            ui.weak(preset.data.source.describe());
-        }
-        None => {}
-    }
-    ui.horizontal(|ui| {
-        if ui
-            .button("Download…")
-            .on_hover_text("MNIST, Fashion-MNIST, KMNIST, CIFAR-10 or CIFAR-100, with checksums")
-            .clicked()
-        {
-            actions.push(Action::OpenDownload);
-        }
-        if ui
-            .button("View dataset…")
-            .on_hover_text(
-                "Samples per class, class counts, mean and std, and the same samples augmented",
-            )
-            .clicked()
-        {
-            actions.push(Action::OpenDatasetView);
-        }
-    });
 }
 
 /// The network's input (and, for downloaded datasets, its classes) follow a new data choice.

@@ -186,7 +186,29 @@ pub fn load(
     coarse: bool,
 ) -> Result<(RawImages, RawImages, Vec<String>), CifarError> {
     let layout = find_layout(folder).ok_or_else(|| CifarError::NotCifar(folder.to_path_buf()))?;
-    let (train, test, names) = match layout {
+    let (train, test, names) = read_layout(layout, coarse)?;
+    let classes = names.len().max(
+        train
+            .1
+            .iter()
+            .chain(&test.1)
+            .map(|&l| l as usize + 1)
+            .max()
+            .unwrap_or(0),
+    );
+    let names = if names.len() == classes {
+        names
+    } else {
+        (0..classes).map(|i| i.to_string()).collect()
+    };
+    Ok((raw(train.0, train.1), raw(test.0, test.1), names))
+}
+
+type Parts = ((Vec<u8>, Vec<i64>), (Vec<u8>, Vec<i64>), Vec<String>);
+
+/// Reads the train and test pixels and labels, and the class names, of one layout.
+fn read_layout(layout: Layout, coarse: bool) -> Result<Parts, CifarError> {
+    Ok(match layout {
         Layout::Bin10(d) => {
             let parts = batches(&d, ".bin")
                 .iter()
@@ -251,20 +273,5 @@ pub fn load(
                 names,
             )
         }
-    };
-    let classes = names.len().max(
-        train
-            .1
-            .iter()
-            .chain(&test.1)
-            .map(|&l| l as usize + 1)
-            .max()
-            .unwrap_or(0),
-    );
-    let names = if names.len() == classes {
-        names
-    } else {
-        (0..classes).map(|i| i.to_string()).collect()
-    };
-    Ok((raw(train.0, train.1), raw(test.0, test.1), names))
+    })
 }

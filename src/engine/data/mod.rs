@@ -6,7 +6,10 @@ pub mod folder;
 pub mod idx;
 pub mod pickle;
 mod preview;
+mod sources;
 mod split;
+pub use sources::{detect, load_raw, resolve};
+use sources::{load_source, Loaded};
 pub mod stream;
 pub mod synthetic;
 pub use preview::{preview, quick_check};
@@ -14,11 +17,11 @@ pub use preview::{preview, quick_check};
 pub use folder::{DecodeSpec, FileSet};
 pub use split::{Batch, Split};
 
-use crate::spec::{DataSource, DataSpec, Loader};
+use crate::spec::{DataSpec, Loader};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use tch::{Device, Kind, Tensor};
 /// Images in [0, 1], channel-major per image, with labels.
@@ -125,132 +128,6 @@ pub enum DataError {
     Other(String),
 }
 
-/// Which format a folder holds: IDX files, CIFAR batches or an image folder.
-pub fn detect(folder: &Path) -> Result<DataSource, DataError> {
-    if !folder.is_dir() {
-        return Err(DataError::MissingFolder(folder.to_path_buf()));
-    }
-    let folder = folder.to_path_buf();
-    if idx::check_folder(&folder).is_ok() {
-        Ok(DataSource::Idx { folder })
-    } else if cifar::is_cifar(&folder) {
-        Ok(DataSource::Cifar { folder })
-    } else if std::fs::read_dir(&folder)
-        .map_err(|e| DataError::Other(format!("{}: cannot list: {e}", folder.display())))?
-        .filter_map(Result::ok)
-        .any(|e| e.path().is_dir())
-    {
-        Ok(DataSource::ImageFolder { folder })
-    } else {
-        Err(DataError::Unknown(folder))
-    }
-}
-
-/// A source with downloaded datasets replaced by the folder they were unpacked to.
-pub fn resolve(source: &DataSource) -> Result<DataSource, DataError> {
-    match source {
-        DataSource::Downloaded { name } => {
-            let folder = crate::fetch::dataset_dir(name);
-            if !folder.is_dir() {
-                return Err(DataError::NotDownloaded {
-                    name: name.clone(),
-                    folder,
-                });
-            }
-            detect(&folder)
-        }
-        other => Ok(other.clone()),
-    }
-}
-
-/// What a source loads as: images in memory, or an index of image files.
-enum Loaded {
-    Raw {
-        train: RawImages,
-        test: RawImages,
-        names: Vec<String>,
-    },
-    Files(folder::FolderIndex),
-}
-
-fn load_idx(folder: &Path) -> Result<Loaded, DataError> {
-    let train = idx::load_split(folder, "train", 256)?;
-    let test = idx::load_split(folder, "t10k", 256)?;
-    if (train.height, train.width) != (test.height, test.width) {
-        return Err(DataError::SizeMismatch {
-            folder: folder.to_path_buf(),
-            train: (train.height, train.width),
-            test: (test.height, test.width),
-        });
-    }
-    let classes = train
-        .labels
-        .iter()
-        .chain(&test.labels)
-        .map(|&l| l as usize + 1)
-        .max()
-        .unwrap_or(10)
-        .max(10);
-    let names = idx::class_names(folder, classes);
-    Ok(Loaded::Raw { train, test, names })
-}
-
-fn load_source(spec: &DataSpec) -> Result<Loaded, DataError> {
-    Ok(match resolve(&spec.source)? {
-        DataSource::Synthetic { rgb } => {
-            let n = spec.synthetic_size.max(10);
-            Loaded::Raw {
-                train: synthetic::generate(n, rgb, SYNTHETIC_TRAIN_SEED),
-                test: synthetic::generate((n / 6).max(10), rgb, SYNTHETIC_TEST_SEED),
-                names: synthetic::CLASS_NAMES
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            }
-        }
-        DataSource::Idx { folder } => {
-            if !folder.is_dir() {
-                return Err(DataError::MissingFolder(folder));
-            }
-            load_idx(&folder)?
-        }
-        DataSource::Cifar { folder } => {
-            if !folder.is_dir() {
-                return Err(DataError::MissingFolder(folder));
-            }
-            let (train, test, names) = cifar::load(&folder, spec.coarse_labels)?;
-            Loaded::Raw { train, test, names }
-        }
-        DataSource::ImageFolder { folder } => Loaded::Files(folder::scan(&folder)?),
-        DataSource::Downloaded { .. } => unreachable!("resolved above"),
-    })
-}
-
-/// Loads the raw train and test images named by `spec` (formats with fixed-size images).
-pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), DataError> {
-    match load_source(spec)? {
-        Loaded::Raw {
-            mut train,
-            mut test,
-            names,
-        } => {
-            if let Some(n) = spec.train_limit {
-                train.truncate(n);
-            }
-            if let Some(n) = spec.test_limit {
-                test.truncate(n);
-            }
-            if train.len() < 2 || test.is_empty() {
-                return Err(DataError::TooSmall);
-            }
-            Ok((train, test, names))
-        }
-        Loaded::Files(_) => Err(DataError::Other(
-            "an image folder has no fixed image size: load it with the network's input".into(),
-        )),
-    }
-}
-
 /// Train and validation indices: a fixed shuffle, original order kept inside each part.
 fn split_indices(n: usize, fraction: f64) -> (Vec<usize>, Vec<usize>) {
     let mut order: Vec<usize> = (0..n).collect();
@@ -320,6 +197,39 @@ fn rgb_pca(raw: &RawImages) -> Option<(Vec<f32>, Vec<f32>)> {
         Vec::<f32>::try_from(vals.clamp_min(0.0)).ok()?,
         Vec::<f32>::try_from(vecs.contiguous().view([-1])).ok()?,
     ))
+}
+
+/// An image folder's train, validation and test files (held out where the folder has no split
+/// of its own), limited as the spec says, with the scan's warnings.
+fn folder_splits(
+    spec: &DataSpec,
+    index: folder::FolderIndex,
+) -> Result<(FileSet, FileSet, FileSet, Vec<String>), DataError> {
+    let warnings = skipped_warnings(&index.skipped);
+    let (train, mut test) = match index.test {
+        Some(t) => (index.train, t),
+        None => {
+            let (train, test) = split_indices(index.train.len(), FOLDER_TEST_FRACTION);
+            (index.train.select(&train), index.train.select(&test))
+        }
+    };
+    let (mut train, val) = match index.val {
+        Some(v) => (train, v),
+        None => {
+            let (t, v) = split_indices(train.len(), spec.validation_fraction);
+            (train.select(&t), train.select(&v))
+        }
+    };
+    if let Some(n) = spec.train_limit {
+        train.truncate(n);
+    }
+    if let Some(n) = spec.test_limit {
+        test.truncate(n);
+    }
+    if train.len() < 2 || test.is_empty() {
+        return Err(DataError::TooSmall);
+    }
+    Ok((train, val, test, warnings))
 }
 
 /// "skipped PATH: why" lines, at most 50 named.
@@ -415,30 +325,8 @@ impl Dataset {
         input: DecodeSpec,
         device: Device,
     ) -> Result<Dataset, DataError> {
-        let mut warnings = skipped_warnings(&index.skipped);
-        let (train, mut test) = match index.test {
-            Some(t) => (index.train, t),
-            None => {
-                let (train, test) = split_indices(index.train.len(), FOLDER_TEST_FRACTION);
-                (index.train.select(&train), index.train.select(&test))
-            }
-        };
-        let (mut train, val) = match index.val {
-            Some(v) => (train, v),
-            None => {
-                let (t, v) = split_indices(train.len(), spec.validation_fraction);
-                (train.select(&t), train.select(&v))
-            }
-        };
-        if let Some(n) = spec.train_limit {
-            train.truncate(n);
-        }
-        if let Some(n) = spec.test_limit {
-            test.truncate(n);
-        }
-        if train.len() < 2 || test.is_empty() {
-            return Err(DataError::TooSmall);
-        }
+        let class_names = index.classes.clone();
+        let (train, val, test, mut warnings) = folder_splits(spec, index)?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let pool = stream::Pool::new(spec.workers_for(cores), input)
             .map_err(|e| DataError::Other(format!("cannot start the decode threads: {e}")))?;
@@ -449,7 +337,6 @@ impl Dataset {
             Loader::Streaming => true,
             Loader::Auto => bytes > spec.memory_limit_mb << 20,
         };
-        let class_names = index.classes;
         if !streamed {
             let mut raws = Vec::new();
             for set in [train, val, test] {

@@ -217,10 +217,30 @@ impl<'a> Machine<'a> {
     /// Executes one opcode; true at STOP.
     fn step(&mut self) -> R<bool> {
         let op = self.u8()? as u8;
+        if let Some(done) = self.literal(op)? {
+            return Ok(done);
+        }
+        if let Some(done) = self.text_or_bytes(op)? {
+            return Ok(done);
+        }
+        if let Some(done) = self.references(op)? {
+            return Ok(done);
+        }
+        if let Some(done) = self.structure(op)? {
+            return Ok(done);
+        }
+        Err(format!(
+            "unsupported pickle opcode 0x{op:02x} at offset {} (not a plain-data pickle)",
+            self.at - 1
+        ))
+    }
+
+    /// Framing, constants and numbers; None when `op` is not one of them.
+    fn literal(&mut self, op: u8) -> R<Option<bool>> {
         match op {
-            0x80 => drop(self.u8()?),  // PROTO
-            0x95 => drop(self.le(8)?), // FRAME
-            b'.' => return Ok(true),   // STOP
+            0x80 => drop(self.u8()?),      // PROTO
+            0x95 => drop(self.le(8)?),     // FRAME
+            b'.' => return Ok(Some(true)), // STOP
             b'(' => self.stack.push(Slot::Mark),
             b'N' => self.push(Value::None),
             0x88 => self.push(Value::Bool(true)),
@@ -269,6 +289,14 @@ impl<'a> Machine<'a> {
                 ));
                 self.push(Value::Float(v))
             }
+            _ => return Ok(None),
+        }
+        Ok(Some(false))
+    }
+
+    /// Strings and byte strings.
+    fn text_or_bytes(&mut self, op: u8) -> R<Option<bool>> {
+        match op {
             b'X' => {
                 let n = self.le(4)? as usize;
                 self.text(n)?
@@ -293,6 +321,14 @@ impl<'a> Machine<'a> {
                 let n = self.le(8)? as usize;
                 self.bytes(n)?
             }
+            _ => return Ok(None),
+        }
+        Ok(Some(false))
+    }
+
+    /// Globals and the memo.
+    fn references(&mut self, op: u8) -> R<Option<bool>> {
+        match op {
             b'c' => {
                 let module = self.line()?;
                 let name = self.line()?;
@@ -326,6 +362,14 @@ impl<'a> Machine<'a> {
                 let k = self.le(4)? as u32;
                 self.memo_get(k)?
             }
+            _ => return Ok(None),
+        }
+        Ok(Some(false))
+    }
+
+    /// Containers, calls and BUILD.
+    fn structure(&mut self, op: u8) -> R<Option<bool>> {
+        match op {
             0x85..=0x87 => {
                 let n = (op - 0x84) as usize;
                 let mut items = Vec::with_capacity(n);
@@ -377,14 +421,10 @@ impl<'a> Machine<'a> {
                     }
                 }
             }
-            other => {
-                return Err(format!(
-                "unsupported pickle opcode 0x{other:02x} at offset {} (not a plain-data pickle)",
-                self.at - 1
-            ))
-            }
+
+            _ => return Ok(None),
         }
-        Ok(false)
+        Ok(Some(false))
     }
 }
 

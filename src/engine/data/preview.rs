@@ -112,6 +112,28 @@ fn augmented(
         .collect()
 }
 
+/// Decodes every file of `set` (one thread: the view needs few), naming those that fail.
+fn decode_set(set: &super::FileSet, input: DecodeSpec) -> (RawImages, Vec<String>) {
+    let mut raw = RawImages {
+        pixels: Vec::new(),
+        labels: Vec::new(),
+        channels: input.channels,
+        height: input.height,
+        width: input.width,
+    };
+    let mut failed = Vec::new();
+    for (f, &l) in set.files.iter().zip(&set.labels) {
+        match folder::decode(f, input, None) {
+            Ok(px) => {
+                raw.pixels.extend(px);
+                raw.labels.push(l);
+            }
+            Err(why) => failed.push((f.clone(), why)),
+        }
+    }
+    (raw, skipped_warnings(&failed))
+}
+
 /// Builds the dataset view of `spec` for a network taking `input` images.
 pub fn preview(
     spec: &DataSpec,
@@ -137,29 +159,9 @@ pub fn preview(
         Loaded::Files(index) => {
             let classes = index.classes.len();
             let idx = pick(&index.train.labels, classes, per_class);
-            let decode = |set: &super::FileSet| -> (RawImages, Vec<String>) {
-                let mut raw = RawImages {
-                    pixels: Vec::new(),
-                    labels: Vec::new(),
-                    channels: input.channels,
-                    height: input.height,
-                    width: input.width,
-                };
-                let mut failed = Vec::new();
-                for (f, &l) in set.files.iter().zip(&set.labels) {
-                    match folder::decode(f, input, None) {
-                        Ok(px) => {
-                            raw.pixels.extend(px);
-                            raw.labels.push(l);
-                        }
-                        Err(why) => failed.push((f.clone(), why)),
-                    }
-                }
-                (raw, skipped_warnings(&failed))
-            };
-            let (samples, mut notes) = decode(&index.train.select(&idx));
+            let (samples, mut notes) = decode_set(&index.train.select(&idx), input);
             let n = index.train.len().min(VIEW_STATS_SAMPLE);
-            let (stats, more) = decode(&index.train.select(&(0..n).collect::<Vec<_>>()));
+            let (stats, more) = decode_set(&index.train.select(&(0..n).collect::<Vec<_>>()), input);
             notes.extend(more);
             notes.extend(skipped_warnings(&index.skipped));
             notes.push(format!("mean and std estimated from {n} training images; images fitted to the network input"));

@@ -9,12 +9,14 @@ mod optimizer;
 pub use optimizer::build_optimizer;
 pub(crate) mod outbox;
 mod probe;
+mod setup;
+use setup::{load_data, order_fingerprint};
 
 pub use crate::protocol::RunOptions;
 pub use loss::{evaluate, loss_value};
 
 use super::augment::{self, AugmentContext};
-use super::data::{Batch, Dataset, DecodeSpec};
+use super::data::{Batch, Dataset};
 use super::device::{device_name, parse_device};
 use super::model::Model;
 use crate::protocol::*;
@@ -54,43 +56,6 @@ pub enum TrainError {
 /// Seeds derived from the run seed for independent random streams.
 fn stream_seed(seed: u64, stream: u64) -> u64 {
     seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03)
-}
-
-/// Loads the data and checks that the network fits it.
-fn load_data(preset: &Preset, device: tch::Device) -> Result<Dataset, TrainError> {
-    let input = preset.network.input;
-    let decode = DecodeSpec {
-        channels: input.channels,
-        height: input.height,
-        width: input.width,
-    };
-    let data = Dataset::load(&preset.data, decode, device)?;
-    if (input.channels, input.height, input.width) != (data.channels, data.height, data.width) {
-        return Err(TrainError::Settings(format!(
-            "the network expects {}×{}×{} images but {} gives {}×{}×{} — change the network's input or the dataset",
-            input.channels, input.height, input.width, preset.data.source.describe(),
-            data.channels, data.height, data.width
-        )));
-    }
-    if preset.network.classes != data.class_names.len() {
-        return Err(TrainError::Settings(format!(
-            "the network has {} classes but {} has {} — set the network's classes (and its last Linear layer's outputs) to {}",
-            preset.network.classes,
-            preset.data.source.describe(),
-            data.class_names.len(),
-            data.class_names.len()
-        )));
-    }
-    Ok(data)
-}
-
-/// A fingerprint (FNV-1a) of the first epoch's order, drawn from a copy of the order stream.
-fn order_fingerprint(rng: &ChaCha8Rng, n: usize) -> u64 {
-    let mut perm: Vec<i64> = (0..n as i64).collect();
-    perm.shuffle(&mut rng.clone());
-    perm.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &i| {
-        (h ^ i as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// Runs one training to its end; returns the terminal event (Finished, Diverged or Failed

@@ -1,0 +1,132 @@
+//! Where data comes from: detecting a folder's format, resolving downloaded datasets to their
+//! cache folder, and reading each source into images in memory or an index of files.
+use super::{cifar, folder, idx, synthetic, DataError, RawImages};
+use super::{SYNTHETIC_TEST_SEED, SYNTHETIC_TRAIN_SEED};
+use crate::spec::{DataSource, DataSpec};
+use std::path::Path;
+
+/// Which format a folder holds: IDX files, CIFAR batches or an image folder.
+pub fn detect(folder: &Path) -> Result<DataSource, DataError> {
+    if !folder.is_dir() {
+        return Err(DataError::MissingFolder(folder.to_path_buf()));
+    }
+    let folder = folder.to_path_buf();
+    if idx::check_folder(&folder).is_ok() {
+        Ok(DataSource::Idx { folder })
+    } else if cifar::is_cifar(&folder) {
+        Ok(DataSource::Cifar { folder })
+    } else if std::fs::read_dir(&folder)
+        .map_err(|e| DataError::Other(format!("{}: cannot list: {e}", folder.display())))?
+        .filter_map(Result::ok)
+        .any(|e| e.path().is_dir())
+    {
+        Ok(DataSource::ImageFolder { folder })
+    } else {
+        Err(DataError::Unknown(folder))
+    }
+}
+
+/// A source with downloaded datasets replaced by the folder they were unpacked to.
+pub fn resolve(source: &DataSource) -> Result<DataSource, DataError> {
+    match source {
+        DataSource::Downloaded { name } => {
+            let folder = crate::fetch::dataset_dir(name);
+            if !folder.is_dir() {
+                return Err(DataError::NotDownloaded {
+                    name: name.clone(),
+                    folder,
+                });
+            }
+            detect(&folder)
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// What a source loads as: images in memory, or an index of image files.
+pub(super) enum Loaded {
+    Raw {
+        train: RawImages,
+        test: RawImages,
+        names: Vec<String>,
+    },
+    Files(folder::FolderIndex),
+}
+
+fn load_idx(folder: &Path) -> Result<Loaded, DataError> {
+    let train = idx::load_split(folder, "train", 256)?;
+    let test = idx::load_split(folder, "t10k", 256)?;
+    if (train.height, train.width) != (test.height, test.width) {
+        return Err(DataError::SizeMismatch {
+            folder: folder.to_path_buf(),
+            train: (train.height, train.width),
+            test: (test.height, test.width),
+        });
+    }
+    let classes = train
+        .labels
+        .iter()
+        .chain(&test.labels)
+        .map(|&l| l as usize + 1)
+        .max()
+        .unwrap_or(10)
+        .max(10);
+    let names = idx::class_names(folder, classes);
+    Ok(Loaded::Raw { train, test, names })
+}
+
+pub(super) fn load_source(spec: &DataSpec) -> Result<Loaded, DataError> {
+    Ok(match resolve(&spec.source)? {
+        DataSource::Synthetic { rgb } => {
+            let n = spec.synthetic_size.max(10);
+            Loaded::Raw {
+                train: synthetic::generate(n, rgb, SYNTHETIC_TRAIN_SEED),
+                test: synthetic::generate((n / 6).max(10), rgb, SYNTHETIC_TEST_SEED),
+                names: synthetic::CLASS_NAMES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            }
+        }
+        DataSource::Idx { folder } => {
+            if !folder.is_dir() {
+                return Err(DataError::MissingFolder(folder));
+            }
+            load_idx(&folder)?
+        }
+        DataSource::Cifar { folder } => {
+            if !folder.is_dir() {
+                return Err(DataError::MissingFolder(folder));
+            }
+            let (train, test, names) = cifar::load(&folder, spec.coarse_labels)?;
+            Loaded::Raw { train, test, names }
+        }
+        DataSource::ImageFolder { folder } => Loaded::Files(folder::scan(&folder)?),
+        DataSource::Downloaded { .. } => unreachable!("resolved above"),
+    })
+}
+
+/// Loads the raw train and test images named by `spec` (formats with fixed-size images).
+pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), DataError> {
+    match load_source(spec)? {
+        Loaded::Raw {
+            mut train,
+            mut test,
+            names,
+        } => {
+            if let Some(n) = spec.train_limit {
+                train.truncate(n);
+            }
+            if let Some(n) = spec.test_limit {
+                test.truncate(n);
+            }
+            if train.len() < 2 || test.is_empty() {
+                return Err(DataError::TooSmall);
+            }
+            Ok((train, test, names))
+        }
+        Loaded::Files(_) => Err(DataError::Other(
+            "an image folder has no fixed image size: load it with the network's input".into(),
+        )),
+    }
+}

@@ -218,6 +218,10 @@ fn image_folder(root: &Path) {
             };
             img.save(d.join(name)).unwrap();
         }
+        // WebP (lossless) too.
+        image::DynamicImage::ImageRgb8(gradient(30, 20))
+            .save(d.join("8.webp"))
+            .unwrap();
     }
     let bad = root.join("square");
     std::fs::write(bad.join("readme.txt"), "not an image").unwrap();
@@ -248,13 +252,13 @@ fn an_image_folder_skips_bad_files_and_names_them() {
     image_folder(tmp.path());
     let index = folder::scan(tmp.path()).unwrap();
     assert_eq!(index.classes, ["circle", "square", "triangle"]);
-    // 24 images + the corrupt JPEG and the huge PNG (found by name, refused when decoded).
-    assert_eq!(index.train.len(), 26);
+    // 27 images + the corrupt JPEG and the huge PNG (found by name, refused when decoded).
+    assert_eq!(index.train.len(), 29);
     assert_eq!(index.skipped.len(), 1, "{:?}", index.skipped);
     assert!(index.skipped[0].0.ends_with("readme.txt"));
 
     let ds = Dataset::load(&spec_for(tmp.path(), Loader::Memory), RGB16, Device::Cpu).unwrap();
-    assert_eq!(ds.train_len() + ds.val_len() + ds.test_len(), 24);
+    assert_eq!(ds.train_len() + ds.val_len() + ds.test_len(), 27);
     let w = ds.warnings.join("\n");
     assert!(w.contains("readme.txt: not an image"), "{w}");
     assert!(w.contains("corrupt.jpg: not a readable image"), "{w}");
@@ -320,8 +324,7 @@ fn decoding_resizes_the_shorter_side_and_crops_the_centre() {
         width: 4,
     };
     let px = folder::decode(&p, spec, None).unwrap();
-    let row: Vec<u8> = px[..4].iter().map(|v| (v * 255.0).round() as u8).collect();
-    assert_eq!(row, [60, 90, 120, 150]);
+    assert_eq!(px[..4], [60, 90, 120, 150]);
     // Grey input to a 3-channel network: three equal planes.
     let rgb = folder::decode(
         &p,
@@ -529,7 +532,7 @@ fn the_inspectors_image_file_is_fitted_like_evaluation() {
         (3, 16, 16, 768)
     );
     let decoded = folder::decode(&p, RGB16, None).unwrap();
-    assert_eq!(img.data, decoded);
+    assert_eq!(img.data, folder::to_unit(&decoded));
     // Red: left half of the crop bright, right half dark; blue constant.
     assert!(
         img.data[0] > 0.9 && img.data[15] < 0.1,

@@ -381,7 +381,7 @@ pub fn load_image_file(
         height,
         width,
     };
-    let mut data = super::data::folder::fit(img, spec, None);
+    let mut data = super::data::folder::to_unit(&super::data::folder::fit(img, spec, None));
     // A dark digit drawn on white, for a network trained on MNIST's white on black.
     if channels == 1 && data.iter().sum::<f32>() / data.len().max(1) as f32 > 0.5 {
         data.iter_mut().for_each(|v| *v = 1.0 - *v);

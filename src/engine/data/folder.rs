@@ -278,49 +278,64 @@ pub fn rrc_rect(w: u32, h: u32, min_area: f64, rng: &mut ChaCha8Rng) -> (u32, u3
     ((w - side) / 2, (h - side) / 2, side, side)
 }
 
-/// Decodes one file to `spec` in [0, 1], channel-major. `crop` = (min area, seed) takes a
+/// Decodes one file to `spec` as bytes, channel-major. `crop` = (min area, seed) takes a
 /// random-resized crop; None resizes the shorter side and crops the centre.
-pub fn decode(path: &Path, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Result<Vec<f32>, String> {
+pub fn decode(path: &Path, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Result<Vec<u8>, String> {
     Ok(fit(open_limited(path)?, spec, crop))
 }
 
-/// Fits a decoded image to `spec` as [`decode`] does.
-pub fn fit(img: image::DynamicImage, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Vec<f32> {
+/// Fits a decoded image to `spec` as [`decode`] does. Resampling is bilinear (SIMD, by
+/// fast_image_resize), from the crop's region of the source straight to the output size.
+pub fn fit(img: image::DynamicImage, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Vec<u8> {
+    use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
     let (tw, th) = (spec.width as u32, spec.height as u32);
-    let filter = image::imageops::FilterType::Triangle;
-    let fitted = match crop {
+    // Convert first (grey stays one channel, colour three) so the resampling moves fewer bytes.
+    let src = if spec.channels == 3 {
+        image::DynamicImage::ImageRgb8(img.into_rgb8())
+    } else {
+        image::DynamicImage::ImageLuma8(img.into_luma8())
+    };
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Bilinear));
+    let options = match crop {
         Some((min_area, seed)) => {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let (x, y, w, h) = rrc_rect(img.width(), img.height(), min_area, &mut rng);
-            img.crop_imm(x, y, w, h).resize_exact(tw, th, filter)
+            let (x, y, w, h) = rrc_rect(src.width(), src.height(), min_area, &mut rng);
+            options.crop(x as f64, y as f64, w as f64, h as f64)
         }
-        None => {
-            // Scale so the image covers the target, then take the middle.
-            let s = (tw as f64 / img.width() as f64).max(th as f64 / img.height() as f64);
-            let rw = ((img.width() as f64 * s).round() as u32).max(tw);
-            let rh = ((img.height() as f64 * s).round() as u32).max(th);
-            let resized = if (rw, rh) == (img.width(), img.height()) {
-                img
-            } else {
-                img.resize_exact(rw, rh, filter)
-            };
-            resized.crop_imm((rw - tw) / 2, (rh - th) / 2, tw, th)
-        }
+        // The largest centred region of the output's aspect: resize the shorter side, then
+        // crop the centre, in one pass.
+        None => options.fit_into_destination(Some((0.5, 0.5))),
     };
-    planes(&fitted, spec.channels)
+    let mut dst = if spec.channels == 3 {
+        image::DynamicImage::ImageRgb8(image::RgbImage::new(tw, th))
+    } else {
+        image::DynamicImage::ImageLuma8(image::GrayImage::new(tw, th))
+    };
+    if Resizer::new().resize(&src, &mut dst, &options).is_err() {
+        // Only for pixel layouts fast_image_resize does not handle; never for Rgb8/Luma8.
+        dst = src.resize_to_fill(tw, th, image::imageops::FilterType::Triangle);
+    }
+    planes(&dst, spec.channels)
 }
 
-/// Channel-major floats in [0, 1]: grey for one channel, RGB for three.
-pub fn planes(img: &image::DynamicImage, channels: usize) -> Vec<f32> {
+/// Channel-major bytes: grey for one channel, RGB for three (`img` is Luma8 or Rgb8).
+fn planes(img: &image::DynamicImage, channels: usize) -> Vec<u8> {
     if channels == 3 {
         let rgb = img.to_rgb8();
-        (0..3)
-            .flat_map(|c| rgb.pixels().map(move |p| p.0[c] as f32 / 255.0))
-            .collect()
+        let plane = (rgb.width() * rgb.height()) as usize;
+        let mut out = vec![0u8; 3 * plane];
+        for (i, p) in rgb.as_raw().chunks_exact(3).enumerate() {
+            out[i] = p[0];
+            out[plane + i] = p[1];
+            out[2 * plane + i] = p[2];
+        }
+        out
     } else {
-        img.to_luma8()
-            .pixels()
-            .map(|p| p.0[0] as f32 / 255.0)
-            .collect()
+        img.to_luma8().into_raw()
     }
+}
+
+/// Bytes to floats in [0, 1].
+pub fn to_unit(bytes: &[u8]) -> Vec<f32> {
+    bytes.iter().map(|&b| b as f32 / 255.0).collect()
 }

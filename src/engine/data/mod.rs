@@ -247,7 +247,7 @@ fn skipped_warnings(skipped: &[(PathBuf, String)]) -> Vec<String> {
 
 fn to_raw(d: stream::Decoded, spec: DecodeSpec) -> RawImages {
     RawImages {
-        pixels: d.pixels,
+        pixels: folder::to_unit(&d.pixels),
         labels: d.labels,
         channels: spec.channels,
         height: spec.height,

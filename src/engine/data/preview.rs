@@ -125,7 +125,7 @@ fn decode_set(set: &super::FileSet, input: DecodeSpec) -> (RawImages, Vec<String
     for (f, &l) in set.files.iter().zip(&set.labels) {
         match folder::decode(f, input, None) {
             Ok(px) => {
-                raw.pixels.extend(px);
+                raw.pixels.extend(folder::to_unit(&px));
                 raw.labels.push(l);
             }
             Err(why) => failed.push((f.clone(), why)),

@@ -43,14 +43,30 @@ impl Batch {
 }
 
 impl Dataset {
-    /// Pixels in [0, 1] (channel-major) as a normalized batch on the device.
-    fn normalized(&self, pixels: &[f32], labels: &[i64]) -> (Tensor, Tensor) {
+    /// Pixel bytes (channel-major) as a normalized batch on the device: x / 255 − mean, over
+    /// std, as one multiply and one add in place.
+    fn normalized(&self, pixels: &[u8], labels: &[i64]) -> (Tensor, Tensor) {
         let c = self.channels as i64;
         let n = labels.len() as i64;
-        let x = Tensor::from_slice(pixels).view([n, c, self.height as i64, self.width as i64]);
-        let m = Tensor::from_slice(&self.mean).view([1, c, 1, 1]);
-        let s = Tensor::from_slice(&self.std).view([1, c, 1, 1]);
-        let x = ((x - m) / s).to_device(self.device);
+        let scale: Vec<f32> = self.std.iter().map(|s| 1.0 / (255.0 * s)).collect();
+        let shift: Vec<f32> = self
+            .mean
+            .iter()
+            .zip(&self.std)
+            .map(|(m, s)| -m / s)
+            .collect();
+        let mut x = Tensor::from_slice(pixels)
+            .view([n, c, self.height as i64, self.width as i64])
+            .to_device(self.device)
+            .to_kind(Kind::Float);
+        let scale = Tensor::from_slice(&scale)
+            .view([1, c, 1, 1])
+            .to_device(self.device);
+        let shift = Tensor::from_slice(&shift)
+            .view([1, c, 1, 1])
+            .to_device(self.device);
+        let _ = x.g_mul_(&scale);
+        let _ = x.g_add_(&shift);
         let y = Tensor::from_slice(labels).to_device(self.device);
         (x, y)
     }

@@ -124,6 +124,7 @@ fn every_layer_kind_builds_to_its_inferred_shape_and_parameter_count() {
                 groups: 3,
                 bias: true,
                 init: Some(Init::Xavier),
+                kernel_w: None,
             }),
             Layer::Conv2d(Conv2d {
                 out_channels: 12,
@@ -146,16 +147,19 @@ fn every_layer_kind_builds_to_its_inferred_shape_and_parameter_count() {
                 kernel: 3,
                 stride: Some(1),
                 padding: 1,
+                ..Pool::default()
             }),
             Layer::AvgPool(Pool {
                 kernel: 2,
                 stride: Some(1),
                 padding: 0,
+                ..Pool::default()
             }),
             Layer::L2Pool(Pool {
                 kernel: 2,
                 stride: None,
                 padding: 1,
+                ..Pool::default()
             }),
             Layer::Residual(Residual {
                 out_channels: 16,

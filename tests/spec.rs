@@ -187,6 +187,7 @@ fn impossible_networks_give_named_errors_never_panics() {
                 kernel: 2,
                 stride: None,
                 padding: 2,
+                ..Pool::default()
             })],
             "layer 1 MaxPool: padding 2 is more than half the window 2",
         ),

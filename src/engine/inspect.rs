@@ -110,7 +110,8 @@ impl Inspection {
                 continue;
             }
             let name = format!("{}.weight", super::model::layer_path(i, layer));
-            if let Some(w) = vars.get(&name) {
+            // Non-square (1×n) kernels have no square grid to draw.
+            if let Some(w) = vars.get(&name).filter(|w| w.size()[2] == w.size()[3]) {
                 let s = w.size();
                 out.push(FilterGrid {
                     layer: i + 1,

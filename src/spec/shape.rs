@@ -242,14 +242,57 @@ pub(crate) fn expect_map(input: Shape, what: &str) -> Result<(usize, usize, usiz
 }
 
 /// Output size of a sliding window along one axis, or the reason it does not fit.
-pub(crate) fn window_out(
-    size_hw: (usize, usize),
+/// A sliding window: kernel and padding per dimension (height, width).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    pub kernel: (usize, usize),
+    pub stride: usize,
+    pub padding: (usize, usize),
+    pub dilation: usize,
+    /// Round the output size up (PyTorch's `ceil_mode`): a last, partial window counts if it
+    /// starts inside the input or its left padding, else it is dropped, as in PyTorch.
+    pub ceil: bool,
+}
+
+/// Output size of one dimension, or None when the window does not fit.
+fn window_len(
+    len: usize,
     kernel: usize,
     stride: usize,
-    padding: usize,
+    pad: usize,
     dilation: usize,
+    ceil: bool,
+) -> Option<usize> {
+    let eff = dilation * (kernel - 1) + 1;
+    let padded = len + 2 * pad;
+    if eff > padded {
+        return None;
+    }
+    let span = padded - eff;
+    let mut out = if ceil {
+        span.div_ceil(stride) + 1
+    } else {
+        span / stride + 1
+    };
+    if ceil && (out - 1) * stride >= len + pad {
+        out -= 1;
+    }
+    Some(out)
+}
+
+pub(crate) fn window_out2(
+    size_hw: (usize, usize),
+    win: Window,
     what: &str,
 ) -> Result<(usize, usize), String> {
+    let Window {
+        kernel: (kh, kw),
+        stride,
+        padding: (pad_h, pad_w),
+        dilation,
+        ceil,
+    } = win;
+    let kernel = kh.min(kw);
     if kernel == 0 {
         return Err(format!("{what} must be at least 1"));
     }
@@ -259,16 +302,28 @@ pub(crate) fn window_out(
     if dilation == 0 {
         return Err("dilation must be at least 1".into());
     }
-    let eff = dilation * (kernel - 1) + 1;
     let (h, w) = size_hw;
-    let (ph, pw) = (h + 2 * padding, w + 2 * padding);
-    if eff > ph || eff > pw {
-        let k = if dilation > 1 {
-            format!("dilated {what} {eff}")
-        } else {
-            format!("{what} {kernel}")
-        };
-        return Err(format!("{k} larger than padded input {ph}×{pw}"));
+    let out_h = window_len(h, kh, stride, pad_h, dilation, ceil);
+    let out_w = window_len(w, kw, stride, pad_w, dilation, ceil);
+    match (out_h, out_w) {
+        (Some(oh), Some(ow)) => Ok((oh, ow)),
+        _ => {
+            let (eh, ew) = (dilation * (kh - 1) + 1, dilation * (kw - 1) + 1);
+            let size = if eh == ew {
+                eh.to_string()
+            } else {
+                format!("{eh}×{ew}")
+            };
+            let k = if dilation > 1 {
+                format!("dilated {what} {size}")
+            } else {
+                format!("{what} {size}")
+            };
+            Err(format!(
+                "{k} larger than padded input {}×{}",
+                h + 2 * pad_h,
+                w + 2 * pad_w
+            ))
+        }
     }
-    Ok(((ph - eff) / stride + 1, (pw - eff) / stride + 1))
 }

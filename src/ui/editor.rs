@@ -231,6 +231,9 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
         Layer::Conv2d(c) => {
             count_ui(ui, "out", &mut c.out_channels, 1..=2048);
             count_ui(ui, "kernel", &mut c.kernel, 1..=15);
+            if let Some(kw) = &mut c.kernel_w {
+                count_ui(ui, "× width", kw, 1..=15);
+            }
             count_ui(ui, "stride", &mut c.stride, 1..=8);
             padding_ui(ui, &mut c.padding);
             count_ui(ui, "dilation", &mut c.dilation, 1..=8);
@@ -239,7 +242,7 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
             init_override_ui(ui, "init", ("init", i), &mut c.init, d.init);
         }
         Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => pool_ui(ui, p),
-        Layer::GlobalAvgPool | Layer::Flatten => {
+        Layer::GlobalAvgPool | Layer::GlobalMaxPool | Layer::Flatten => {
             ui.weak("no parameters");
         }
         Layer::Linear(l) => {
@@ -252,6 +255,16 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
         }
         Layer::Norm(n) => {
             norm_override_ui(ui, "kind", i, &mut n.kind, d.norm);
+        }
+        Layer::Lrn(l) => {
+            count_ui(ui, "size", &mut l.size, 1..=15);
+            labelled(ui, "α", |ui| {
+                ui.add(DragValue::new(&mut l.alpha).speed(1e-5).max_decimals(6))
+            });
+            labelled(ui, "β", |ui| {
+                ui.add(DragValue::new(&mut l.beta).speed(0.01))
+            });
+            labelled(ui, "k", |ui| ui.add(DragValue::new(&mut l.k).speed(0.1)));
         }
         Layer::Activation(a) => {
             activation_override_ui(ui, "function", i, &mut a.act, d.activation);
@@ -288,6 +301,12 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
 
 fn pool_ui(ui: &mut Ui, p: &mut Pool) {
     count_ui(ui, "window", &mut p.kernel, 1..=16);
+    if let Some(kw) = &mut p.kernel_w {
+        count_ui(ui, "× width", kw, 1..=16);
+    }
+    ui.checkbox(&mut p.ceil_mode, "ceil").on_hover_text(
+        "round the output size up: a partial last window counts (PyTorch's ceil_mode)",
+    );
     let mut auto = p.stride.is_none();
     if ui.checkbox(&mut auto, "stride = window").changed() {
         p.stride = if auto { None } else { Some(p.kernel) };

@@ -163,12 +163,25 @@ pub fn norm_ui(
             })
             .response
             .labelled_by(l.id);
-        if let Norm::Group { groups } = norm {
+        norm_param_ui(ui, norm);
+    });
+}
+
+/// The number a normalization kind carries: groups, or channels per decorrelated group.
+fn norm_param_ui(ui: &mut Ui, norm: &mut Norm) {
+    match norm {
+        Norm::Group { groups } => {
             labelled(ui, "groups", |ui| {
                 ui.add(DragValue::new(groups).range(1..=512))
             });
         }
-    });
+        Norm::Decorrelated { group } => {
+            labelled(ui, "channels per group", |ui| {
+                ui.add(DragValue::new(group).range(1..=512))
+            });
+        }
+        _ => {}
+    }
 }
 
 pub fn norm_override_ui(
@@ -202,10 +215,8 @@ pub fn norm_override_ui(
             })
             .response
             .labelled_by(l.id);
-        if let Some(Norm::Group { groups }) = norm {
-            labelled(ui, "groups", |ui| {
-                ui.add(DragValue::new(groups).range(1..=512))
-            });
+        if let Some(n) = norm {
+            norm_param_ui(ui, n);
         }
     });
 }
@@ -263,8 +274,15 @@ pub fn padding_ui(ui: &mut Ui, padding: &mut Padding) {
                 Padding::Pixels(0)
             };
         }
-        if let Padding::Pixels(p) = padding {
-            ui.add(DragValue::new(p).range(0..=64)).labelled_by(l.id);
+        match padding {
+            Padding::Pixels(p) => {
+                ui.add(DragValue::new(p).range(0..=64)).labelled_by(l.id);
+            }
+            Padding::Sides { h, w } => {
+                ui.add(DragValue::new(h).range(0..=64).prefix("h "));
+                ui.add(DragValue::new(w).range(0..=64).prefix("w "));
+            }
+            Padding::Same => {}
         }
     });
 }

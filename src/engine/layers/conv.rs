@@ -31,7 +31,7 @@ pub struct ConvModule {
     pub weight: Tensor,
     pub bias: Option<Tensor>,
     pub stride: i64,
-    pub padding: i64,
+    pub padding: [i64; 2],
     pub dilation: i64,
     pub groups: i64,
 }
@@ -39,9 +39,11 @@ pub struct ConvModule {
 pub struct ConvArgs {
     pub in_c: usize,
     pub out_c: usize,
-    pub kernel: usize,
+    /// (height, width).
+    pub kernel: (usize, usize),
     pub stride: usize,
-    pub padding: usize,
+    /// (above/below, left/right).
+    pub padding: (usize, usize),
     pub dilation: usize,
     pub groups: usize,
     pub bias: bool,
@@ -50,13 +52,13 @@ pub struct ConvArgs {
 
 impl ConvModule {
     pub fn new(p: &nn::Path, a: ConvArgs) -> ConvModule {
-        let k = a.kernel as i64;
+        let (kh, kw) = (a.kernel.0 as i64, a.kernel.1 as i64);
         let per_group_in = (a.in_c / a.groups.max(1)) as i64;
-        let dims = [a.out_c as i64, per_group_in, k, k];
-        let fan_in = per_group_in * k * k;
+        let dims = [a.out_c as i64, per_group_in, kh, kw];
+        let fan_in = per_group_in * kh * kw;
         // PyTorch's convention (`_calculate_fan_in_and_fan_out` on the weight [out, in/groups,
         // k, k]): fan-in counts one group's inputs, fan-out every output channel.
-        let fan_out = a.out_c as i64 * k * k;
+        let fan_out = a.out_c as i64 * kh * kw;
         ConvModule {
             weight: init_weight(p, &dims, fan_in, fan_out, a.init),
             bias: a.bias.then(|| {
@@ -67,7 +69,7 @@ impl ConvModule {
                 )
             }),
             stride: a.stride as i64,
-            padding: a.padding as i64,
+            padding: [a.padding.0 as i64, a.padding.1 as i64],
             dilation: a.dilation as i64,
             groups: a.groups as i64,
         }
@@ -78,7 +80,7 @@ impl ConvModule {
             &self.weight,
             self.bias.as_ref(),
             [self.stride, self.stride],
-            [self.padding, self.padding],
+            self.padding,
             [self.dilation, self.dilation],
             self.groups,
         )

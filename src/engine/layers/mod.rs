@@ -80,11 +80,13 @@ pub enum Module {
     AvgPool(Pool),
     L2Pool(Pool),
     GlobalAvgPool,
+    GlobalMaxPool,
     Flatten,
     Linear(LinearModule),
     Dropout(f64),
     Dropout2d(f64),
     Norm(NormModule),
+    Lrn(crate::spec::layer::Lrn),
     Act(ActModule),
     Residual {
         main: Vec<UnitModule>,
@@ -123,10 +125,10 @@ fn block(p: &nn::Path, plan: &BlockPlan, hw: (usize, usize), d: &Defaults) -> Mo
 }
 
 fn pool_args(pool: &Pool) -> ([i64; 2], [i64; 2], [i64; 2]) {
-    let k = pool.kernel as i64;
+    let (kh, kw) = pool.kernel2();
     let s = pool.stride() as i64;
     let pd = pool.padding as i64;
-    ([k, k], [s, s], [pd, pd])
+    ([kh as i64, kw as i64], [s, s], [pd, pd])
 }
 
 impl Module {
@@ -147,9 +149,9 @@ impl Module {
                 ConvArgs {
                     in_c,
                     out_c: c.out_channels,
-                    kernel: c.kernel,
+                    kernel: c.kernel2(),
                     stride: c.stride,
-                    padding: c.padding.resolve(c.kernel, c.dilation)?,
+                    padding: c.padding.resolve2(c.kernel2(), c.dilation)?,
                     dilation: c.dilation,
                     groups: c.groups,
                     bias: c.bias,
@@ -160,6 +162,7 @@ impl Module {
             Layer::AvgPool(x) => Module::AvgPool(*x),
             Layer::L2Pool(x) => Module::L2Pool(*x),
             Layer::GlobalAvgPool => Module::GlobalAvgPool,
+            Layer::GlobalMaxPool => Module::GlobalMaxPool,
             Layer::Flatten => Module::Flatten,
             Layer::Linear(l) => Module::Linear(LinearModule::new(
                 p,
@@ -171,6 +174,7 @@ impl Module {
             Layer::Dropout(x) => Module::Dropout(x.p),
             Layer::Dropout2d(x) => Module::Dropout2d(x.p),
             Layer::Norm(n) => Module::Norm(NormModule::new(p, n.resolve(d), input)),
+            Layer::Lrn(l) => Module::Lrn(*l),
             Layer::Activation(a) => Module::Act(ActModule::new(p, a.resolve(d), in_c)),
             Layer::Residual(b) => block(p, &b.plan(in_c, d), hw, d),
             Layer::Bottleneck(b) => block(p, &b.plan(in_c, d), hw, d),
@@ -184,26 +188,28 @@ impl Module {
             Module::Conv(c) => c.forward(xs),
             Module::MaxPool(pool) => {
                 let (k, s, p) = pool_args(pool);
-                xs.max_pool2d(k, s, p, [1, 1], false)
+                xs.max_pool2d(k, s, p, [1, 1], pool.ceil_mode)
             }
             Module::AvgPool(pool) => {
                 let (k, s, p) = pool_args(pool);
-                xs.avg_pool2d(k, s, p, false, true, None)
+                xs.avg_pool2d(k, s, p, pool.ceil_mode, true, None)
             }
             Module::L2Pool(pool) => {
                 let (k, s, p) = pool_args(pool);
                 // √(mean of squares); the floor keeps the gradient finite on all-zero windows.
                 (xs * xs)
-                    .avg_pool2d(k, s, p, false, true, None)
+                    .avg_pool2d(k, s, p, pool.ceil_mode, true, None)
                     .clamp_min(1e-12)
                     .sqrt()
             }
             Module::GlobalAvgPool => xs.mean_dim([2i64, 3].as_slice(), false, None),
+            Module::GlobalMaxPool => xs.amax([2i64, 3].as_slice(), false),
             Module::Flatten => xs.flatten(1, -1),
             Module::Linear(l) => l.forward(xs),
             Module::Dropout(p) => xs.dropout(*p, train),
             Module::Dropout2d(p) => xs.feature_dropout(*p, train),
             Module::Norm(n) => n.forward_t(xs, train),
+            Module::Lrn(l) => norm::lrn(xs, l),
             Module::Act(a) => a.forward_t(xs, train),
             Module::Residual {
                 main,

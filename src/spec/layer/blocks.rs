@@ -4,7 +4,7 @@
 use super::conv::{conv_cost, Padding};
 use super::{Defaults, Norm};
 use crate::spec::activation::Activation;
-use crate::spec::shape::{expect_map, window_out, Cost, Shape};
+use crate::spec::shape::{expect_map, window_out2, Cost, Shape, Window};
 use serde::{Deserialize, Serialize};
 
 /// conv → norm → activation (activation optional). The conv has a bias only without norm.
@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 pub struct ConvUnit {
     pub in_c: usize,
     pub out_c: usize,
-    pub kernel: usize,
+    /// (height, width).
+    pub kernel: (usize, usize),
     pub stride: usize,
-    pub padding: usize,
+    /// (above/below, left/right).
+    pub padding: (usize, usize),
     pub norm: Norm,
     pub act: Option<Activation>,
 }
@@ -25,7 +27,14 @@ impl ConvUnit {
     }
 
     fn infer(&self, (h, w): (usize, usize)) -> Result<(Shape, Cost), String> {
-        let (oh, ow) = window_out((h, w), self.kernel, self.stride, self.padding, 1, "kernel")?;
+        let win = Window {
+            kernel: self.kernel,
+            stride: self.stride,
+            padding: self.padding,
+            dilation: 1,
+            ceil: false,
+        };
+        let (oh, ow) = window_out2((h, w), win, "kernel")?;
         let (shape, mut cost) =
             conv_cost(self.in_c, self.out_c, self.kernel, 1, self.bias(), (oh, ow));
         cost += self.norm.infer(shape)?.1;
@@ -155,9 +164,9 @@ impl Residual {
         let unit = |in_c, out_c, kernel, stride, padding, act| ConvUnit {
             in_c,
             out_c,
-            kernel,
+            kernel: (kernel, kernel),
             stride,
-            padding,
+            padding: (padding, padding),
             norm,
             act,
         };
@@ -210,9 +219,9 @@ impl Bottleneck {
         let unit = |in_c, out_c, kernel, stride, padding, act| ConvUnit {
             in_c,
             out_c,
-            kernel,
+            kernel: (kernel, kernel),
             stride,
-            padding,
+            padding: (padding, padding),
             norm,
             act,
         };
@@ -279,9 +288,9 @@ impl Inception {
         let unit = |in_c, out_c, kernel: usize| ConvUnit {
             in_c,
             out_c,
-            kernel,
+            kernel: (kernel, kernel),
             stride: 1,
-            padding: kernel / 2,
+            padding: (kernel / 2, kernel / 2),
             norm,
             act,
         };
@@ -354,9 +363,9 @@ impl NiN {
         let unit = |in_c, kernel, stride, padding| ConvUnit {
             in_c,
             out_c: out,
-            kernel,
+            kernel: (kernel, kernel),
             stride,
-            padding,
+            padding: (padding, padding),
             norm,
             act,
         };

@@ -1,5 +1,5 @@
 use super::Init;
-use crate::spec::shape::{expect_map, window_out, Cost, Shape};
+use crate::spec::shape::{expect_map, window_out2, Cost, Shape, Window};
 use serde::{Deserialize, Serialize};
 
 /// Zero padding of a convolution.
@@ -9,6 +9,8 @@ pub enum Padding {
     Same,
     /// This many zero pixels on each side.
     Pixels(usize),
+    /// `h` rows above and below, `w` columns left and right (for k_h × k_w kernels).
+    Sides { h: usize, w: usize },
 }
 
 impl Default for Padding {
@@ -18,20 +20,36 @@ impl Default for Padding {
 }
 
 impl Padding {
-    /// Pixels on each side for a kernel and dilation.
+    /// Pixels on each side for a square kernel and dilation.
     pub fn resolve(&self, kernel: usize, dilation: usize) -> Result<usize, String> {
+        let (h, w) = self.resolve2((kernel, kernel), dilation)?;
+        if h != w {
+            return Err(format!("padding {h}×{w} on a square kernel"));
+        }
+        Ok(h)
+    }
+
+    /// Pixels (above/below, left/right) for a k_h × k_w kernel.
+    pub fn resolve2(
+        &self,
+        (kh, kw): (usize, usize),
+        dilation: usize,
+    ) -> Result<(usize, usize), String> {
         match *self {
-            Padding::Pixels(p) => Ok(p),
-            Padding::Same => {
-                let span = dilation.max(1) * kernel.saturating_sub(1);
-                if span % 2 == 1 {
-                    Err(format!(
-                        "padding \"same\" needs an odd kernel, but kernel is {kernel}"
-                    ))
-                } else {
-                    Ok(span / 2)
-                }
-            }
+            Padding::Sides { h, w } => Ok((h, w)),
+            Padding::Pixels(p) => Ok((p, p)),
+            Padding::Same => Ok((Self::same(kh, dilation)?, Self::same(kw, dilation)?)),
+        }
+    }
+
+    fn same(kernel: usize, dilation: usize) -> Result<usize, String> {
+        let span = dilation.max(1) * kernel.saturating_sub(1);
+        if span % 2 == 1 {
+            Err(format!(
+                "padding \"same\" needs an odd kernel, but kernel is {kernel}"
+            ))
+        } else {
+            Ok(span / 2)
         }
     }
 }
@@ -41,6 +59,8 @@ impl Padding {
 pub struct Conv2d {
     pub out_channels: usize,
     pub kernel: usize,
+    /// The kernel's width when it differs from its height (`kernel`): 1×7, 7×1.
+    pub kernel_w: Option<usize>,
     pub stride: usize,
     pub padding: Padding,
     pub dilation: usize,
@@ -55,6 +75,7 @@ impl Default for Conv2d {
         Conv2d {
             out_channels: 16,
             kernel: 3,
+            kernel_w: None,
             stride: 1,
             padding: Padding::Same,
             dilation: 1,
@@ -75,6 +96,11 @@ impl Conv2d {
         }
     }
 
+    /// (height, width) of the kernel.
+    pub fn kernel2(&self) -> (usize, usize) {
+        (self.kernel, self.kernel_w.unwrap_or(self.kernel))
+    }
+
     pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
         let (c, h, w) = expect_map(input, "convolution")?;
         if self.out_channels == 0 {
@@ -89,19 +115,22 @@ impl Conv2d {
                 self.groups, self.out_channels
             ));
         }
-        let pad = self.padding.resolve(self.kernel, self.dilation)?;
-        let (oh, ow) = window_out(
+        let kernel = self.kernel2();
+        let (oh, ow) = window_out2(
             (h, w),
-            self.kernel,
-            self.stride,
-            pad,
-            self.dilation,
+            Window {
+                kernel,
+                stride: self.stride,
+                padding: self.padding.resolve2(kernel, self.dilation)?,
+                dilation: self.dilation,
+                ceil: false,
+            },
             "kernel",
         )?;
         Ok(conv_cost(
             c,
             self.out_channels,
-            self.kernel,
+            kernel,
             self.groups,
             self.bias,
             (oh, ow),
@@ -113,12 +142,12 @@ impl Conv2d {
 pub(crate) fn conv_cost(
     in_c: usize,
     out_c: usize,
-    kernel: usize,
+    (kh, kw): (usize, usize),
     groups: usize,
     bias: bool,
     (oh, ow): (usize, usize),
 ) -> (Shape, Cost) {
-    let per_out = (in_c / groups) * kernel * kernel;
+    let per_out = (in_c / groups) * kh * kw;
     (
         Shape::Map {
             c: out_c,

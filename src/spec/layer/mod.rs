@@ -9,7 +9,7 @@ mod pool;
 pub use blocks::{BlockPlan, Bottleneck, ConvUnit, Inception, NiN, Residual};
 pub use conv::{Conv2d, Padding};
 pub use dense::{Dropout, Linear};
-pub use norm::{ActivationLayer, Norm, NormLayer};
+pub use norm::{ActivationLayer, Lrn, Norm, NormLayer};
 pub use pool::Pool;
 
 use super::activation::Activation;
@@ -57,11 +57,15 @@ pub enum Layer {
     L2Pool(Pool),
     /// Averages each feature map to one number; outputs a flat vector of channels.
     GlobalAvgPool,
+    /// The maximum of each feature map; outputs a flat vector of channels.
+    GlobalMaxPool,
     Flatten,
     Linear(Linear),
     Dropout(Dropout),
     Dropout2d(Dropout),
     Norm(NormLayer),
+    /// Local response normalization across channels (AlexNet).
+    Lrn(Lrn),
     Activation(ActivationLayer),
     Residual(Residual),
     Bottleneck(Bottleneck),
@@ -79,11 +83,13 @@ impl Layer {
             Layer::AvgPool(_) => "AvgPool".into(),
             Layer::L2Pool(_) => "L2Pool".into(),
             Layer::GlobalAvgPool => "GlobalAvgPool".into(),
+            Layer::GlobalMaxPool => "GlobalMaxPool".into(),
             Layer::Flatten => "Flatten".into(),
             Layer::Linear(_) => "Linear".into(),
             Layer::Dropout(_) => "Dropout".into(),
             Layer::Dropout2d(_) => "Dropout2d".into(),
             Layer::Norm(n) => n.resolve(d).layer_name().into(),
+            Layer::Lrn(_) => "LRN".into(),
             Layer::Activation(a) => a.resolve(d).name().into(),
             Layer::Residual(_) => "Residual".into(),
             Layer::Bottleneck(_) => "Bottleneck".into(),
@@ -95,9 +101,13 @@ impl Layer {
     /// A short label with the defining numbers, e.g. "Conv2d 6@5×5".
     pub fn label(&self, d: &Defaults) -> String {
         match self {
-            Layer::Conv2d(c) => format!("Conv2d {}@{}×{}", c.out_channels, c.kernel, c.kernel),
+            Layer::Conv2d(c) => {
+                let (kh, kw) = c.kernel2();
+                format!("Conv2d {}@{kh}×{kw}", c.out_channels)
+            }
             Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => {
-                format!("{} {}×{}", self.kind_name(d), p.kernel, p.kernel)
+                let (kh, kw) = p.kernel2();
+                format!("{} {kh}×{kw}", self.kind_name(d))
             }
             Layer::Linear(l) => format!("Linear {}", l.out_features),
             Layer::Dropout(p) | Layer::Dropout2d(p) => format!("{} {}", self.kind_name(d), p.p),
@@ -117,11 +127,13 @@ impl Layer {
             Layer::AvgPool(_) => "avgpool",
             Layer::L2Pool(_) => "l2pool",
             Layer::GlobalAvgPool => "gap",
+            Layer::GlobalMaxPool => "gmp",
             Layer::Flatten => "flatten",
             Layer::Linear(_) => "linear",
             Layer::Dropout(_) => "dropout",
             Layer::Dropout2d(_) => "dropout2d",
             Layer::Norm(_) => "norm",
+            Layer::Lrn(_) => "lrn",
             Layer::Activation(_) => "act",
             Layer::Residual(_) => "residual",
             Layer::Bottleneck(_) => "bottleneck",
@@ -149,12 +161,14 @@ impl Layer {
             Layer::MaxPool(p) => p.infer(input, "max pooling"),
             Layer::AvgPool(p) => p.infer(input, "average pooling"),
             Layer::L2Pool(p) => p.infer(input, "L2 pooling"),
-            Layer::GlobalAvgPool => pool::global_infer(input),
+            Layer::GlobalAvgPool => pool::global_infer(input, "global average pooling"),
+            Layer::GlobalMaxPool => pool::global_infer(input, "global max pooling"),
             Layer::Flatten => Ok((Shape::Flat(input.numel()), Cost::default())),
             Layer::Linear(l) => l.infer(input),
             Layer::Dropout(p) => p.infer(input, false),
             Layer::Dropout2d(p) => p.infer(input, true),
             Layer::Norm(n) => n.resolve(d).infer(input),
+            Layer::Lrn(l) => l.infer(input),
             Layer::Activation(a) => a.infer(input, d),
             Layer::Residual(b) => b.infer(input, d),
             Layer::Bottleneck(b) => b.infer(input, d),
@@ -182,6 +196,7 @@ impl Layer {
                     item("AvgPool", Layer::AvgPool(Pool::default()), "averages each window; smooths and downsamples, no parameters"),
                     item("L2Pool", Layer::L2Pool(Pool::default()), "square root of the mean of squares in each window: between average and max pooling"),
                     item("GlobalAvgPool", Layer::GlobalAvgPool, "averages each whole feature map to one number; replaces big dense layers"),
+                    item("GlobalMaxPool", Layer::GlobalMaxPool, "keeps each feature map's strongest response anywhere: one number per channel"),
                 ],
             },
             PaletteGroup {
@@ -191,6 +206,8 @@ impl Layer {
                     item("LayerNorm", norm(Norm::Layer), "normalizes each sample over all its features; no dependence on the batch; a scale and shift per channel (PyTorch: nn.GroupNorm(1, C); on flat features nn.LayerNorm)"),
                     item("InstanceNorm", norm(Norm::Instance), "normalizes each channel of each sample on its own; removes contrast (PyTorch: nn.GroupNorm(C, C), i.e. InstanceNorm2d(affine=True) without running statistics)"),
                     item("GroupNorm", norm(Norm::Group { groups: 4 }), "normalizes groups of channels per sample; works with any batch size (PyTorch: nn.GroupNorm(groups, C))"),
+                    item("DecorrelatedBN", norm(Norm::Decorrelated { group: 16 }), "whitens groups of channels with Σ^(−1/2) of the batch covariance: removes correlations, not just scale (Huang et al. 2018)"),
+                    item("LRN", Layer::Lrn(Lrn::default()), "AlexNet's local response normalization: divides by the energy of neighbouring channels at each position"),
                 ],
             },
             PaletteGroup {

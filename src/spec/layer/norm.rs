@@ -17,15 +17,19 @@ pub enum Norm {
     Instance,
     /// Per sample over groups of channels.
     Group { groups: usize },
+    /// Decorrelated batch norm (Huang et al. 2018): whitens groups of `group` channels with
+    /// Σ^(−1/2) of the mini-batch covariance; running estimates in eval.
+    Decorrelated { group: usize },
 }
 
 impl Norm {
-    pub const ALL: [Norm; 5] = [
+    pub const ALL: [Norm; 6] = [
         Norm::Off,
         Norm::Batch,
         Norm::Layer,
         Norm::Instance,
         Norm::Group { groups: 4 },
+        Norm::Decorrelated { group: 16 },
     ];
 
     pub fn name(&self) -> &'static str {
@@ -35,6 +39,7 @@ impl Norm {
             Norm::Layer => "Layer",
             Norm::Instance => "Instance",
             Norm::Group { .. } => "Group",
+            Norm::Decorrelated { .. } => "Decorrelated",
         }
     }
 
@@ -45,6 +50,7 @@ impl Norm {
             Norm::Layer => "LayerNorm",
             Norm::Instance => "InstanceNorm",
             Norm::Group { .. } => "GroupNorm",
+            Norm::Decorrelated { .. } => "DecorrelatedBN",
         }
     }
 
@@ -56,6 +62,7 @@ impl Norm {
             "layer" | "ln" | "layernorm" => Norm::Layer,
             "instance" | "in" | "instancenorm" => Norm::Instance,
             "group" | "gn" | "groupnorm" => Norm::Group { groups: 4 },
+            "decorrelated" | "dbn" => Norm::Decorrelated { group: 16 },
             _ => return None,
         })
     }
@@ -82,7 +89,73 @@ impl Norm {
                 }
                 Ok((input, affine))
             }
+            Norm::Decorrelated { group } => {
+                if group == 0 || !c.is_multiple_of(group) {
+                    let fit = (1..=group.min(c))
+                        .rev()
+                        .find(|g| c.is_multiple_of(*g))
+                        .unwrap_or(1);
+                    return Err(format!(
+                        "decorrelated groups of {group} channels do not divide {c} channels — use a divisor of {c}, e.g. {fit}"
+                    ));
+                }
+                // Whitening: a g×g matrix times each value, then the affine.
+                let mut cost = affine;
+                cost.elementwise += input.numel() * group;
+                Ok((input, cost))
+            }
         }
+    }
+}
+
+/// Local response normalization (Krizhevsky et al. 2012, §3.3): each value divided by
+/// (k + α Σ a²)^β, the sum over `size` neighbouring channels at the same position.
+/// PyTorch's `nn.LocalResponseNorm(size, alpha = α·size, beta, k)` computes the same (it
+/// averages where the paper sums).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(default)]
+pub struct Lrn {
+    pub size: usize,
+    pub alpha: f64,
+    pub beta: f64,
+    pub k: f64,
+}
+
+impl Default for Lrn {
+    /// AlexNet's constants.
+    fn default() -> Self {
+        Lrn {
+            size: 5,
+            alpha: 1e-4,
+            beta: 0.75,
+            k: 2.0,
+        }
+    }
+}
+
+impl Lrn {
+    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+        let (c, _, _) = expect_map(input, "local response normalization")?;
+        if self.size == 0 || self.size.is_multiple_of(2) {
+            return Err(format!(
+                "LRN size {} must be odd (a window centred on each channel), e.g. 5",
+                self.size
+            ));
+        }
+        if self.size > c {
+            return Err(format!(
+                "LRN size {} is larger than the {c} channels — use at most {}",
+                self.size,
+                if c.is_multiple_of(2) { c - 1 } else { c }
+            ));
+        }
+        Ok((
+            input,
+            Cost {
+                elementwise: input.numel() * (self.size + 3),
+                ..Cost::default()
+            },
+        ))
     }
 }
 

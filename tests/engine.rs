@@ -966,6 +966,10 @@ fn every_bundled_preset_trains() {
     }
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        // presets/zoo/ holds the full-size networks, checked by tests/zoo.rs.
+        if path.is_dir() {
+            continue;
+        }
         let mut p = Preset::load(&path).unwrap();
         if matches!(p.data.source, DataSource::Downloaded { .. }) {
             p.data.source = DataSource::Cifar {

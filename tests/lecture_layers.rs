@@ -216,3 +216,55 @@ fn one_by_n_convolutions_and_global_max_pooling() {
     let expected = layers[1].amax([2i64, 3].as_slice(), false);
     assert!(layers[2].allclose(&expected, 0.0, 0.0, false));
 }
+
+#[test]
+fn an_auxiliary_head_trains_beside_the_main_path_and_is_ignored_in_evaluation() {
+    let mut net = network(
+        (3, 20, 20),
+        vec![
+            Layer::Conv2d(Conv2d {
+                out_channels: 8,
+                ..Conv2d::default()
+            }),
+            Layer::AuxClassifier(AuxClassifier {
+                pool: 5,
+                pool_stride: 3,
+                channels: 4,
+                hidden: 16,
+                ..AuxClassifier::default()
+            }),
+        ],
+    );
+    net.classes = 10;
+    let s = infer(&net).unwrap();
+    // Identity on the main path; the head's parameters: 1×1 conv 8→4 (+bias), 4·6·6 → 16,
+    // 16 → 10.
+    assert_eq!(s.layers[1].output, s.layers[0].output);
+    assert_eq!(
+        s.layers[1].params,
+        (8 * 4 + 4) + (4 * 36 * 16 + 16) + (16 * 10 + 10)
+    );
+    assert!(s.layers[1].label.contains("branch"));
+    let model = Model::build(&net, Device::Cpu, 1).unwrap();
+    let x = Tensor::randn([4, 3, 20, 20], (Kind::Float, Device::Cpu));
+    let (main, aux) = model.forward_with_aux(&x, true);
+    assert_eq!(aux.len(), 1);
+    assert_eq!(aux[0].0, 0.3);
+    assert_eq!(aux[0].1.size(), [4, 10]);
+    assert_eq!(main.size(), [4, 10]);
+    let (_, aux) = model.forward_with_aux(&x, false);
+    assert!(aux.is_empty());
+    // On a flat input it cannot tap a feature map, and says so.
+    let flat = network(
+        (3, 8, 8),
+        vec![
+            Layer::Flatten,
+            Layer::AuxClassifier(AuxClassifier::default()),
+        ],
+    );
+    let e = infer(&flat).unwrap_err().to_string();
+    assert!(
+        e.contains("auxiliary classifier (it taps a feature map)"),
+        "{e}"
+    );
+}

@@ -90,6 +90,22 @@ impl Model {
             .fold(xs.shallow_clone(), |x, m| m.forward_t(&x, train))
     }
 
+    /// Forward pass in training that also returns each auxiliary classifier's (loss weight,
+    /// logits); without auxiliary heads the list is empty.
+    pub fn forward_with_aux(&self, xs: &Tensor, train: bool) -> (Tensor, Vec<(f64, Tensor)>) {
+        let mut aux = Vec::new();
+        let mut x = xs.shallow_clone();
+        for m in &self.modules {
+            if let Module::Aux(a) = m {
+                if train {
+                    aux.push((a.weight, a.head(&x, train)));
+                }
+            }
+            x = m.forward_t(&x, train);
+        }
+        (x, aux)
+    }
+
     /// Forward pass that also returns the output of every layer (index 0-based).
     pub fn forward_all(&self, xs: &Tensor, train: bool) -> Vec<Tensor> {
         let mut outs = Vec::with_capacity(self.modules.len());

@@ -65,6 +65,7 @@ impl Network {
             activation: self.activation,
             norm: self.norm,
             init: self.init,
+            classes: self.classes,
         }
     }
 }

@@ -289,6 +289,28 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
             count_ui(ui, "pool proj", &mut b.pool_proj, 1..=1024);
             block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
         }
+        Layer::InceptionV3(b) => {
+            count_ui(ui, "1×1", &mut b.c1, 1..=1024);
+            count_ui(ui, "single reduce", &mut b.c3_reduce, 1..=1024);
+            count_ui(ui, "single", &mut b.c3, 1..=1024);
+            count_ui(ui, "double reduce", &mut b.c33_reduce, 1..=1024);
+            count_ui(ui, "double", &mut b.c33, 1..=1024);
+            count_ui(ui, "pool proj", &mut b.pool_proj, 1..=1024);
+            count_ui(ui, "n (0: 3×3)", &mut b.n, 0..=15);
+            block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
+        }
+        Layer::AuxClassifier(a) => {
+            labelled(ui, "loss weight", |ui| {
+                ui.add(DragValue::new(&mut a.weight).speed(0.01).range(0.0..=1.0))
+            });
+            count_ui(ui, "pool", &mut a.pool, 1..=9);
+            count_ui(ui, "stride", &mut a.pool_stride, 1..=9);
+            count_ui(ui, "channels", &mut a.channels, 1..=1024);
+            count_ui(ui, "hidden", &mut a.hidden, 1..=4096);
+            labelled(ui, "dropout", |ui| {
+                ui.add(Slider::new(&mut a.dropout, 0.0..=0.9))
+            });
+        }
         Layer::NiN(b) => {
             count_ui(ui, "out", &mut b.out_channels, 1..=2048);
             count_ui(ui, "kernel", &mut b.kernel, 1..=15);

@@ -1,5 +1,6 @@
 //! libtorch modules built from `spec` layers, one file per family.
 pub mod activation;
+pub mod aux;
 pub mod conv;
 pub mod norm;
 
@@ -7,7 +8,7 @@ pub mod norm;
 /// parameters the "no decay on biases and norms" switch exempts from weight decay.
 pub const NO_DECAY_GROUP: usize = 1;
 
-use crate::spec::layer::{BlockPlan, ConvUnit, Defaults, Layer, Pool};
+use crate::spec::layer::{BlockPlan, BranchPool, ConvUnit, Defaults, Layer, Pool};
 use crate::spec::Shape;
 use activation::ActModule;
 use conv::{ConvArgs, ConvModule, LinearModule};
@@ -94,9 +95,11 @@ pub enum Module {
         act: ActModule,
     },
     Concat {
-        branches: Vec<(bool, Vec<UnitModule>)>,
+        branches: Vec<(BranchPool, Vec<UnitModule>)>,
     },
     Sequence(Vec<UnitModule>),
+    /// Identity on the main path; the head runs for the training loss only.
+    Aux(aux::AuxModule),
 }
 
 fn block(p: &nn::Path, plan: &BlockPlan, hw: (usize, usize), d: &Defaults) -> Module {
@@ -179,6 +182,8 @@ impl Module {
             Layer::Residual(b) => block(p, &b.plan(in_c, d), hw, d),
             Layer::Bottleneck(b) => block(p, &b.plan(in_c, d), hw, d),
             Layer::Inception(b) => block(p, &b.plan(in_c, d), hw, d),
+            Layer::InceptionV3(b) => block(p, &b.plan(in_c, d), hw, d),
+            Layer::AuxClassifier(a) => Module::Aux(aux::AuxModule::new(p, a, input, d)?),
             Layer::NiN(b) => block(p, &b.plan(in_c, d)?, hw, d),
         })
     }
@@ -227,10 +232,12 @@ impl Module {
                 let outs: Vec<Tensor> = branches
                     .iter()
                     .map(|(pool, list)| {
-                        let input = if *pool {
-                            xs.max_pool2d([3, 3], [1, 1], [1, 1], [1, 1], false)
-                        } else {
-                            xs.shallow_clone()
+                        let input = match pool {
+                            BranchPool::Max => xs.max_pool2d([3, 3], [1, 1], [1, 1], [1, 1], false),
+                            BranchPool::Avg => {
+                                xs.avg_pool2d([3, 3], [1, 1], [1, 1], false, true, None)
+                            }
+                            BranchPool::None => xs.shallow_clone(),
                         };
                         run_units(list, &input, train)
                     })
@@ -238,6 +245,7 @@ impl Module {
                 Tensor::cat(&outs, 1)
             }
             Module::Sequence(list) => run_units(list, xs, train),
+            Module::Aux(_) => xs.shallow_clone(),
         }
     }
 }

@@ -334,8 +334,12 @@ impl TrainLoop<'_> {
             cropped: self.data.is_streamed(),
         };
         let x = augment::apply(&x, &t.augment, &aug_ctx, &mut self.aug_rng);
-        let logits = self.model.forward_t(&x, true);
+        let (logits, aux) = self.model.forward_with_aux(&x, true);
         let mut loss = loss_value(&logits, &y, t.loss);
+        // Auxiliary classifiers (GoogLeNet): their losses, weighted, join the training loss.
+        for (weight, aux_logits) in aux {
+            loss += loss_value(&aux_logits, &y, t.loss) * weight;
+        }
         if let Some(p) = self.model.penalty(t.l1, t.l2) {
             loss += p;
         }

@@ -26,7 +26,7 @@ impl ConvUnit {
         self.norm == Norm::Off
     }
 
-    fn infer(&self, (h, w): (usize, usize)) -> Result<(Shape, Cost), String> {
+    pub(super) fn infer(&self, (h, w): (usize, usize)) -> Result<(Shape, Cost), String> {
         let win = Window {
             kernel: self.kernel,
             stride: self.stride,
@@ -46,6 +46,15 @@ impl ConvUnit {
     }
 }
 
+/// The pooling a concatenated branch starts with: 3×3, stride 1, padding 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BranchPool {
+    None,
+    Max,
+    /// Average (padding counted), as Inception v3's modules.
+    Avg,
+}
+
 /// The structure of a block.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockPlan {
@@ -56,9 +65,9 @@ pub enum BlockPlan {
         act: Activation,
         out_c: usize,
     },
-    /// Branches concatenated along channels; a branch may start with 3×3 max pooling (stride 1).
+    /// Branches concatenated along channels; a branch may start with 3×3 pooling (stride 1).
     Concat {
-        branches: Vec<(bool, Vec<ConvUnit>)>,
+        branches: Vec<(BranchPool, Vec<ConvUnit>)>,
     },
     /// Units in sequence.
     Sequence(Vec<ConvUnit>),
@@ -105,12 +114,12 @@ impl BlockPlan {
             BlockPlan::Concat { branches } => {
                 let mut cost = Cost::default();
                 let mut channels = 0;
-                for (pooled, units) in branches {
+                for (pool, units) in branches {
                     let (s, c) = run_units(units, (h, w))?;
                     channels += s.channels();
                     cost += c;
-                    if *pooled {
-                        // 3×3 max pooling, stride 1, over the block's input.
+                    if *pool != BranchPool::None {
+                        // 3×3 pooling, stride 1, over the block's input.
                         cost.elementwise += 9 * input.numel();
                     }
                 }
@@ -121,7 +130,7 @@ impl BlockPlan {
     }
 }
 
-fn nonzero(values: &[(&str, usize)]) -> Result<(), String> {
+pub(super) fn nonzero(values: &[(&str, usize)]) -> Result<(), String> {
     for (name, v) in values {
         if *v == 0 {
             return Err(format!("{name} must be at least 1"));
@@ -130,7 +139,7 @@ fn nonzero(values: &[(&str, usize)]) -> Result<(), String> {
     Ok(())
 }
 
-fn in_channels(input: Shape) -> Result<usize, String> {
+pub(super) fn in_channels(input: Shape) -> Result<usize, String> {
     Ok(expect_map(input, "this block")?.0)
 }
 
@@ -296,22 +305,22 @@ impl Inception {
         };
         BlockPlan::Concat {
             branches: vec![
-                (false, vec![unit(in_c, self.c1, 1)]),
+                (BranchPool::None, vec![unit(in_c, self.c1, 1)]),
                 (
-                    false,
+                    BranchPool::None,
                     vec![
                         unit(in_c, self.c3_reduce, 1),
                         unit(self.c3_reduce, self.c3, 3),
                     ],
                 ),
                 (
-                    false,
+                    BranchPool::None,
                     vec![
                         unit(in_c, self.c5_reduce, 1),
                         unit(self.c5_reduce, self.c5, 5),
                     ],
                 ),
-                (true, vec![unit(in_c, self.pool_proj, 1)]),
+                (BranchPool::Max, vec![unit(in_c, self.pool_proj, 1)]),
             ],
         }
     }

@@ -1,14 +1,18 @@
 //! The layer palette as plain data, one file per layer family. Each family infers its own
 //! output shape and cost; the engine builds the same structure with libtorch.
+mod aux;
 mod blocks;
 mod conv;
 mod dense;
+mod inception_v3;
 mod norm;
 mod pool;
 
-pub use blocks::{BlockPlan, Bottleneck, ConvUnit, Inception, NiN, Residual};
+pub use aux::{AuxClassifier, AuxPlan};
+pub use blocks::{BlockPlan, Bottleneck, BranchPool, ConvUnit, Inception, NiN, Residual};
 pub use conv::{Conv2d, Padding};
 pub use dense::{Dropout, Linear};
+pub use inception_v3::InceptionFactorized;
 pub use norm::{ActivationLayer, Lrn, Norm, NormLayer};
 pub use pool::Pool;
 
@@ -45,6 +49,8 @@ pub struct Defaults {
     pub activation: Activation,
     pub norm: Norm,
     pub init: Init,
+    /// The network's classes (auxiliary classifiers end in them).
+    pub classes: usize,
 }
 
 /// One entry of the layer stack.
@@ -70,7 +76,11 @@ pub enum Layer {
     Residual(Residual),
     Bottleneck(Bottleneck),
     Inception(Inception),
+    /// Inception v2/v3's factorized module.
+    InceptionV3(InceptionFactorized),
     NiN(NiN),
+    /// GoogLeNet's auxiliary classifier: a head on this feature map, trained, not evaluated.
+    AuxClassifier(AuxClassifier),
 }
 
 impl Layer {
@@ -94,6 +104,8 @@ impl Layer {
             Layer::Residual(_) => "Residual".into(),
             Layer::Bottleneck(_) => "Bottleneck".into(),
             Layer::Inception(_) => "Inception".into(),
+            Layer::InceptionV3(_) => "InceptionV3".into(),
+            Layer::AuxClassifier(_) => "AuxClassifier".into(),
             Layer::NiN(_) => "NiN".into(),
         }
     }
@@ -114,6 +126,11 @@ impl Layer {
             Layer::Residual(r) => format!("Residual {}", r.out_channels),
             Layer::Bottleneck(b) => format!("Bottleneck {}->{}", b.mid_channels, b.out_channels),
             Layer::Inception(i) => format!("Inception {}", i.out_channels()),
+            Layer::InceptionV3(i) if i.n > 1 => {
+                format!("InceptionV3 {} (1×{n}, {n}×1)", i.out_channels(), n = i.n)
+            }
+            Layer::InceptionV3(i) => format!("InceptionV3 {} (3×3+3×3)", i.out_channels()),
+            Layer::AuxClassifier(a) => format!("Aux head ×{} (branch)", a.weight),
             Layer::NiN(n) => format!("NiN {}@{}×{}", n.out_channels, n.kernel, n.kernel),
             _ => self.kind_name(d),
         }
@@ -138,6 +155,8 @@ impl Layer {
             Layer::Residual(_) => "residual",
             Layer::Bottleneck(_) => "bottleneck",
             Layer::Inception(_) => "inception",
+            Layer::InceptionV3(_) => "inception3",
+            Layer::AuxClassifier(_) => "aux",
             Layer::NiN(_) => "nin",
         }
     }
@@ -150,6 +169,7 @@ impl Layer {
             Layer::Residual(b) => Some(b.act.unwrap_or(d.activation)),
             Layer::Bottleneck(b) => Some(b.act.unwrap_or(d.activation)),
             Layer::Inception(b) => Some(b.act.unwrap_or(d.activation)),
+            Layer::InceptionV3(b) => Some(b.act.unwrap_or(d.activation)),
             Layer::NiN(b) => Some(b.act.unwrap_or(d.activation)),
             _ => None,
         }
@@ -173,6 +193,8 @@ impl Layer {
             Layer::Residual(b) => b.infer(input, d),
             Layer::Bottleneck(b) => b.infer(input, d),
             Layer::Inception(b) => b.infer(input, d),
+            Layer::InceptionV3(b) => b.infer(input, d),
+            Layer::AuxClassifier(a) => a.infer(input, d),
             Layer::NiN(b) => b.infer(input, d),
         }
     }
@@ -227,6 +249,8 @@ impl Layer {
                     item("Residual", Layer::Residual(Residual::default()), "two 3×3 convs plus a shortcut: learns a residual, so gradients flow through deep nets"),
                     item("Bottleneck", Layer::Bottleneck(Bottleneck::default()), "1×1 reduce, 3×3, 1×1 expand, with a shortcut: deep and cheap"),
                     item("Inception", Layer::Inception(Inception::default()), "parallel 1×1, 3×3, 5×5 and pooling branches, concatenated: several scales at once"),
+                    item("InceptionV3", Layer::InceptionV3(InceptionFactorized::default()), "Inception with factorized filters: 5×5 as two 3×3, or n×n as 1×n then n×1 — fewer weights, same receptive field"),
+                    item("AuxClassifier", Layer::AuxClassifier(AuxClassifier::default()), "GoogLeNet's auxiliary head: a small classifier on this feature map whose loss (× weight) helps train the early layers; ignored at test time"),
                     item("NiN", Layer::NiN(NiN::default()), "mlpconv: a conv followed by two 1×1 convs, a tiny MLP at every pixel"),
                 ],
             },

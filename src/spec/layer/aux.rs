@@ -1,0 +1,99 @@
+//! GoogLeNet's auxiliary classifier (Szegedy et al. 2015, §5): a small head on an intermediate
+//! feature map — 5×5 average pooling with stride 3, a 1×1 convolution to 128 channels, a
+//! 1024-unit dense layer, dropout 0.7 and a linear classifier — whose loss is added with a
+//! weight (0.3) during training and which is ignored at evaluation. The main path passes
+//! through unchanged.
+use super::blocks::ConvUnit;
+use super::{Defaults, Norm};
+use crate::spec::activation::Activation;
+use crate::spec::shape::{expect_map, window_out2, Cost, Shape, Window};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(default)]
+pub struct AuxClassifier {
+    /// Weight of this head's loss in the training loss.
+    pub weight: f64,
+    pub pool: usize,
+    pub pool_stride: usize,
+    pub channels: usize,
+    pub hidden: usize,
+    pub dropout: f64,
+}
+
+impl Default for AuxClassifier {
+    fn default() -> Self {
+        AuxClassifier {
+            weight: 0.3,
+            pool: 5,
+            pool_stride: 3,
+            channels: 128,
+            hidden: 1024,
+            dropout: 0.7,
+        }
+    }
+}
+
+/// The head's parts, as inference and the engine both use them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AuxPlan {
+    pub conv: ConvUnit,
+    /// Pooled map size.
+    pub pooled: (usize, usize),
+    pub flat: usize,
+    pub hidden: usize,
+    pub classes: usize,
+    pub act: Activation,
+}
+
+impl AuxClassifier {
+    pub fn plan(&self, input: Shape, d: &Defaults) -> Result<AuxPlan, String> {
+        let (c, h, w) = expect_map(input, "an auxiliary classifier (it taps a feature map)")?;
+        let win = Window {
+            kernel: (self.pool, self.pool),
+            stride: self.pool_stride,
+            padding: (0, 0),
+            dilation: 1,
+            ceil: false,
+        };
+        let (ph, pw) = window_out2((h, w), win, "pooling window")?;
+        let conv = ConvUnit {
+            in_c: c,
+            out_c: self.channels,
+            kernel: (1, 1),
+            stride: 1,
+            padding: (0, 0),
+            norm: if d.norm == Norm::Off {
+                Norm::Off
+            } else {
+                Norm::Batch
+            },
+            act: Some(d.activation),
+        };
+        Ok(AuxPlan {
+            conv,
+            pooled: (ph, pw),
+            flat: self.channels * ph * pw,
+            hidden: self.hidden,
+            classes: d.classes,
+            act: d.activation,
+        })
+    }
+
+    /// The main path is unchanged; the cost is the head's.
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+        if self.channels == 0 || self.hidden == 0 || self.pool == 0 || self.pool_stride == 0 {
+            return Err("pool, pool_stride, channels and hidden must be at least 1".into());
+        }
+        let p = self.plan(input, d)?;
+        let conv = p.conv.infer(p.pooled)?.1;
+        let fc1 = p.flat * p.hidden + p.hidden;
+        let fc2 = p.hidden * p.classes + p.classes;
+        let cost = Cost {
+            params: conv.params + fc1 + fc2 + p.act.params(p.hidden),
+            macs: conv.macs + p.flat * p.hidden + p.hidden * p.classes,
+            elementwise: conv.elementwise + input.numel() + 2 * p.hidden,
+        };
+        Ok((input, cost))
+    }
+}

@@ -68,8 +68,20 @@ enum Cmd {
     Train(cli::TrainArgs),
     /// Print a Keras-style table of the network (shapes, parameters, multiply-adds).
     Summary {
-        /// The preset RON file.
+        /// The preset RON file, or a bundled or zoo preset's file name (resnet50.ron).
         preset: PathBuf,
+        /// Estimate training memory for this batch size (default: the preset's).
+        #[arg(long)]
+        batch_size: Option<usize>,
+    },
+    /// Every bundled and full-size preset (and any given) in one table: input, depth,
+    /// parameters, multiply-adds, activation memory.
+    Zoo {
+        /// Sort by name, depth, params, macs or memory.
+        #[arg(long, default_value = "params")]
+        sort: String,
+        /// More presets to list.
+        presets: Vec<PathBuf>,
     },
     /// List the devices libtorch sees.
     Devices,
@@ -96,7 +108,8 @@ fn main() {
     let args = Args::parse();
     let result: Result<()> = match args.command {
         Some(Cmd::Train(t)) => cli::train(t),
-        Some(Cmd::Summary { preset }) => cli::summary(&preset),
+        Some(Cmd::Summary { preset, batch_size }) => cli::summary(&preset, batch_size),
+        Some(Cmd::Zoo { sort, presets }) => cli::zoo(&sort, &presets),
         Some(Cmd::Demo) => cli::demo(),
         Some(Cmd::Data(d)) => cli::data(d),
         Some(Cmd::Compare(c)) => cli::compare(c),

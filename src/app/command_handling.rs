@@ -33,6 +33,7 @@ impl WorkbenchApp {
             New | Open | OpenPath(_) | OpenBundled(_) | Save | SaveAs | SaveAsPath(_)
             | PickDataFolder | Quit => self.execute_file(action, ctx),
             OpenDownload | OpenDatasetView => self.execute_data(action, ctx),
+            OpenZoo => self.open_zoo(),
             Train
             | Pause
             | Resume

@@ -59,6 +59,19 @@ impl WorkbenchApp {
         self.data_check.as_ref().and_then(|(_, p)| p.clone())
     }
 
+    /// Free memory on the chosen device, cached (reading it is a file or a process).
+    pub(crate) fn available_memory(&mut self) -> Option<usize> {
+        let device = self.doc.preset.training.device.clone();
+        let stale = self.memory_check.as_ref().is_none_or(|(d, at, _)| {
+            *d != device || at.elapsed() > std::time::Duration::from_secs(10)
+        });
+        if stale {
+            let free = crate::engine::device::available_memory(&device);
+            self.memory_check = Some((device, std::time::Instant::now(), free));
+        }
+        self.memory_check.as_ref().and_then(|(_, _, f)| *f)
+    }
+
     /// A folder chosen in the dialog: the chosen kind keeps it, else its format is detected.
     pub(crate) fn set_data_folder(&mut self, folder: PathBuf) {
         let source = match &self.doc.preset.data.source {

@@ -60,6 +60,10 @@ pub struct WorkbenchApp {
     data_windows: dialogs::DataWindows,
     /// Datasets downloaded into the cache.
     downloaded: Vec<String>,
+    /// The zoo window: its rows (and how to open each) and its sorting.
+    zoo: Option<(Vec<(crate::spec::zoo::ZooRow, Action)>, ui::zoo::ZooView)>,
+    /// Free memory of a device, read when the device changes (or every 10 s).
+    memory_check: Option<(String, std::time::Instant, Option<usize>)>,
     last_title: String,
     allow_close: bool,
     repaint: Option<Notify>,
@@ -135,6 +139,8 @@ impl WorkbenchApp {
             data_check: None,
             data_windows: Default::default(),
             downloaded: data_tools::downloaded(),
+            memory_check: None,
+            zoo: None,
             last_title: String::new(),
             allow_close: false,
             repaint: None,
@@ -246,6 +252,7 @@ impl WorkbenchApp {
         });
         self.dialogs_ui(&ctx, &mut actions);
         self.data_windows_ui(&ctx);
+        self.zoo_window_ui(&ctx, &mut actions);
         self.compare_dialog_ui(&ctx, &mut actions);
         self.history_dialogs_ui(&ctx);
         self.inspector_window_ui(&ctx);
@@ -284,6 +291,7 @@ impl WorkbenchApp {
                             actions,
                         );
                         ui.separator();
+                        let available_memory = self.available_memory();
                         let context = ui::settings::SettingsContext {
                             devices: &self.devices,
                             data_problem,
@@ -291,6 +299,7 @@ impl WorkbenchApp {
                             cores: self.cores,
                             running: self.run.as_ref().is_some_and(|(r, _)| r.status.is_active()),
                             downloaded: &self.downloaded,
+                            available_memory,
                         };
                         ui::settings::settings_ui(ui, &mut self.doc.preset, context, actions);
                     });

@@ -5,12 +5,14 @@ mod data;
 mod inspect;
 mod summary;
 mod train;
+mod zoo;
 
 pub use compare::{compare, CompareArgs};
 pub use data::{data, DataCmd};
 pub use inspect::{inspect, InspectArgs};
 pub use summary::summary;
 pub use train::{demo, train, TrainArgs};
+pub use zoo::zoo;
 
 use anyhow::Result;
 use cnn_workbench::spec::{DataSource, Preset};

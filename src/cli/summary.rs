@@ -1,14 +1,43 @@
 //! `cnn-workbench summary`: a Keras-style table of the network.
 use super::load_preset;
 use anyhow::Result;
-use cnn_workbench::spec::{self, thousands, Preset};
+use cnn_workbench::engine::device::available_memory;
+use cnn_workbench::spec::{self, memory, thousands, Preset};
 use std::path::Path;
 
-pub fn summary(path: &Path) -> Result<()> {
-    let preset = load_preset(path)?;
+pub fn summary(path: &Path, batch_size: Option<usize>) -> Result<()> {
+    let preset = match path.to_str().and_then(builtin) {
+        Some(p) if !path.exists() => p,
+        _ => load_preset(path)?,
+    };
     let s = spec::infer(&preset.network)?;
     print!("{}", format_summary(&preset, &s));
+    let batch = batch_size.unwrap_or(preset.training.batch_size);
+    let est = memory::estimate(&s, &preset.training, batch);
+    println!("Training memory: {}", est.describe());
+    let device = &preset.training.device;
+    match available_memory(device) {
+        Some(free) if est.total() > free => {
+            let (i, label, b) = memory::largest_layer(&s).unwrap_or_default();
+            println!(
+                "Will not fit: {} available on {device} — the largest output is layer {i} {label} ({} per image); use a smaller batch or input",
+                memory::bytes(free),
+                memory::bytes(b)
+            );
+        }
+        Some(free) => println!("Fits: {} available on {device}", memory::bytes(free)),
+        None => println!("(the memory available on {device} is unknown)"),
+    }
     Ok(())
+}
+
+/// A bundled or zoo preset by file name.
+fn builtin(name: &str) -> Option<Preset> {
+    cnn_workbench::spec::library::BUNDLED
+        .iter()
+        .chain(cnn_workbench::spec::library::ZOO.iter())
+        .find(|(f, _)| *f == name)
+        .and_then(|(f, text)| Preset::from_ron(text, f).ok())
 }
 
 pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {

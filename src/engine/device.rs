@@ -49,3 +49,28 @@ pub fn device_name(d: Device) -> String {
         other => format!("{other:?}").to_lowercase(),
     }
 }
+
+/// Memory a run on `device` can use, in bytes: available RAM on the CPU (MemAvailable), free
+/// GPU memory on CUDA (from nvidia-smi); None when it cannot be told.
+pub fn available_memory(device: &str) -> Option<usize> {
+    let t = device.trim().to_ascii_lowercase();
+    let cuda = t.starts_with("cuda") || t == "gpu" || (t == "auto" && Cuda::is_available());
+    if cuda {
+        let index = t.strip_prefix("cuda:").unwrap_or("0");
+        let out = std::process::Command::new("nvidia-smi")
+            .args([
+                "--query-gpu=memory.free",
+                "--format=csv,noheader,nounits",
+                "-i",
+                index,
+            ])
+            .output()
+            .ok()?;
+        let mib: usize = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
+        return Some(mib << 20);
+    }
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib << 10)
+}

@@ -4,10 +4,13 @@ pub mod activation;
 pub mod compare;
 pub mod data;
 pub mod layer;
+pub mod library;
+pub mod memory;
 pub mod network;
 pub mod preset;
 pub mod shape;
 pub mod training;
+pub mod zoo;
 
 pub use activation::{Activation, GeluForm};
 pub use compare::{CompareSpec, Dimension};

@@ -35,6 +35,8 @@ pub enum Action {
     OpenDownload,
     /// The dataset view.
     OpenDatasetView,
+    /// The zoo of architectures.
+    OpenZoo,
     Undo,
     Redo,
     Quit,

@@ -12,6 +12,7 @@ pub mod run_panel;
 pub mod settings;
 pub mod theme;
 pub mod widgets;
+pub mod zoo;
 
 pub use action::Action;
 pub use theme::ERROR_COLOR;

@@ -38,7 +38,18 @@ pub fn library_ui(
     recent: &[PathBuf],
     actions: &mut Vec<Action>,
 ) {
-    ui.heading("Presets");
+    ui.horizontal(|ui| {
+        ui.heading("Presets");
+        if ui
+            .button("Zoo…")
+            .on_hover_text(
+                "every architecture in one table and chart: the lecture's networks at full size",
+            )
+            .clicked()
+        {
+            actions.push(Action::OpenZoo);
+        }
+    });
     for (file, name) in bundled {
         if ui
             .link(name)

@@ -18,6 +18,8 @@ pub struct SettingsContext<'a> {
     pub running: bool,
     /// Names of the datasets downloaded into the cache.
     pub downloaded: &'a [String],
+    /// Memory the device has free, when known ("will it fit").
+    pub available_memory: Option<usize>,
 }
 
 /// The thread count: 0 is auto (one per core); a count larger than the cores is clamped.
@@ -89,6 +91,7 @@ pub fn settings_ui(
     egui::CollapsingHeader::new("Run")
         .default_open(true)
         .show(ui, |ui| run_settings_ui(ui, t, &context));
+    fit_ui(ui, preset, context.available_memory);
 }
 
 fn data_ui(
@@ -356,4 +359,34 @@ fn run_settings_ui(ui: &mut Ui, t: &mut Training, context: &SettingsContext) {
         &mut t.probe_every_steps,
         1..=10_000,
     );
+}
+
+/// "Will it fit": the training memory estimate against the device's free memory.
+pub fn fit_ui(ui: &mut Ui, preset: &Preset, available: Option<usize>) {
+    use crate::spec::memory;
+    let Ok(s) = crate::spec::infer(&preset.network) else {
+        return;
+    };
+    let t = &preset.training;
+    let est = memory::estimate(&s, t, t.batch_size);
+    match available {
+        Some(free) if est.total() > free => {
+            let (i, label, b) = memory::largest_layer(&s).unwrap_or_default();
+            ui.colored_label(
+                super::ERROR_COLOR,
+                format!(
+                    "will not fit: needs {} but {} has {} free — the largest output is layer {i} {label} ({} per image); lower the batch size or the input",
+                    memory::bytes(est.total()),
+                    t.device,
+                    memory::bytes(free),
+                    memory::bytes(b)
+                ),
+            )
+            .on_hover_text(est.describe());
+        }
+        _ => {
+            ui.weak(format!("memory ≈ {}", memory::bytes(est.total())))
+                .on_hover_text(est.describe());
+        }
+    }
 }

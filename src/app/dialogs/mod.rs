@@ -4,6 +4,7 @@ mod compare;
 mod data;
 mod history;
 mod prompt;
+mod zoo;
 
 pub(crate) use compare::CompareDialog;
 pub(crate) use data::DataWindows;

@@ -1,0 +1,42 @@
+//! The zoo window: built from the bundled, full-size and recent presets when opened.
+use crate::app::WorkbenchApp;
+use crate::spec::library::{BUNDLED, ZOO};
+use crate::spec::zoo::ZooRow;
+use crate::spec::Preset;
+use crate::ui::{self, Action};
+
+impl WorkbenchApp {
+    pub(crate) fn open_zoo(&mut self) {
+        let mut rows: Vec<(ZooRow, Action)> = BUNDLED
+            .iter()
+            .chain(ZOO.iter())
+            .filter_map(|(file, text)| {
+                let p = Preset::from_ron(text, file).ok()?;
+                Some((ZooRow::of(&p, file).ok()?, Action::OpenBundled(file)))
+            })
+            .collect();
+        // Recent presets too; one that no longer loads is left out.
+        for path in &self.recent {
+            if let Ok(p) = Preset::load(path) {
+                if let Ok(row) = ZooRow::of(&p, &path.display().to_string()) {
+                    rows.push((row, Action::OpenPath(path.clone())));
+                }
+            }
+        }
+        self.zoo = Some((rows, ui::zoo::ZooView::default()));
+    }
+
+    pub(crate) fn zoo_window_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
+        let Some((rows, view)) = self.zoo.as_mut() else {
+            return;
+        };
+        let mut open = true;
+        egui::Window::new("Zoo")
+            .open(&mut open)
+            .default_size([760.0, 720.0])
+            .show(ctx, |ui| ui::zoo::zoo_ui(ui, rows, view, actions));
+        if !open {
+            self.zoo = None;
+        }
+    }
+}

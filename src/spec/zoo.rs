@@ -1,0 +1,59 @@
+//! One row per architecture for the zoo: the numbers users compare networks by before they
+//! train one.
+use super::layer::Layer;
+use super::{infer, Preset, Shape};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZooRow {
+    pub name: String,
+    /// Where it comes from: a bundled file name, a zoo file, or a path.
+    pub source: String,
+    pub input: Shape,
+    /// Weight layers on the longest path (convolutions and dense layers; the papers' depth:
+    /// VGG-16 16, ResNet-50 50, GoogLeNet 22), auxiliary heads and shortcuts not counted.
+    pub depth: usize,
+    pub params: usize,
+    pub macs: usize,
+    pub activation_bytes_per_image: usize,
+}
+
+/// Weight layers a layer adds to the longest path.
+pub fn weight_depth(layer: &Layer) -> usize {
+    match layer {
+        Layer::Conv2d(_) | Layer::Linear(_) => 1,
+        Layer::Residual(_) => 2,
+        Layer::Bottleneck(_) | Layer::NiN(_) => 3,
+        Layer::Inception(_) => 2,
+        Layer::InceptionV3(b) if b.n > 1 => 5,
+        Layer::InceptionV3(_) => 3,
+        _ => 0,
+    }
+}
+
+impl ZooRow {
+    /// The row of a preset, or why its network cannot be built.
+    pub fn of(preset: &Preset, source: &str) -> Result<ZooRow, String> {
+        let s = infer(&preset.network).map_err(|e| e.to_string())?;
+        Ok(ZooRow {
+            name: preset.name.clone(),
+            source: source.to_string(),
+            input: s.input,
+            depth: preset.network.layers.iter().map(weight_depth).sum(),
+            params: s.total_params,
+            macs: s.total_macs,
+            activation_bytes_per_image: s.activation_bytes_per_image,
+        })
+    }
+}
+
+/// Rows for every bundled and zoo preset.
+pub fn builtin_rows() -> Vec<ZooRow> {
+    super::library::BUNDLED
+        .iter()
+        .chain(super::library::ZOO.iter())
+        .filter_map(|(file, text)| {
+            let p = Preset::from_ron(text, file).ok()?;
+            ZooRow::of(&p, file).ok()
+        })
+        .collect()
+}

@@ -140,6 +140,29 @@ fn compare_runs_the_queue_headless_and_prints_the_table() {
         std::fs::read_dir(tmp.path().join("runs")).unwrap().count(),
         4
     );
+    // Each variant's two seeds as one ensemble, the same figure `inspect --ensemble` gives.
+    let ensemble = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("relu ") && l.contains("(runs:"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let pct = ensemble.split_whitespace().nth(1).unwrap().to_string();
+    let mut relu: Vec<String> = std::fs::read_dir(tmp.path().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.contains("-relu-"))
+        .collect();
+    relu.sort();
+    let (ok, out, err) = run(&["inspect", &relu[0], "--ensemble", &relu[1]]);
+    assert!(ok, "{err}");
+    let line = out.lines().find(|l| l.contains("ensemble of 2")).unwrap();
+    assert!(line.contains(&pct), "{line} vs {pct}");
+    let comparison = std::fs::read_dir(tmp.path().join("comparisons"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(comparison.join("ensembles.ron").is_file());
     assert_eq!(
         std::fs::read_dir(tmp.path().join("comparisons"))
             .unwrap()

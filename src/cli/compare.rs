@@ -100,7 +100,17 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     pb.finish_and_clear();
+    // Each variant's seeds as one ensemble: evaluated on background threads; wait for them.
+    let waited = std::time::Instant::now();
+    loop {
+        queue.poll(&mut launcher, std::time::Duration::from_millis(50));
+        if queue.ensembles.settled() || waited.elapsed().as_secs() > 600 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     println!("\n{}", format_compare_table(&queue));
+    println!("{}", format_ensembles(&queue));
     println!(
         "comparison folder: {}",
         Comparison::dir(&workspace, &queue.id).display()
@@ -140,6 +150,26 @@ pub fn format_compare_table(queue: &CompareQueue) -> String {
             v.duration_secs.mean,
             v.images_per_sec.mean
         );
+    }
+    out
+}
+
+/// Each variant's ensemble of seeds beside its runs' mean test accuracy.
+pub fn format_ensembles(queue: &CompareQueue) -> String {
+    let mut out = String::from("ensemble of each variant's seeds (softmax outputs averaged):\n");
+    for v in queue.summary() {
+        let line = match (v.ensemble, queue.ensembles.of(&v.variant)) {
+            (Some((a, _)), _) => format!(
+                "  {:<12} {:.2}%  (runs: {})",
+                v.variant,
+                a * 100.0,
+                v.test_accuracy.show(true)
+            ),
+            (None, Some(Err(e))) => format!("  {:<12} — {e}", v.variant),
+            (None, _) => format!("  {:<12} — not evaluated", v.variant),
+        };
+        out += &line;
+        out.push('\n');
     }
     out
 }

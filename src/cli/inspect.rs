@@ -21,11 +21,21 @@ pub struct InspectArgs {
     /// Write the Grad-CAM overlay of this test image as PNG into the folder given next.
     #[arg(long, num_args = 2, value_names = ["IMAGE_INDEX", "DIR"])]
     pub export_cam: Option<Vec<String>>,
+    /// Test-time averaging: flip (the image and its mirror) or crops (10 views: four corners
+    /// and the centre of the padded image, each mirrored).
+    #[arg(long)]
+    pub tta: Option<String>,
+    /// More checkpoints to average with this one as an ensemble (softmax outputs averaged).
+    #[arg(long, num_args = 1..)]
+    pub ensemble: Vec<PathBuf>,
 }
 
 pub fn inspect(a: InspectArgs) -> Result<()> {
     let data = a.data.as_deref().map(super::data_source).transpose()?;
     let device = tch::Device::cuda_if_available();
+    if a.tta.is_some() || !a.ensemble.is_empty() {
+        return averaged(&a, data, device);
+    }
     let insp = Inspection::open(&a.checkpoint, data, device).map_err(anyhow::Error::msg)?;
     let c = insp.confusion(0);
     println!("{} — {} test images", insp.preset.name, c.total());
@@ -118,6 +128,39 @@ fn export_cam(insp: &Inspection, index: usize, dir: &Path) -> Result<()> {
             names.get(s.class).cloned().unwrap_or_default(),
             s.probs[s.class] * 100.0,
             path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `--tta` and `--ensemble`: each checkpoint's accuracy, then the average's.
+fn averaged(
+    a: &InspectArgs,
+    data: Option<cnn_workbench::spec::DataSource>,
+    device: tch::Device,
+) -> Result<()> {
+    use cnn_workbench::engine::ensemble::{self, Tta};
+    let tta = match a.tta.as_deref() {
+        None => Tta::Off,
+        Some(t) => Tta::from_name(t)
+            .with_context(|| format!("unknown --tta \"{t}\": use off, flip or crops"))?,
+    };
+    let mut all = vec![a.checkpoint.clone()];
+    all.extend(a.ensemble.iter().cloned());
+    let r = ensemble::evaluate(&all, data, tta, device).map_err(anyhow::Error::msg)?;
+    let pct = |v: f32, t5: Option<f32>| match t5 {
+        Some(t) => format!("{:.2}% (top-5 {:.2}%)", v * 100.0, t * 100.0),
+        None => format!("{:.2}%", v * 100.0),
+    };
+    println!("{} test images, {}", r.test_images, r.tta.describe());
+    for (path, top1, top5) in &r.members {
+        println!("  {:<60} {}", path.display(), pct(*top1, *top5));
+    }
+    if r.members.len() > 1 {
+        println!(
+            "  {:<60} {}",
+            format!("ensemble of {}", r.members.len()),
+            pct(r.ensemble, r.ensemble_top5)
         );
     }
     Ok(())

@@ -4,6 +4,7 @@ pub mod augment;
 pub mod checkpoint;
 pub mod data;
 pub mod device;
+pub mod ensemble;
 pub mod inspect;
 pub mod layers;
 pub mod model;

@@ -321,7 +321,15 @@ fn summary_row_ui(ui: &mut Ui, r: &VariantSummary, i: usize, view: &mut CompareV
     });
     ui.label(r.best_val_accuracy.show(true));
     ui.label(r.final_val_accuracy.show(true));
-    ui.label(r.test_accuracy.show_with_top5(&r.test_top5));
+    let test = r.test_accuracy.show_with_top5(&r.test_top5);
+    match r.ensemble {
+        Some((e, _)) => ui
+            .label(format!("{test} · ensemble {:.2}", e * 100.0))
+            .on_hover_text(
+            "the seeds' final networks as one ensemble: softmax outputs averaged over the test set",
+        ),
+        None => ui.label(test),
+    };
     ui.label(if r.best_epoch.n > 0 {
         format!("{:.1}", r.best_epoch.mean)
     } else {

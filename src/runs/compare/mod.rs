@@ -2,11 +2,13 @@
 //! per-variant aggregates (`summary`) and the curves and bands of the overlay plots (`band`).
 //! Pure state: the runs themselves are started through a [`Launcher`](crate::runs::handle::Launcher).
 mod band;
+mod ensemble;
 mod manifest;
 mod queue;
 mod summary;
 
 pub use band::{band, series, BandPoint, Metric, XAxis};
+pub use ensemble::{Ensembles, ENSEMBLES_FILE};
 pub use manifest::{Comparison, ComparisonRun, MANIFEST};
 pub use queue::{CompareQueue, Job, JobStatus};
 pub use summary::{summarize, MeanStd, VariantSummary};

@@ -64,6 +64,8 @@ pub struct CompareQueue {
     workspace: PathBuf,
     started: Option<Instant>,
     notify: Option<Notify>,
+    /// Each variant's seeds evaluated as one ensemble, once they have all ended.
+    pub ensembles: super::Ensembles,
 }
 
 impl CompareQueue {
@@ -127,6 +129,7 @@ impl CompareQueue {
         jobs: Vec<Job>,
         workspace: &Path,
     ) -> CompareQueue {
+        let ensembles = super::Ensembles::load(&Comparison::dir(workspace, &id));
         CompareQueue {
             id,
             comparison,
@@ -136,6 +139,7 @@ impl CompareQueue {
             workspace: workspace.to_path_buf(),
             started: None,
             notify: None,
+            ensembles,
         }
     }
 
@@ -300,6 +304,7 @@ impl CompareQueue {
                 }
             }
         }
+        self.ensemble_finished_variants();
         if self.paused {
             return;
         }
@@ -341,14 +346,46 @@ impl CompareQueue {
         }
     }
 
-    /// Per-variant aggregates in the order the variants were given.
+    /// Per-variant aggregates in the order the variants were given, with each variant's
+    /// ensemble of seeds once evaluated.
     pub fn summary(&self) -> Vec<VariantSummary> {
-        summarize(
+        let mut s = summarize(
             self.jobs
                 .iter()
                 .filter(|j| j.status == JobStatus::Done)
                 .map(|j| (j.variant.as_str(), &j.state)),
-        )
+        );
+        for v in &mut s {
+            v.ensemble = self.ensembles.of(&v.variant).and_then(|r| r.clone().ok());
+        }
+        s
+    }
+
+    /// Starts the ensemble evaluation of every variant whose runs have all ended (once), and
+    /// takes the results that arrived; saves them when all are in.
+    fn ensemble_finished_variants(&mut self) {
+        for v in self.variants() {
+            if self.ensembles.started(&v) {
+                continue;
+            }
+            let mine: Vec<&Job> = self.jobs.iter().filter(|j| j.variant == v).collect();
+            if mine.iter().any(|j| j.status != JobStatus::Done) || mine.len() < 2 {
+                continue;
+            }
+            let checkpoints: Vec<PathBuf> = mine
+                .iter()
+                .filter_map(|j| j.state.finish.as_ref().and_then(|f| f.checkpoint.clone()))
+                .collect();
+            self.ensembles.start(&v, checkpoints);
+        }
+        if self.ensembles.poll() && self.ensembles.settled() {
+            let _ = self
+                .ensembles
+                .save(&Comparison::dir(&self.workspace, &self.id));
+            if let Some(n) = &self.notify {
+                n();
+            }
+        }
     }
 
     /// The variants in order.

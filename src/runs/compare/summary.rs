@@ -65,6 +65,8 @@ pub struct VariantSummary {
     pub test_accuracy: MeanStd,
     /// Top-5 test accuracy (no runs counted with 5 classes or fewer).
     pub test_top5: MeanStd,
+    /// The seeds' final networks as one ensemble (softmax averaged): (top-1, top-5).
+    pub ensemble: Option<(f32, Option<f32>)>,
     pub duration_secs: MeanStd,
     pub images_per_sec: MeanStd,
     pub params: usize,
@@ -130,6 +132,7 @@ pub fn summarize<'a>(runs: impl Iterator<Item = (&'a str, &'a RunState)>) -> Vec
                 best_epoch: collect(&|r| best(r).map(|(i, _)| (i + 1) as f64)),
                 test_accuracy: collect(&|r| r.finish.as_ref().map(|f| f.test_accuracy as f64)),
                 test_top5: collect(&|r| r.finish.as_ref().and_then(|f| f.test_top5.map(f64::from))),
+                ensemble: None,
                 duration_secs: collect(&|r| r.finish.as_ref().map(|f| f.duration_secs)),
                 images_per_sec: collect(&|r| {
                     r.finish.as_ref().map(|f| f.train_images_per_sec as f64)

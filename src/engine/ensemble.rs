@@ -1,0 +1,182 @@
+//! "What's missing from the picture" in the lecture: averaging a classifier's outputs over
+//! flips and crops of each test image, and averaging the outputs of several networks (an
+//! ensemble). Both average softmax probabilities.
+use super::checkpoint;
+use super::data::{Dataset, DecodeSpec};
+use super::model::Model;
+use crate::spec::DataSource;
+use std::path::{Path, PathBuf};
+use tch::{Device, Kind, Tensor};
+
+/// Test-time augmentation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tta {
+    #[default]
+    Off,
+    /// The image and its mirror image.
+    Flip,
+    /// Ten views: the image padded by an eighth of its size on each side (zeros, i.e. the
+    /// mean after normalization), its four corner crops and centre crop at the input size,
+    /// and their mirror images.
+    TenCrop,
+}
+
+impl Tta {
+    pub fn from_name(s: &str) -> Option<Tta> {
+        match s {
+            "off" | "none" => Some(Tta::Off),
+            "flip" => Some(Tta::Flip),
+            "crops" | "10crop" | "ten-crop" => Some(Tta::TenCrop),
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Tta::Off => "single view",
+            Tta::Flip => "image + mirror",
+            Tta::TenCrop => "10 crops (corners, centre, mirrored)",
+        }
+    }
+}
+
+/// The views of a normalized batch that TTA averages over.
+fn views(x: &Tensor, tta: Tta) -> Vec<Tensor> {
+    match tta {
+        Tta::Off => vec![x.shallow_clone()],
+        Tta::Flip => vec![x.shallow_clone(), x.flip([3])],
+        Tta::TenCrop => {
+            let s = x.size();
+            let (h, w) = (s[2], s[3]);
+            let (ph, pw) = ((h / 8).max(1), (w / 8).max(1));
+            let padded = x.constant_pad_nd([pw, pw, ph, ph]);
+            let crops = [(0, 0), (0, 2 * pw), (2 * ph, 0), (2 * ph, 2 * pw), (ph, pw)];
+            crops
+                .iter()
+                .flat_map(|&(top, left)| {
+                    let c = padded.narrow(2, top, h).narrow(3, left, w);
+                    [c.flip([3]), c]
+                })
+                .collect()
+        }
+    }
+}
+
+/// Softmax probabilities of `model` on `x`, averaged over the TTA views.
+pub fn probabilities(model: &Model, x: &Tensor, tta: Tta) -> Tensor {
+    tch::no_grad(|| {
+        let v = views(x, tta);
+        let n = v.len() as f64;
+        v.iter()
+            .map(|x| model.forward_t(x, false).softmax(-1, Kind::Float))
+            .fold(None::<Tensor>, |acc, p| {
+                Some(acc.map_or(p.shallow_clone(), |a| a + p))
+            })
+            .map(|s| s / n)
+            .unwrap_or_else(|| Tensor::zeros([0], (Kind::Float, x.device())))
+    })
+}
+
+/// Top-1 and (with more than 5 classes) top-5 accuracy of probabilities against labels.
+fn accuracy(probs: &Tensor, y: &Tensor) -> (f32, Option<f32>) {
+    let n = y.size()[0].max(1) as f64;
+    let top1 = probs
+        .argmax(-1, false)
+        .eq_tensor(y)
+        .sum(Kind::Double)
+        .double_value(&[])
+        / n;
+    let k = probs.size()[1];
+    let top5 = (k > 5).then(|| {
+        let (_, best) = probs.topk(5, -1, true, true);
+        (best
+            .eq_tensor(&y.unsqueeze(1))
+            .any_dim(1, false)
+            .sum(Kind::Double)
+            .double_value(&[])
+            / n) as f32
+    });
+    (top1 as f32, top5)
+}
+
+/// Accuracies of the members and of their average.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnsembleReport {
+    pub tta: Tta,
+    pub test_images: usize,
+    /// (checkpoint, top-1, top-5).
+    pub members: Vec<(PathBuf, f32, Option<f32>)>,
+    pub ensemble: f32,
+    pub ensemble_top5: Option<f32>,
+}
+
+/// Evaluates each checkpoint on the first one's test set (or `data`), with `tta`, and the
+/// average of their probabilities. The networks must take the same input and classes.
+pub fn evaluate(
+    checkpoints: &[PathBuf],
+    data: Option<DataSource>,
+    tta: Tta,
+    device: Device,
+) -> Result<EnsembleReport, String> {
+    let first = checkpoints.first().ok_or("no checkpoints given")?;
+    let (mut preset, _) = checkpoint::load(first, device).map_err(|e| e.to_string())?;
+    if let Some(d) = data {
+        preset.data.source = d;
+    }
+    let i = preset.network.input;
+    let decode = DecodeSpec {
+        channels: i.channels,
+        height: i.height,
+        width: i.width,
+    };
+    let ds = Dataset::load(&preset.data, decode, device).map_err(|e| e.to_string())?;
+    let (x, y) = ds.head(&ds.test, ds.test_len());
+    let mut members = Vec::new();
+    let mut sum: Option<Tensor> = None;
+    for path in checkpoints {
+        let probs = member_probs(path, &preset, &x, tta, device)?;
+        let (top1, top5) = accuracy(&probs, &y);
+        members.push((path.clone(), top1, top5));
+        sum = Some(sum.map_or(probs.shallow_clone(), |s| s + probs));
+    }
+    let mean = sum.ok_or("no checkpoints given")? / checkpoints.len() as f64;
+    let (ensemble, ensemble_top5) = accuracy(&mean, &y);
+    Ok(EnsembleReport {
+        tta,
+        test_images: y.size()[0] as usize,
+        members,
+        ensemble,
+        ensemble_top5,
+    })
+}
+
+/// One member's probabilities over the test images, in batches.
+fn member_probs(
+    path: &Path,
+    reference: &crate::spec::Preset,
+    x: &Tensor,
+    tta: Tta,
+    device: Device,
+) -> Result<Tensor, String> {
+    let (p, model) = checkpoint::load(path, device).map_err(|e| e.to_string())?;
+    if (p.network.input, p.network.classes) != (reference.network.input, reference.network.classes)
+    {
+        return Err(format!(
+            "{} takes {}×{}×{} images into {} classes, unlike the first checkpoint — an ensemble needs the same input and classes",
+            path.display(),
+            p.network.input.channels,
+            p.network.input.height,
+            p.network.input.width,
+            p.network.classes
+        ));
+    }
+    let n = x.size()[0];
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let len = (n - start).min(500);
+        parts.push(probabilities(&model, &x.narrow(0, start, len), tta));
+        start += len;
+    }
+    Ok(Tensor::cat(&parts, 0))
+}

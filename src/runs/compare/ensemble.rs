@@ -1,0 +1,113 @@
+//! The seeds of each variant as one ensemble (the lecture's "ensembles of networks"): once all
+//! runs of a variant have ended, a named thread averages the softmax outputs of their final
+//! checkpoints over the test set. Results are kept in the comparison's folder
+//! (`ensembles.ron`) so history shows them again.
+use crate::engine::ensemble::{self, Tta};
+use crossbeam_channel::{bounded, Receiver, Sender};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+pub const ENSEMBLES_FILE: &str = "ensembles.ron";
+
+/// (variant, top-1, top-5) of each variant's ensemble of seeds.
+pub type EnsembleResult = (String, Result<(f32, Option<f32>), String>);
+
+pub struct Ensembles {
+    tx: Sender<EnsembleResult>,
+    rx: Receiver<EnsembleResult>,
+    started: HashSet<String>,
+    pub results: Vec<EnsembleResult>,
+}
+
+impl Default for Ensembles {
+    fn default() -> Self {
+        let (tx, rx) = bounded(64);
+        Ensembles {
+            tx,
+            rx,
+            started: HashSet::new(),
+            results: Vec::new(),
+        }
+    }
+}
+
+impl Ensembles {
+    /// Results saved by an earlier session.
+    pub fn load(dir: &Path) -> Ensembles {
+        let mut e = Ensembles::default();
+        if let Ok(text) = std::fs::read_to_string(dir.join(ENSEMBLES_FILE)) {
+            if let Ok(saved) = ron::from_str::<Vec<(String, f32, Option<f32>)>>(&text) {
+                for (v, top1, top5) in saved {
+                    e.started.insert(v.clone());
+                    e.results.push((v, Ok((top1, top5))));
+                }
+            }
+        }
+        e
+    }
+
+    pub fn started(&self, variant: &str) -> bool {
+        self.started.contains(variant)
+    }
+
+    /// Evaluates `checkpoints` (≥ 2) as one ensemble on a background thread.
+    pub fn start(&mut self, variant: &str, checkpoints: Vec<PathBuf>) {
+        self.started.insert(variant.to_string());
+        if checkpoints.len() < 2 {
+            self.results.push((
+                variant.to_string(),
+                Err("fewer than two runs finished with a checkpoint".into()),
+            ));
+            return;
+        }
+        let tx = self.tx.clone();
+        let v = variant.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("ensemble".into())
+            .spawn(move || {
+                let device = tch::Device::cuda_if_available();
+                let r = ensemble::evaluate(&checkpoints, None, Tta::Off, device)
+                    .map(|r| (r.ensemble, r.ensemble_top5));
+                let _ = tx.send((v, r));
+            });
+        if let Err(e) = spawned {
+            self.results
+                .push((variant.to_string(), Err(format!("cannot start: {e}"))));
+        }
+    }
+
+    /// Takes finished evaluations; true when something arrived.
+    pub fn poll(&mut self) -> bool {
+        let mut any = false;
+        while let Ok(r) = self.rx.try_recv() {
+            self.results.push(r);
+            any = true;
+        }
+        any
+    }
+
+    /// Whether every started evaluation has reported.
+    pub fn settled(&self) -> bool {
+        self.results.len() >= self.started.len()
+    }
+
+    /// Saves the successful results into the comparison's folder.
+    pub fn save(&self, dir: &Path) -> Result<(), String> {
+        let ok: Vec<(String, f32, Option<f32>)> = self
+            .results
+            .iter()
+            .filter_map(|(v, r)| r.as_ref().ok().map(|(a, t)| (v.clone(), *a, *t)))
+            .collect();
+        let text = ron::to_string(&ok).map_err(|e| e.to_string())?;
+        let path = dir.join(ENSEMBLES_FILE);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The ensemble accuracy of `variant`, if evaluated.
+    pub fn of(&self, variant: &str) -> Option<&Result<(f32, Option<f32>), String>> {
+        self.results
+            .iter()
+            .find(|(v, _)| v == variant)
+            .map(|(_, r)| r)
+    }
+}

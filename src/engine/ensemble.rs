@@ -8,37 +8,7 @@ use crate::spec::DataSource;
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
 
-/// Test-time augmentation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Tta {
-    #[default]
-    Off,
-    /// The image and its mirror image.
-    Flip,
-    /// Ten views: the image padded by an eighth of its size on each side (zeros, i.e. the
-    /// mean after normalization), its four corner crops and centre crop at the input size,
-    /// and their mirror images.
-    TenCrop,
-}
-
-impl Tta {
-    pub fn from_name(s: &str) -> Option<Tta> {
-        match s {
-            "off" | "none" => Some(Tta::Off),
-            "flip" => Some(Tta::Flip),
-            "crops" | "10crop" | "ten-crop" => Some(Tta::TenCrop),
-            _ => None,
-        }
-    }
-
-    pub fn describe(&self) -> &'static str {
-        match self {
-            Tta::Off => "single view",
-            Tta::Flip => "image + mirror",
-            Tta::TenCrop => "10 crops (corners, centre, mirrored)",
-        }
-    }
-}
+pub use crate::protocol::inspect::{AveragedReport as EnsembleReport, Tta};
 
 /// The views of a normalized batch that TTA averages over.
 fn views(x: &Tensor, tta: Tta) -> Vec<Tensor> {
@@ -97,17 +67,6 @@ fn accuracy(probs: &Tensor, y: &Tensor) -> (f32, Option<f32>) {
             / n) as f32
     });
     (top1 as f32, top5)
-}
-
-/// Accuracies of the members and of their average.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EnsembleReport {
-    pub tta: Tta,
-    pub test_images: usize,
-    /// (checkpoint, top-1, top-5).
-    pub members: Vec<(PathBuf, f32, Option<f32>)>,
-    pub ensemble: f32,
-    pub ensemble_top5: Option<f32>,
 }
 
 /// Evaluates each checkpoint on the first one's test set (or `data`), with `tta`, and the

@@ -463,6 +463,12 @@ impl InspectorHandle {
                     InspectRequest::TestImages(idx) => {
                         InspectReply::TestImages(insp.test_images(&idx))
                     }
+                    InspectRequest::Averaged { tta, ensemble } => {
+                        let mut all = vec![path.clone()];
+                        all.extend(ensemble);
+                        let data = Some(insp.preset.data.source.clone());
+                        InspectReply::Averaged(super::ensemble::evaluate(&all, data, tta, device))
+                    }
                 }))
                 .unwrap_or_else(|p| InspectReply::Failed(super::trainer::panic_text(p.as_ref())));
                 if !send(reply) {

@@ -1,5 +1,6 @@
 //! What the checkpoint inspector sends back: images and tables as plain numbers.
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// An image or map: channel-major values (pixels in [0, 1], or raw activations).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
@@ -173,6 +174,55 @@ pub enum InspectRequest {
         class: Option<usize>,
     },
     TestImages(Vec<usize>),
+    /// Test accuracy with test-time averaging, alone or as an ensemble with more checkpoints.
+    Averaged {
+        tta: Tta,
+        ensemble: Vec<PathBuf>,
+    },
+}
+
+/// Test-time augmentation: the views whose softmax outputs are averaged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tta {
+    #[default]
+    Off,
+    /// The image and its mirror image.
+    Flip,
+    /// Ten views: the image padded by an eighth of its size on each side, its four corner
+    /// crops and centre crop at the input size, and their mirror images.
+    TenCrop,
+}
+
+impl Tta {
+    pub const ALL: [Tta; 3] = [Tta::Off, Tta::Flip, Tta::TenCrop];
+
+    pub fn from_name(s: &str) -> Option<Tta> {
+        match s {
+            "off" | "none" => Some(Tta::Off),
+            "flip" => Some(Tta::Flip),
+            "crops" | "10crop" | "ten-crop" => Some(Tta::TenCrop),
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Tta::Off => "single view",
+            Tta::Flip => "image + mirror",
+            Tta::TenCrop => "10 crops (corners, centre, mirrored)",
+        }
+    }
+}
+
+/// Accuracies with averaging: each checkpoint's, and the ensemble's when there are several.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AveragedReport {
+    pub tta: Tta,
+    pub test_images: usize,
+    /// (checkpoint, top-1, top-5).
+    pub members: Vec<(PathBuf, f32, Option<f32>)>,
+    pub ensemble: f32,
+    pub ensemble_top5: Option<f32>,
 }
 
 /// What it answers. Errors are answers too: the panel shows them.
@@ -184,6 +234,7 @@ pub enum InspectReply {
     Confusion(Confusion),
     Saliency(Result<Saliency, String>),
     TestImages(Vec<(usize, Image)>),
+    Averaged(Result<AveragedReport, String>),
     /// The checkpoint could not be opened, or a request crashed.
     Failed(String),
 }

@@ -27,6 +27,7 @@ pub(super) fn confusion_ui(ui: &mut Ui, state: &mut InspectorState) {
         );
         ui.checkbox(&mut state.normalized, "row-normalized");
     });
+    averaging_ui(ui, state);
     ui.horizontal_top(|ui| {
         matrix_ui(ui, state, &c, &names);
         ui.vertical(|ui| cell_images_ui(ui, state, &c, &names));
@@ -139,4 +140,70 @@ fn cell_images_ui(ui: &mut Ui, state: &mut InspectorState, c: &Confusion, names:
         }
     });
     state.a.cell_images = imgs;
+}
+
+/// The lecture's "averaging classifier outputs over multiple crops/flips" and "ensembles of
+/// networks": evaluates on the inspector thread, shows each checkpoint and the average.
+fn averaging_ui(ui: &mut Ui, state: &mut InspectorState) {
+    use crate::protocol::inspect::Tta;
+    ui.horizontal(|ui| {
+        ui.label("test-time averaging");
+        egui::ComboBox::from_id_salt("tta")
+            .selected_text(state.tta.describe())
+            .show_ui(ui, |ui| {
+                for t in Tta::ALL {
+                    ui.selectable_value(&mut state.tta, t, t.describe());
+                }
+            });
+        ui.label("ensemble with");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.ensemble_paths)
+                .hint_text("more checkpoints or run folders, separated by ;")
+                .desired_width(260.0),
+        );
+        if ui.button("Evaluate").clicked() {
+            let ensemble = state
+                .ensemble_paths
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(std::path::PathBuf::from)
+                .collect();
+            state.a.averaged = None;
+            state.a.ask(InspectRequest::Averaged {
+                tta: state.tta,
+                ensemble,
+            });
+        }
+    });
+    match &state.a.averaged {
+        Some(Ok(r)) => {
+            let pct = |a: f32, t: Option<f32>| match t {
+                Some(t) => format!("{:.2}% (top-5 {:.2}%)", a * 100.0, t * 100.0),
+                None => format!("{:.2}%", a * 100.0),
+            };
+            for (p, a, t) in &r.members {
+                ui.label(format!(
+                    "{}: {} — {}",
+                    p.display(),
+                    pct(*a, *t),
+                    r.tta.describe()
+                ));
+            }
+            if r.members.len() > 1 {
+                ui.label(
+                    RichText::new(format!(
+                        "ensemble of {}: {}",
+                        r.members.len(),
+                        pct(r.ensemble, r.ensemble_top5)
+                    ))
+                    .strong(),
+                );
+            }
+        }
+        Some(Err(e)) => {
+            ui.colored_label(crate::ui::theme::ERROR_COLOR, e);
+        }
+        None => {}
+    }
 }

@@ -37,6 +37,7 @@ pub struct CheckpointView {
     pub confusion: Option<Confusion>,
     pub saliency: Option<Result<Saliency, String>>,
     pub cell_images: Vec<(usize, Image)>,
+    pub averaged: Option<Result<crate::protocol::inspect::AveragedReport, String>>,
     pub error: Option<String>,
     textures: HashMap<String, TextureHandle>,
 }
@@ -54,6 +55,7 @@ impl CheckpointView {
             confusion: None,
             saliency: None,
             cell_images: Vec::new(),
+            averaged: None,
             error: None,
             textures: HashMap::new(),
         }
@@ -103,6 +105,7 @@ impl CheckpointView {
                     self.forget("cell");
                     self.cell_images = imgs;
                 }
+                InspectReply::Averaged(r) => self.averaged = Some(r),
                 InspectReply::Failed(e) => self.error = Some(e),
             }
         }
@@ -166,6 +169,9 @@ pub struct InspectorState {
     pub canvas: Vec<f32>,
     pub image_path: String,
     pub second_path: String,
+    /// Test-time averaging and the checkpoints to ensemble with (one per line).
+    pub tta: crate::protocol::inspect::Tta,
+    pub ensemble_paths: String,
 }
 
 impl InspectorState {
@@ -185,6 +191,8 @@ impl InspectorState {
             canvas: vec![0.0; 28 * 28],
             image_path: String::new(),
             second_path: String::new(),
+            tta: Default::default(),
+            ensemble_paths: String::new(),
         }
     }
 

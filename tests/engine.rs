@@ -947,7 +947,7 @@ fn libtorch_errors_are_shortened_to_their_message() {
     ));
     assert_eq!(
         panic_text(payload.as_ref()),
-        "libtorch: CUDA out of memory. Tried to allocate 2.00 GiB"
+        "out of memory — lower the batch size or the input size (the training panel and `summary` estimate what fits). libtorch: CUDA out of memory. Tried to allocate 2.00 GiB"
     );
 }
 

@@ -786,3 +786,21 @@ fn a_cifar_folder_is_chosen_and_the_dataset_view_shows_its_classes() {
     h.get_by_label_contains("each file's MD5 is checked");
     h.get_by_label_contains(&cnn_workbench::fetch::cache_dir().display().to_string());
 }
+
+#[test]
+fn the_zoo_lists_the_full_size_networks_and_opens_one() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("Zoo…").click();
+    h.run();
+    h.run();
+    h.get_by_label_contains("25,557,032");
+    h.get_by_label("ResNet-18").click();
+    h.run();
+    assert_eq!(h.state().doc.preset.name, "ResNet-18");
+    let s = spec::infer(&h.state().doc.preset.network).unwrap();
+    assert_eq!(s.total_params, 11_689_512);
+    // The training panel estimates memory for the preset's batch of 256.
+    h.run();
+    h.get_by_label_contains("GiB");
+}

@@ -104,3 +104,66 @@ fn libtorch_builds_exactly_the_parameters_summary_counts() {
         assert_eq!(built as usize, params, "{name}");
     }
 }
+
+#[test]
+fn a_network_that_does_not_fit_warns_then_fails_cleanly() {
+    // VGG-16 on 224×224 images with batch 64 needs about 15 GiB (weights, gradients and SGD
+    // momentum 3 × 512 MiB, activations forward and back 2 × 110 MiB × 64); the process gets
+    // 6 GB of address space (ulimit -v), as a small machine would.
+    let tmp = tempfile::tempdir().unwrap();
+    for c in 0..10 {
+        let d = tmp.path().join(format!("c{c}"));
+        std::fs::create_dir_all(&d).unwrap();
+        for i in 0..3 {
+            image::RgbImage::from_pixel(40, 40, image::Rgb([c * 20, i * 50, 90]))
+                .save(d.join(format!("{i}.png")))
+                .unwrap();
+        }
+    }
+    let preset = tmp.path().join("vgg16-10.ron");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/zoo/vgg-d.ron"),
+    )
+    .unwrap()
+    .replace("classes: 1000", "classes: 10")
+    .replace("Linear(out_features: 1000)", "Linear(out_features: 10)");
+    std::fs::write(&preset, text).unwrap();
+    let bin = env!("CARGO_BIN_EXE_cnn-workbench");
+    let summary = std::process::Command::new(bin)
+        .args([
+            "summary",
+            &preset.display().to_string(),
+            "--batch-size",
+            "64",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&summary.stdout);
+    assert!(
+        out.contains("Training memory: ≈ 15.2 GiB to train with batch 64"),
+        "{out}"
+    );
+    let script = format!(
+        "ulimit -v 6000000; exec {bin} train {} --data {} --epochs 1 --batch-size 64 --out {}",
+        preset.display(),
+        tmp.path().display(),
+        tmp.path().join("run").display()
+    );
+    let o = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        text.contains("out of memory — lower the batch size"),
+        "{text}"
+    );
+    // The run folder says so too: a failed run, not a crash.
+    let events = std::fs::read_to_string(tmp.path().join("run/events.log")).unwrap_or_default();
+    assert!(
+        events.contains("Failed") && events.contains("out of memory"),
+        "{events}"
+    );
+}

@@ -30,7 +30,7 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         return "unknown panic".into();
     };
-    match text.find("Torch(\"") {
+    let text = match text.find("Torch(\"") {
         Some(at) => {
             let inner = &text[at + 7..];
             let end = inner
@@ -41,6 +41,17 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
             format!("libtorch: {}", inner[..end].trim())
         }
         None => text,
+    };
+    // Running out of memory is the user's to fix, and says how.
+    let oom = [
+        "can't allocate memory",
+        "out of memory",
+        "Cannot allocate memory",
+    ];
+    if oom.iter().any(|m| text.contains(m)) {
+        format!("out of memory — lower the batch size or the input size (the training panel and `summary` estimate what fits). {text}")
+    } else {
+        text
     }
 }
 

@@ -192,20 +192,22 @@ pub fn loader_ui(ui: &mut Ui, data: &mut crate::spec::DataSpec) {
                 ui.radio_value(&mut data.loader, Loader::Streaming, "streaming");
             });
             ui.horizontal(|ui| {
-                ui.label("decode threads");
-                ui.add(
-                    egui::DragValue::new(&mut data.workers)
-                        .range(0..=32)
-                        .custom_formatter(|v, _| {
-                            if v == 0.0 {
-                                "auto".into()
-                            } else {
-                                format!("{v:.0}")
-                            }
-                        }),
-                );
-                ui.label("batches ahead");
-                ui.add(egui::DragValue::new(&mut data.prefetch_batches).range(1..=64));
+                labelled(ui, "decode threads", |ui| {
+                    ui.add(
+                        egui::DragValue::new(&mut data.workers)
+                            .range(0..=32)
+                            .custom_formatter(|v, _| {
+                                if v == 0.0 {
+                                    "auto".into()
+                                } else {
+                                    format!("{v:.0}")
+                                }
+                            }),
+                    )
+                });
+                labelled(ui, "batches ahead", |ui| {
+                    ui.add(egui::DragValue::new(&mut data.prefetch_batches).range(1..=64))
+                });
             });
         }
         DataSource::Cifar { .. } | DataSource::Downloaded { .. } => {

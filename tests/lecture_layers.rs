@@ -268,3 +268,73 @@ fn an_auxiliary_head_trains_beside_the_main_path_and_is_ignored_in_evaluation() 
         "{e}"
     );
 }
+
+#[test]
+fn factorized_inception_counts_its_one_by_n_convolutions() {
+    // Figure 6 of Szegedy et al. 2016 with n = 7 on a 17×17×64 map, no norm (biases):
+    // 1×1: 64·16+16; single: 64·8+8, 8·8·7+8 (1×7), 8·12·7+12 (7×1);
+    // double: 64·6+6, then 7×1, 1×7, 7×1 of 6·6·7+6, then 1×7 6·10·7+10; pool: 64·4+4.
+    let block = InceptionFactorized {
+        c1: 16,
+        c3_reduce: 8,
+        c3: 12,
+        c33_reduce: 6,
+        c33: 10,
+        pool_proj: 4,
+        n: 7,
+        ..InceptionFactorized::default()
+    };
+    let expected = (64 * 16 + 16)
+        + (64 * 8 + 8)
+        + (8 * 8 * 7 + 8)
+        + (8 * 12 * 7 + 12)
+        + (64 * 6 + 6)
+        + 3 * (6 * 6 * 7 + 6)
+        + (6 * 10 * 7 + 10)
+        + (64 * 4 + 4);
+    let net = network((64, 17, 17), vec![Layer::InceptionV3(block)]);
+    let s = infer(&net).unwrap();
+    assert_eq!(
+        s.layers[0].output,
+        Shape::Map {
+            c: 42,
+            h: 17,
+            w: 17
+        }
+    );
+    assert_eq!(s.layers[0].params, expected);
+    let model = Model::build(&net, Device::Cpu, 1).unwrap();
+    let built: i64 = model
+        .vs
+        .trainable_variables()
+        .iter()
+        .map(|t| t.numel() as i64)
+        .sum();
+    assert_eq!(built as usize, s.total_params);
+    let x = Tensor::randn([2, 64, 17, 17], (Kind::Float, Device::Cpu));
+    assert_eq!(model.forward_all(&x, false)[0].size(), [2, 42, 17, 17]);
+    // An even n has no centre: refused with what to use.
+    let even = network(
+        (64, 17, 17),
+        vec![Layer::InceptionV3(InceptionFactorized { n: 4, ..block })],
+    );
+    let e = infer(&even).unwrap_err().to_string();
+    assert!(e.contains("an odd n > 1 (7 in the paper)"), "{e}");
+}
+
+#[test]
+fn a_batch_too_small_to_whiten_a_group_is_named_with_the_fix() {
+    let layers = vec![Layer::Norm(NormLayer {
+        kind: Some(Norm::Decorrelated { group: 8 }),
+    })];
+    let model = Model::build(&network((16, 1, 1), layers), Device::Cpu, 1).unwrap();
+    let x = Tensor::randn([4, 16, 1, 1], (Kind::Float, Device::Cpu));
+    let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.forward_all(&x, true)))
+        .unwrap_err();
+    let text = cnn_workbench::engine::trainer::panic_text(p.as_ref());
+    assert!(
+        text.contains("a group of 8 channels needs more than 8 values per channel in a batch")
+            && text.contains("use smaller groups (group: 4) or a larger batch"),
+        "{text}"
+    );
+}

@@ -100,15 +100,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     pb.finish_and_clear();
-    // Each variant's seeds as one ensemble: evaluated on background threads; wait for them.
-    let waited = std::time::Instant::now();
-    loop {
-        queue.poll(&mut launcher, std::time::Duration::from_millis(50));
-        if queue.ensembles.settled() || waited.elapsed().as_secs() > 600 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_for_ensembles(&mut queue, &mut launcher);
     println!("\n{}", format_compare_table(&queue));
     println!("{}", format_ensembles(&queue));
     println!(
@@ -116,6 +108,22 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         Comparison::dir(&workspace, &queue.id).display()
     );
     Ok(())
+}
+
+/// Each variant's seeds as one ensemble are evaluated on background threads: waits for them
+/// (at most ten minutes).
+fn wait_for_ensembles(
+    queue: &mut CompareQueue,
+    launcher: &mut cnn_workbench::runs::handle::Launcher,
+) {
+    let waited = std::time::Instant::now();
+    loop {
+        queue.poll(launcher, std::time::Duration::from_millis(50));
+        if queue.ensembles.settled() || waited.elapsed().as_secs() > 600 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 pub fn format_compare_table(queue: &CompareQueue) -> String {

@@ -256,16 +256,6 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
         Layer::Norm(n) => {
             norm_override_ui(ui, "kind", i, &mut n.kind, d.norm);
         }
-        Layer::Lrn(l) => {
-            count_ui(ui, "size", &mut l.size, 1..=15);
-            labelled(ui, "α", |ui| {
-                ui.add(DragValue::new(&mut l.alpha).speed(1e-5).max_decimals(6))
-            });
-            labelled(ui, "β", |ui| {
-                ui.add(DragValue::new(&mut l.beta).speed(0.01))
-            });
-            labelled(ui, "k", |ui| ui.add(DragValue::new(&mut l.k).speed(0.1)));
-        }
         Layer::Activation(a) => {
             activation_override_ui(ui, "function", i, &mut a.act, d.activation);
         }
@@ -289,6 +279,33 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
             count_ui(ui, "pool proj", &mut b.pool_proj, 1..=1024);
             block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
         }
+        Layer::Lrn(_) | Layer::InceptionV3(_) | Layer::AuxClassifier(_) => {
+            lecture_layer_ui(ui, i, layer, d)
+        }
+        Layer::NiN(b) => {
+            count_ui(ui, "out", &mut b.out_channels, 1..=2048);
+            count_ui(ui, "kernel", &mut b.kernel, 1..=15);
+            count_ui(ui, "stride", &mut b.stride, 1..=8);
+            padding_ui(ui, &mut b.padding);
+            block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
+        }
+    });
+}
+
+/// The parameters of the lecture's full-size building blocks: LRN, the factorized Inception
+/// block and the auxiliary classifier.
+fn lecture_layer_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
+    match layer {
+        Layer::Lrn(l) => {
+            count_ui(ui, "size", &mut l.size, 1..=15);
+            labelled(ui, "α", |ui| {
+                ui.add(DragValue::new(&mut l.alpha).speed(1e-5).max_decimals(6))
+            });
+            labelled(ui, "β", |ui| {
+                ui.add(DragValue::new(&mut l.beta).speed(0.01))
+            });
+            labelled(ui, "k", |ui| ui.add(DragValue::new(&mut l.k).speed(0.1)));
+        }
         Layer::InceptionV3(b) => {
             count_ui(ui, "1×1", &mut b.c1, 1..=1024);
             count_ui(ui, "single reduce", &mut b.c3_reduce, 1..=1024);
@@ -311,14 +328,8 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
                 ui.add(Slider::new(&mut a.dropout, 0.0..=0.9))
             });
         }
-        Layer::NiN(b) => {
-            count_ui(ui, "out", &mut b.out_channels, 1..=2048);
-            count_ui(ui, "kernel", &mut b.kernel, 1..=15);
-            count_ui(ui, "stride", &mut b.stride, 1..=8);
-            padding_ui(ui, &mut b.padding);
-            block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
-        }
-    });
+        _ => {}
+    }
 }
 
 fn pool_ui(ui: &mut Ui, p: &mut Pool) {

@@ -535,7 +535,7 @@ fn the_inspector_opens_a_checkpoint_and_shows_every_panel() {
     h.run();
     h.get_by_label("OK").click();
     let settle = |h: &mut Harness<WorkbenchApp>| {
-        for _ in 0..300 {
+        for _ in 0..1500 {
             h.state_mut().poll(std::time::Duration::from_millis(5));
             h.run_steps(1);
             if h.state().inspector.as_ref().is_some_and(|i| !i.busy()) {
@@ -593,7 +593,7 @@ fn a_mismatched_checkpoint_is_refused_with_the_mismatch_named() {
     let before = h.state().doc.preset.clone();
     h.state_mut()
         .execute(Action::InspectCheckpoint(path), &egui::Context::default());
-    for _ in 0..200 {
+    for _ in 0..1500 {
         h.state_mut().poll(std::time::Duration::from_millis(5));
         h.run_steps(1);
         if h.state()
@@ -767,7 +767,7 @@ fn a_cifar_folder_is_chosen_and_the_dataset_view_shows_its_classes() {
     h.run();
     assert_eq!(h.state_mut().ready(), Ok(()));
     h.get_by_label("View dataset…").click();
-    for _ in 0..400 {
+    for _ in 0..1500 {
         h.run_steps(1);
         if h.query_by_label_contains("20 training and 5 test images")
             .is_some()

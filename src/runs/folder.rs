@@ -1,5 +1,6 @@
 //! A run folder on disk: the preset first, then its description, metrics as CSV and the event
 //! log while training, the checkpoint last.
+use super::tensorboard::EventFile;
 pub use crate::protocol::files::{EPOCHS_CSV, EVENTS_LOG, META_FILE, PRESET_FILE, STEPS_CSV};
 use crate::protocol::{EpochMetrics, Event, EventSink, SinkError, StepMetrics};
 use crate::spec::Preset;
@@ -80,6 +81,8 @@ struct Open {
     steps: Writer,
     epochs: Writer,
     events: Writer,
+    /// TensorBoard's view of the same run.
+    tb: EventFile,
 }
 
 /// A run folder being written: the trainer's [`EventSink`]. It is created when the run starts
@@ -137,6 +140,7 @@ impl RunFolder {
             w.steps.flush()?;
             w.epochs.flush()?;
             w.events.flush()?;
+            w.tb.flush()?;
         }
         Ok(())
     }
@@ -155,15 +159,25 @@ impl EventSink for RunFolder {
             steps: Writer::create(dir.join(STEPS_CSV), Some(STEPS_HEADER))?,
             epochs: Writer::create(dir.join(EPOCHS_CSV), Some(EPOCHS_HEADER))?,
             events: Writer::create(dir.join(EVENTS_LOG), None)?,
+            tb: EventFile::create(&dir)?,
         });
+        let text = std::fs::read_to_string(&preset_path).unwrap_or_default();
+        // Markdown: four spaces make it a code block in TensorBoard's text tab.
+        let code: String = text.lines().map(|l| format!("    {l}\n")).collect();
+        self.writers()?.tb.text("preset", 0, &code)?;
         Ok(())
     }
 
     fn step(&mut self, m: &StepMetrics) -> Result<(), SinkError> {
-        self.writers()?.steps.line(&format!(
+        let w = self.writers()?;
+        w.steps.line(&format!(
             "{},{},{},{},{},{},{:.3}",
             m.step, m.epoch, m.loss, m.accuracy, m.learning_rate, m.images_per_sec, m.elapsed_secs
-        ))
+        ))?;
+        let step = m.step as i64;
+        w.tb.scalar("train/loss", step, m.loss)?;
+        w.tb.scalar("train/accuracy", step, m.accuracy)?;
+        w.tb.scalar("train/learning_rate", step, m.learning_rate as f32)
     }
 
     /// Logs an event as one RON line: replaying the log redraws the run's plots.
@@ -171,6 +185,7 @@ impl EventSink for RunFolder {
         if let Event::Epoch(m) = e {
             self.epoch_row(m)?;
         }
+        tensorboard_event(&mut self.writers()?.tb, e)?;
         if let Event::Started(s) = e {
             // What the run really uses, beside its name and tags.
             self.meta.threads = Some(s.threads);
@@ -190,9 +205,45 @@ impl EventSink for RunFolder {
         if self.open.is_none() {
             return Ok(());
         }
+        if let Some(w) = self.open.as_mut() {
+            tensorboard_event(&mut w.tb, terminal)?;
+        }
         self.flush()?;
         self.open = None;
         append_event(&self.dir, terminal).map_err(|e| SinkError::new(self.dir.join(EVENTS_LOG), e))
+    }
+}
+
+/// Epoch metrics, activation histograms and the test accuracy as TensorBoard summaries.
+fn tensorboard_event(tb: &mut EventFile, e: &Event) -> Result<(), SinkError> {
+    match e {
+        Event::Epoch(m) => {
+            let step = m.step as i64;
+            tb.scalar("val/loss", step, m.val_loss)?;
+            tb.scalar("val/accuracy", step, m.val_accuracy)?;
+            if let Some(t) = m.val_top5 {
+                tb.scalar("val/top5", step, t)?;
+            }
+            tb.scalar("train/epoch_loss", step, m.train_loss)?;
+            tb.flush()
+        }
+        Event::Probe(p) => {
+            for l in &p.layers {
+                let edges: Vec<f64> = l.bins.edges().iter().map(|&e| e as f64).collect();
+                let counts: Vec<f64> = l.histogram.iter().map(|&c| c as f64).collect();
+                let tag = format!("activations/{:02} {}", l.layer, l.label);
+                tb.histogram(&tag, p.step as i64, (edges[0], &edges[1..]), &counts)?;
+            }
+            Ok(())
+        }
+        Event::Finished(f) => {
+            tb.scalar("test/accuracy", f.steps as i64, f.test_accuracy)?;
+            if let Some(t) = f.test_top5 {
+                tb.scalar("test/top5", f.steps as i64, t)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
     }
 }
 

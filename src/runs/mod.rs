@@ -6,6 +6,7 @@ pub mod folder;
 pub mod handle;
 pub mod history;
 pub mod state;
+pub mod tensorboard;
 
 pub use budget::Budget;
 pub use folder::RunFolder;

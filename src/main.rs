@@ -90,6 +90,9 @@ enum Cmd {
     /// Inspect a checkpoint: test accuracy, confusion matrix, per-class precision and recall;
     /// export filter grids and Grad-CAM overlays as PNG.
     Inspect(cli::InspectArgs),
+    /// PyTorch weights (a state_dict from torch.save or safetensors; torchvision's ResNet and
+    /// VGG layouts included) as a workbench checkpoint.
+    Import(cli::ImportArgs),
     /// Datasets: `data get cifar-10` downloads, verifies and unpacks one; `data list`.
     #[command(subcommand)]
     Data(cli::DataCmd),
@@ -112,6 +115,7 @@ fn main() {
         Some(Cmd::Zoo { sort, presets }) => cli::zoo(&sort, &presets),
         Some(Cmd::Demo) => cli::demo(),
         Some(Cmd::Data(d)) => cli::data(d),
+        Some(Cmd::Import(i)) => cli::import(i),
         Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Inspect(i)) => cli::inspect(i),
         Some(Cmd::Devices) => {

@@ -2,6 +2,7 @@
 //! Shared here: the run settings of the commands that train, and loading a preset.
 mod compare;
 mod data;
+mod import;
 mod inspect;
 mod summary;
 mod train;
@@ -9,6 +10,7 @@ mod zoo;
 
 pub use compare::{compare, CompareArgs};
 pub use data::{data, DataCmd};
+pub use import::{import, ImportArgs};
 pub use inspect::{inspect, InspectArgs};
 pub use summary::summary;
 pub use train::{demo, train, TrainArgs};

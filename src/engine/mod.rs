@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod device;
 pub mod ensemble;
+pub mod import;
 pub mod inspect;
 pub mod layers;
 pub mod model;

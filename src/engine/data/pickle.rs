@@ -192,6 +192,11 @@ impl<'a> Machine<'a> {
             Value::Global(name) => name,
             other => format!("{other:?}"),
         };
+        // PyTorch's state_dicts are OrderedDicts: plain dictionaries here.
+        if class == "collections.OrderedDict" && args.is_empty() {
+            self.push(Value::Dict(Vec::new()));
+            return Ok(());
+        }
         self.push(Value::Object {
             class,
             args,
@@ -326,9 +331,18 @@ impl<'a> Machine<'a> {
         Ok(Some(false))
     }
 
-    /// Globals and the memo.
+    /// Globals, persistent ids and the memo.
     fn references(&mut self, op: u8) -> R<Option<bool>> {
         match op {
+            // BINPERSID: a reference to data outside the pickle (PyTorch's tensor storages).
+            b'Q' => {
+                let pid = self.pop()?;
+                self.push(Value::Object {
+                    class: "persistent_id".into(),
+                    args: vec![pid],
+                    state: None,
+                })
+            }
             b'c' => {
                 let module = self.line()?;
                 let name = self.line()?;
@@ -414,6 +428,8 @@ impl<'a> Machine<'a> {
                 let state = self.pop()?;
                 match self.top()? {
                     Value::Object { state: s, .. } => *s = Some(Box::new(state)),
+                    // An OrderedDict's attributes (PyTorch's `_metadata`): not needed.
+                    Value::Dict(_) => {}
                     _ => {
                         return Err(
                             "malformed pickle: BUILD on a value that is not an object".into()

@@ -361,10 +361,15 @@ impl CompareQueue {
         s
     }
 
-    /// Starts the ensemble evaluation of every variant whose runs have all ended (once), and
-    /// takes the results that arrived; saves them when all are in.
+    /// Once every run has ended, starts the ensemble evaluation of each variant (once), and
+    /// takes the results that arrived; saves them when all are in. Not earlier: building a
+    /// model reseeds libtorch's global generator, which would change a run still training.
     fn ensemble_finished_variants(&mut self) {
-        for v in self.variants() {
+        let all_ended = self
+            .jobs
+            .iter()
+            .all(|j| j.status != JobStatus::Running && j.status != JobStatus::Queued);
+        for v in self.variants().into_iter().filter(|_| all_ended) {
             if self.ensembles.started(&v) {
                 continue;
             }

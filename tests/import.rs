@@ -17,6 +17,15 @@ fn bin() -> Command {
     c
 }
 
+/// `cnn-workbench import FILE --preset PRESET --out OUT`.
+fn import(file: &str, preset: &str, out: impl AsRef<Path>) -> std::process::Output {
+    bin()
+        .args(["import", file, "--preset", preset, "--out"])
+        .arg(out.as_ref())
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn torchvision_resnet18_imports_with_the_same_logits() {
     let tmp = tempfile::tempdir().unwrap();
@@ -46,17 +55,7 @@ torch.save({'not': 'weights'}, sys.argv[1] + '/other.pth')
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = tmp.path().join("ckpt");
-    let o = bin()
-        .args([
-            "import",
-            &format!("{dir}/resnet18.pth"),
-            "--preset",
-            "resnet18.ron",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = import(&format!("{dir}/resnet18.pth"), "resnet18.ron", &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (_, model) = checkpoint::load(&out, Device::Cpu).unwrap();
     let io: std::collections::HashMap<String, Tensor> =
@@ -70,30 +69,14 @@ torch.save({'not': 'weights'}, sys.argv[1] + '/other.pth')
     assert!(diff < 1e-4, "largest logit difference {diff}");
 
     // A second import into the same folder asks for --force.
-    let o = bin()
-        .args([
-            "import",
-            &format!("{dir}/resnet18.pth"),
-            "--preset",
-            "resnet18.ron",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = import(&format!("{dir}/resnet18.pth"), "resnet18.ron", &out);
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
-    // The same weights against ResN-34: every mismatch named.
-    let o = bin()
-        .args([
-            "import",
-            &format!("{dir}/resnet18.pth"),
-            "--preset",
-            "resnet34.ron",
-            "--out",
-        ])
-        .arg(tmp.path().join("r34"))
-        .output()
-        .unwrap();
+    // The same weights against ResNet-34: every mismatch named.
+    let o = import(
+        &format!("{dir}/resnet18.pth"),
+        "resnet34.ron",
+        tmp.path().join("r34"),
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(
@@ -101,17 +84,11 @@ torch.save({'not': 'weights'}, sys.argv[1] + '/other.pth')
         "{err}"
     );
     // A pickle that is not a state_dict of tensors.
-    let o = bin()
-        .args([
-            "import",
-            &format!("{dir}/other.pth"),
-            "--preset",
-            "resnet18.ron",
-            "--out",
-        ])
-        .arg(tmp.path().join("bad"))
-        .output()
-        .unwrap();
+    let o = import(
+        &format!("{dir}/other.pth"),
+        "resnet18.ron",
+        tmp.path().join("bad"),
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("other.pth"), "{err}");
 }

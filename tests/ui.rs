@@ -565,6 +565,17 @@ fn the_inspector_opens_a_checkpoint_and_shows_every_panel() {
         .a
         .cell_images
         .is_empty());
+    // Test-time averaging on the thread's own test images: the single-view accuracy equals
+    // the confusion matrix's.
+    h.get_by_label("Evaluate").click();
+    settle(&mut h);
+    let (acc, averaged) = {
+        let a = &h.state().inspector.as_ref().unwrap().a;
+        let r = a.averaged.clone().unwrap().unwrap();
+        (a.confusion.as_ref().unwrap().accuracy, r.members[0].1)
+    };
+    assert!((acc - averaged).abs() < 1e-6, "{acc} vs {averaged}");
+    h.get_by_label_contains("— single view");
     h.get_by_label("Saliency").click();
     settle(&mut h);
     h.get_by_label_contains("Grad-CAM at layer 5 (10×10)");

@@ -98,12 +98,7 @@ impl WorkbenchApp {
             }
             ui::Action::OpenDatasetView => {
                 let p = &self.doc.preset;
-                let i = p.network.input;
-                let input = data::DecodeSpec {
-                    channels: i.channels,
-                    height: i.height,
-                    width: i.width,
-                };
+                let input = data::DecodeSpec::from(p.network.input);
                 match super::data_tools::DatasetView::start(
                     p.data.clone(),
                     input,

@@ -6,7 +6,7 @@ use cnn_workbench::spec::{self, memory, thousands, Preset};
 use std::path::Path;
 
 pub fn summary(path: &Path, batch_size: Option<usize>) -> Result<()> {
-    let preset = match path.to_str().and_then(builtin) {
+    let preset = match path.to_str().and_then(spec::library::bundled) {
         Some(p) if !path.exists() => p,
         _ => load_preset(path)?,
     };
@@ -29,15 +29,6 @@ pub fn summary(path: &Path, batch_size: Option<usize>) -> Result<()> {
         None => println!("(the memory available on {device} is unknown)"),
     }
     Ok(())
-}
-
-/// A bundled or zoo preset by file name.
-fn builtin(name: &str) -> Option<Preset> {
-    cnn_workbench::spec::library::BUNDLED
-        .iter()
-        .chain(cnn_workbench::spec::library::ZOO.iter())
-        .find(|(f, _)| *f == name)
-        .and_then(|(f, text)| Preset::from_ron(text, f).ok())
 }
 
 pub fn format_summary(preset: &Preset, s: &spec::Summary) -> String {

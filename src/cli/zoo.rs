@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// The table, sorted by `by` (name, depth, params, macs, memory).
 pub fn zoo(by: &str, extra: &[PathBuf]) -> Result<()> {
-    let mut rows = builtin_rows();
+    let mut rows: Vec<ZooRow> = builtin_rows().into_iter().map(|(_, r)| r).collect();
     for path in extra {
         let p = Preset::load(path)?;
         rows.push(ZooRow::of(&p, &path.display().to_string()).map_err(anyhow::Error::msg)?);

@@ -4,7 +4,7 @@
 use super::checkpoint;
 use super::data::{Dataset, DecodeSpec};
 use super::model::Model;
-use crate::spec::DataSource;
+use crate::spec::{DataSource, Preset};
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
 
@@ -78,28 +78,41 @@ pub fn evaluate(
     device: Device,
 ) -> Result<EnsembleReport, String> {
     let first = checkpoints.first().ok_or("no checkpoints given")?;
-    let (mut preset, _) = checkpoint::load(first, device).map_err(|e| e.to_string())?;
+    let (mut preset, model) = checkpoint::load(first, device).map_err(|e| e.to_string())?;
     if let Some(d) = data {
         preset.data.source = d;
     }
-    let i = preset.network.input;
-    let decode = DecodeSpec {
-        channels: i.channels,
-        height: i.height,
-        width: i.width,
-    };
+    let decode = DecodeSpec::from(preset.network.input);
     let ds = Dataset::load(&preset.data, decode, device).map_err(|e| e.to_string())?;
     let (x, y) = ds.head(&ds.test, ds.test_len());
+    evaluate_on(checkpoints, (&preset, &model), (&x, &y), tta, device)
+}
+
+/// [`evaluate`] with the first checkpoint already loaded and the test images at hand (the
+/// inspector has both).
+pub fn evaluate_on(
+    checkpoints: &[PathBuf],
+    (preset, model): (&Preset, &Model),
+    (x, y): (&Tensor, &Tensor),
+    tta: Tta,
+    device: Device,
+) -> Result<EnsembleReport, String> {
     let mut members = Vec::new();
     let mut sum: Option<Tensor> = None;
-    for path in checkpoints {
-        let probs = member_probs(path, &preset, &x, tta, device)?;
-        let (top1, top5) = accuracy(&probs, &y);
+    for (i, path) in checkpoints.iter().enumerate() {
+        let probs = if i == 0 {
+            batched_probs(model, x, tta)
+        } else {
+            let (p, m) = checkpoint::load(path, device).map_err(|e| e.to_string())?;
+            check_compatible(path, &p, preset)?;
+            batched_probs(&m, x, tta)
+        };
+        let (top1, top5) = accuracy(&probs, y);
         members.push((path.clone(), top1, top5));
         sum = Some(sum.map_or(probs.shallow_clone(), |s| s + probs));
     }
     let mean = sum.ok_or("no checkpoints given")? / checkpoints.len() as f64;
-    let (ensemble, ensemble_top5) = accuracy(&mean, &y);
+    let (ensemble, ensemble_top5) = accuracy(&mean, y);
     Ok(EnsembleReport {
         tta,
         test_images: y.size()[0] as usize,
@@ -109,33 +122,30 @@ pub fn evaluate(
     })
 }
 
-/// One member's probabilities over the test images, in batches.
-fn member_probs(
-    path: &Path,
-    reference: &crate::spec::Preset,
-    x: &Tensor,
-    tta: Tta,
-    device: Device,
-) -> Result<Tensor, String> {
-    let (p, model) = checkpoint::load(path, device).map_err(|e| e.to_string())?;
-    if (p.network.input, p.network.classes) != (reference.network.input, reference.network.classes)
+fn check_compatible(path: &Path, p: &Preset, reference: &Preset) -> Result<(), String> {
+    if (p.network.input, p.network.classes) == (reference.network.input, reference.network.classes)
     {
-        return Err(format!(
-            "{} takes {}×{}×{} images into {} classes, unlike the first checkpoint — an ensemble needs the same input and classes",
-            path.display(),
-            p.network.input.channels,
-            p.network.input.height,
-            p.network.input.width,
-            p.network.classes
-        ));
+        return Ok(());
     }
+    Err(format!(
+        "{} takes {}×{}×{} images into {} classes, unlike the first checkpoint — an ensemble needs the same input and classes",
+        path.display(),
+        p.network.input.channels,
+        p.network.input.height,
+        p.network.input.width,
+        p.network.classes
+    ))
+}
+
+/// A model's probabilities over the test images, in batches.
+fn batched_probs(model: &Model, x: &Tensor, tta: Tta) -> Tensor {
     let n = x.size()[0];
     let mut parts = Vec::new();
     let mut start = 0;
     while start < n {
         let len = (n - start).min(500);
-        parts.push(probabilities(&model, &x.narrow(0, start, len), tta));
+        parts.push(probabilities(model, &x.narrow(0, start, len), tta));
         start += len;
     }
-    Ok(Tensor::cat(&parts, 0))
+    Tensor::cat(&parts, 0)
 }

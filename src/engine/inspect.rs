@@ -45,12 +45,8 @@ impl Inspection {
             preset.data.source = d;
         }
         let i = preset.network.input;
-        let decode = DecodeSpec {
-            channels: i.channels,
-            height: i.height,
-            width: i.width,
-        };
-        let data = Dataset::load(&preset.data, decode, device).map_err(|e| e.to_string())?;
+        let data =
+            Dataset::load(&preset.data, DecodeSpec::from(i), device).map_err(|e| e.to_string())?;
         if (i.channels, i.height, i.width) != (data.channels, data.height, data.width) {
             return Err(format!(
                 "the checkpoint's network takes {}×{}×{} images but {} has {}×{}×{}",
@@ -466,8 +462,11 @@ impl InspectorHandle {
                     InspectRequest::Averaged { tta, ensemble } => {
                         let mut all = vec![path.clone()];
                         all.extend(ensemble);
-                        let data = Some(insp.preset.data.source.clone());
-                        InspectReply::Averaged(super::ensemble::evaluate(&all, data, tta, device))
+                        // This checkpoint and its test images are already loaded.
+                        let first = (&insp.preset, &insp.model);
+                        let (x, y) = (&insp.test_x, &insp.test_y);
+                        let r = super::ensemble::evaluate_on(&all, first, (x, y), tta, device);
+                        InspectReply::Averaged(r)
                     }
                 }))
                 .unwrap_or_else(|p| InspectReply::Failed(super::trainer::panic_text(p.as_ref())));

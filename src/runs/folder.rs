@@ -174,10 +174,14 @@ impl EventSink for RunFolder {
             "{},{},{},{},{},{},{:.3}",
             m.step, m.epoch, m.loss, m.accuracy, m.learning_rate, m.images_per_sec, m.elapsed_secs
         ))?;
-        let step = m.step as i64;
-        w.tb.scalar("train/loss", step, m.loss)?;
-        w.tb.scalar("train/accuracy", step, m.accuracy)?;
-        w.tb.scalar("train/learning_rate", step, m.learning_rate as f32)
+        w.tb.scalars(
+            m.step as i64,
+            &[
+                ("train/loss", m.loss),
+                ("train/accuracy", m.accuracy),
+                ("train/learning_rate", m.learning_rate as f32),
+            ],
+        )
     }
 
     /// Logs an event as one RON line: replaying the log redraws the run's plots.
@@ -218,13 +222,13 @@ impl EventSink for RunFolder {
 fn tensorboard_event(tb: &mut EventFile, e: &Event) -> Result<(), SinkError> {
     match e {
         Event::Epoch(m) => {
-            let step = m.step as i64;
-            tb.scalar("val/loss", step, m.val_loss)?;
-            tb.scalar("val/accuracy", step, m.val_accuracy)?;
-            if let Some(t) = m.val_top5 {
-                tb.scalar("val/top5", step, t)?;
-            }
-            tb.scalar("train/epoch_loss", step, m.train_loss)?;
+            let mut values = vec![
+                ("val/loss", m.val_loss),
+                ("val/accuracy", m.val_accuracy),
+                ("train/epoch_loss", m.train_loss),
+            ];
+            values.extend(m.val_top5.map(|t| ("val/top5", t)));
+            tb.scalars(m.step as i64, &values)?;
             tb.flush()
         }
         Event::Probe(p) => {
@@ -237,11 +241,9 @@ fn tensorboard_event(tb: &mut EventFile, e: &Event) -> Result<(), SinkError> {
             Ok(())
         }
         Event::Finished(f) => {
-            tb.scalar("test/accuracy", f.steps as i64, f.test_accuracy)?;
-            if let Some(t) = f.test_top5 {
-                tb.scalar("test/top5", f.steps as i64, t)?;
-            }
-            Ok(())
+            let mut values = vec![("test/accuracy", f.test_accuracy)];
+            values.extend(f.test_top5.map(|t| ("test/top5", t)));
+            tb.scalars(f.steps as i64, &values)
         }
         _ => Ok(()),
     }

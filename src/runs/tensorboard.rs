@@ -126,10 +126,12 @@ impl EventFile {
             .map_err(|e| SinkError::new(&self.path, e))
     }
 
-    /// An Event at `step` carrying one summary value.
-    fn summary(&mut self, step: i64, value: &[u8]) -> Result<(), SinkError> {
+    /// An Event at `step` carrying summary values.
+    fn summary_of(&mut self, step: i64, values: &[Vec<u8>]) -> Result<(), SinkError> {
         let mut summary = Vec::new();
-        pb::bytes(&mut summary, 1, value);
+        for v in values {
+            pb::bytes(&mut summary, 1, v);
+        }
         let mut event = Vec::new();
         pb::double(&mut event, 1, wall_time());
         pb::int(&mut event, 2, step as u64);
@@ -137,11 +139,22 @@ impl EventFile {
         self.record(&event)
     }
 
-    pub fn scalar(&mut self, tag: &str, step: i64, v: f32) -> Result<(), SinkError> {
-        let mut value = Vec::new();
-        pb::bytes(&mut value, 1, tag.as_bytes());
-        pb::float(&mut value, 2, v);
-        self.summary(step, &value)
+    fn summary(&mut self, step: i64, value: &[u8]) -> Result<(), SinkError> {
+        self.summary_of(step, &[value.to_vec()])
+    }
+
+    /// Scalars of one step, in one event.
+    pub fn scalars(&mut self, step: i64, values: &[(&str, f32)]) -> Result<(), SinkError> {
+        let encoded: Vec<Vec<u8>> = values
+            .iter()
+            .map(|(tag, v)| {
+                let mut value = Vec::new();
+                pb::bytes(&mut value, 1, tag.as_bytes());
+                pb::float(&mut value, 2, *v);
+                value
+            })
+            .collect();
+        self.summary_of(step, &encoded)
     }
 
     /// A histogram of `counts` in buckets whose right edges are `limits`.

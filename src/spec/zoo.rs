@@ -46,14 +46,14 @@ impl ZooRow {
     }
 }
 
-/// Rows for every bundled and zoo preset.
-pub fn builtin_rows() -> Vec<ZooRow> {
+/// Rows for every bundled and zoo preset, with its file name.
+pub fn builtin_rows() -> Vec<(&'static str, ZooRow)> {
     super::library::BUNDLED
         .iter()
         .chain(super::library::ZOO.iter())
         .filter_map(|(file, text)| {
             let p = Preset::from_ron(text, file).ok()?;
-            ZooRow::of(&p, file).ok()
+            Some((*file, ZooRow::of(&p, file).ok()?))
         })
         .collect()
 }

@@ -1,19 +1,14 @@
 //! The zoo window: built from the bundled, full-size and recent presets when opened.
 use crate::app::WorkbenchApp;
-use crate::spec::library::{BUNDLED, ZOO};
-use crate::spec::zoo::ZooRow;
+use crate::spec::zoo::{builtin_rows, ZooRow};
 use crate::spec::Preset;
 use crate::ui::{self, Action};
 
 impl WorkbenchApp {
     pub(crate) fn open_zoo(&mut self) {
-        let mut rows: Vec<(ZooRow, Action)> = BUNDLED
-            .iter()
-            .chain(ZOO.iter())
-            .filter_map(|(file, text)| {
-                let p = Preset::from_ron(text, file).ok()?;
-                Some((ZooRow::of(&p, file).ok()?, Action::OpenBundled(file)))
-            })
+        let mut rows: Vec<(ZooRow, Action)> = builtin_rows()
+            .into_iter()
+            .map(|(file, row)| (row, Action::OpenBundled(file)))
             .collect();
         // Recent presets too; one that no longer loads is left out.
         for path in &self.recent {

@@ -235,6 +235,17 @@ pub struct DecodeSpec {
     pub width: usize,
 }
 
+impl From<crate::spec::InputShape> for DecodeSpec {
+    /// The network's input: what its images are fitted to.
+    fn from(i: crate::spec::InputShape) -> DecodeSpec {
+        DecodeSpec {
+            channels: i.channels,
+            height: i.height,
+            width: i.width,
+        }
+    }
+}
+
 /// Opens `path` within the decoder's limits.
 pub fn open_limited(path: &Path) -> Result<image::DynamicImage, String> {
     let mut reader = image::ImageReader::open(path)

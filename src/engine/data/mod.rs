@@ -8,7 +8,7 @@ pub mod pickle;
 mod preview;
 mod sources;
 mod split;
-pub use sources::{detect, load_raw, resolve};
+pub use sources::{detect, resolve};
 use sources::{load_source, Loaded};
 pub mod stream;
 pub mod synthetic;
@@ -220,16 +220,46 @@ fn folder_splits(
             (train.select(&t), train.select(&v))
         }
     };
+    apply_limits(spec, &mut train, &mut test)?;
+    Ok((train, val, test, warnings))
+}
+
+/// Images in memory or files: what the spec's limits cut.
+trait Limited {
+    fn count(&self) -> usize;
+    fn keep_first(&mut self, n: usize);
+}
+
+impl Limited for RawImages {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn keep_first(&mut self, n: usize) {
+        self.truncate(n)
+    }
+}
+
+impl Limited for FileSet {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn keep_first(&mut self, n: usize) {
+        self.truncate(n)
+    }
+}
+
+/// `train_limit` and `test_limit`, then the smallest usable sizes.
+fn apply_limits<T: Limited>(spec: &DataSpec, train: &mut T, test: &mut T) -> Result<(), DataError> {
     if let Some(n) = spec.train_limit {
-        train.truncate(n);
+        train.keep_first(n);
     }
     if let Some(n) = spec.test_limit {
-        test.truncate(n);
+        test.keep_first(n);
     }
-    if train.len() < 2 || test.is_empty() {
+    if train.count() < 2 || test.count() == 0 {
         return Err(DataError::TooSmall);
     }
-    Ok((train, val, test, warnings))
+    Ok(())
 }
 
 /// "skipped PATH: why" lines, at most 50 named.
@@ -264,15 +294,7 @@ impl Dataset {
                 mut test,
                 names,
             } => {
-                if let Some(n) = spec.train_limit {
-                    train.truncate(n);
-                }
-                if let Some(n) = spec.test_limit {
-                    test.truncate(n);
-                }
-                if train.len() < 2 || test.is_empty() {
-                    return Err(DataError::TooSmall);
-                }
+                apply_limits(spec, &mut train, &mut test)?;
                 let (train_idx, val_idx) = split_indices(train.len(), spec.validation_fraction);
                 let val = train.select(&val_idx);
                 let train = train.select(&train_idx);
@@ -396,9 +418,5 @@ impl Dataset {
     /// True when the training images are decoded from files batch by batch.
     pub fn is_streamed(&self) -> bool {
         matches!(self.train, Split::Files(_))
-    }
-
-    pub fn device(&self) -> Device {
-        self.device
     }
 }

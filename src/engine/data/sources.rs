@@ -105,28 +105,3 @@ pub(super) fn load_source(spec: &DataSpec) -> Result<Loaded, DataError> {
         DataSource::Downloaded { .. } => unreachable!("resolved above"),
     })
 }
-
-/// Loads the raw train and test images named by `spec` (formats with fixed-size images).
-pub fn load_raw(spec: &DataSpec) -> Result<(RawImages, RawImages, Vec<String>), DataError> {
-    match load_source(spec)? {
-        Loaded::Raw {
-            mut train,
-            mut test,
-            names,
-        } => {
-            if let Some(n) = spec.train_limit {
-                train.truncate(n);
-            }
-            if let Some(n) = spec.test_limit {
-                test.truncate(n);
-            }
-            if train.len() < 2 || test.is_empty() {
-                return Err(DataError::TooSmall);
-            }
-            Ok((train, test, names))
-        }
-        Loaded::Files(_) => Err(DataError::Other(
-            "an image folder has no fixed image size: load it with the network's input".into(),
-        )),
-    }
-}

@@ -33,7 +33,6 @@ struct Job {
 pub struct Pool {
     jobs: Option<Sender<Job>>,
     workers: Vec<JoinHandle<()>>,
-    spec: DecodeSpec,
 }
 
 fn work(job: Job, spec: DecodeSpec) {
@@ -70,12 +69,7 @@ impl Pool {
         Ok(Pool {
             jobs: Some(tx),
             workers: handles,
-            spec,
         })
-    }
-
-    pub fn spec(&self) -> DecodeSpec {
-        self.spec
     }
 
     /// Streams `order` of `set` in batches of `batch`, keeping `prefetch` batches in flight.

@@ -8,12 +8,7 @@ use rand_chacha::ChaCha8Rng;
 /// Loads the data and checks that the network fits it.
 pub(super) fn load_data(preset: &Preset, device: tch::Device) -> Result<Dataset, TrainError> {
     let input = preset.network.input;
-    let decode = DecodeSpec {
-        channels: input.channels,
-        height: input.height,
-        width: input.width,
-    };
-    let data = Dataset::load(&preset.data, decode, device)?;
+    let data = Dataset::load(&preset.data, DecodeSpec::from(input), device)?;
     if (input.channels, input.height, input.width) != (data.channels, data.height, data.width) {
         return Err(TrainError::Settings(format!(
             "the network expects {}×{}×{} images but {} gives {}×{}×{} — change the network's input or the dataset",

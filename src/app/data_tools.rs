@@ -138,6 +138,16 @@ impl Download {
 pub(crate) struct DatasetView {
     pub preview: Option<Result<DatasetPreview, String>>,
     rx: Receiver<Result<DatasetPreview, String>>,
+    /// Joined on drop: the thread uses libtorch, which must not outlive the process's exit.
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for DatasetView {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl DatasetView {
@@ -148,14 +158,18 @@ impl DatasetView {
         ctx: egui::Context,
     ) -> std::io::Result<DatasetView> {
         let (tx, rx) = bounded(1);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("dataset-view".into())
             .spawn(move || {
                 let r = data::preview(&spec, input, &augment, 8).map_err(|e| e.to_string());
                 let _ = tx.send(r);
                 ctx.request_repaint();
             })?;
-        Ok(DatasetView { preview: None, rx })
+        Ok(DatasetView {
+            preview: None,
+            rx,
+            thread: Some(thread),
+        })
     }
 
     pub(crate) fn poll(&mut self) {

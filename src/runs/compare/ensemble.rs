@@ -17,6 +17,17 @@ pub struct Ensembles {
     rx: Receiver<EnsembleResult>,
     started: HashSet<String>,
     pub results: Vec<EnsembleResult>,
+    /// Evaluation threads, joined on drop: a libtorch thread still running when the process
+    /// exits crashes it.
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Ensembles {
+    fn drop(&mut self) {
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Default for Ensembles {
@@ -27,6 +38,7 @@ impl Default for Ensembles {
             rx,
             started: HashSet::new(),
             results: Vec::new(),
+            threads: Vec::new(),
         }
     }
 }
@@ -70,9 +82,11 @@ impl Ensembles {
                     .map(|r| (r.ensemble, r.ensemble_top5));
                 let _ = tx.send((v, r));
             });
-        if let Err(e) = spawned {
-            self.results
-                .push((variant.to_string(), Err(format!("cannot start: {e}"))));
+        match spawned {
+            Ok(t) => self.threads.push(t),
+            Err(e) => self
+                .results
+                .push((variant.to_string(), Err(format!("cannot start: {e}")))),
         }
     }
 

@@ -10,7 +10,7 @@ py="$venv/bin/python"
 
 have_torch() {
     [[ -x "$py" ]] && "$py" - "$torch_version" <<'PY' 2>/dev/null
-import sys, torch, safetensors.torch, numpy, PIL, torchvision, tensorboard
+import sys, torch, safetensors.torch, numpy, PIL, torchvision, tensorboard, onnx, onnxscript, onnxruntime
 sys.exit(0 if torch.__version__.split("+")[0] == sys.argv[1] else 1)
 PY
 }

@@ -4,6 +4,7 @@
 //! (plain numbers) → `runs` (state folded from events) → the window.
 pub mod app;
 pub mod engine;
+pub mod export;
 pub mod fetch;
 pub mod protocol;
 pub mod render;

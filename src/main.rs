@@ -93,6 +93,10 @@ enum Cmd {
     /// PyTorch weights (a state_dict from torch.save or safetensors; torchvision's ResNet and
     /// VGG layouts included) as a workbench checkpoint.
     Import(cli::ImportArgs),
+    /// A standalone PyTorch project from a run or preset: model.py (the checkpoint's layer
+    /// names), train.py for python or torchrun (writes a workbench run folder); optionally
+    /// TorchScript and ONNX.
+    Export(cli::ExportArgs),
     /// Datasets: `data get cifar-10` downloads, verifies and unpacks one; `data list`.
     #[command(subcommand)]
     Data(cli::DataCmd),
@@ -116,6 +120,7 @@ fn main() {
         Some(Cmd::Demo) => cli::demo(),
         Some(Cmd::Data(d)) => cli::data(d),
         Some(Cmd::Import(i)) => cli::import(i),
+        Some(Cmd::Export(e)) => cli::export(e),
         Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Inspect(i)) => cli::inspect(i),
         Some(Cmd::Devices) => {

@@ -2,6 +2,7 @@
 //! Shared here: the run settings of the commands that train, and loading a preset.
 mod compare;
 mod data;
+mod export;
 mod import;
 mod inspect;
 mod summary;
@@ -10,6 +11,7 @@ mod zoo;
 
 pub use compare::{compare, CompareArgs};
 pub use data::{data, DataCmd};
+pub use export::{export, ExportArgs};
 pub use import::{import, ImportArgs};
 pub use inspect::{inspect, InspectArgs};
 pub use summary::summary;

@@ -75,6 +75,16 @@ const SYNTHETIC_TRAIN_SEED: u64 = 1998;
 const SYNTHETIC_TEST_SEED: u64 = 2012;
 /// An image folder without its own test split keeps this fraction of its images for testing.
 const FOLDER_TEST_FRACTION: f64 = 0.1;
+/// The built-in shapes a run on `Synthetic` data trains and tests on (the same for every run):
+/// (train, test), both before the validation split.
+pub fn synthetic_sets(spec: &DataSpec, rgb: bool) -> (RawImages, RawImages) {
+    let n = spec.synthetic_size.max(10);
+    (
+        synthetic::generate(n, rgb, SYNTHETIC_TRAIN_SEED),
+        synthetic::generate((n / 6).max(10), rgb, SYNTHETIC_TEST_SEED),
+    )
+}
+
 /// Training images a streamed dataset's mean, std and PCA are estimated from.
 const STATS_SAMPLE: usize = 2000;
 

@@ -1,7 +1,6 @@
 //! Where data comes from: detecting a folder's format, resolving downloaded datasets to their
 //! cache folder, and reading each source into images in memory or an index of files.
 use super::{cifar, folder, idx, synthetic, DataError, RawImages};
-use super::{SYNTHETIC_TEST_SEED, SYNTHETIC_TRAIN_SEED};
 use crate::spec::{DataSource, DataSpec};
 use std::path::Path;
 
@@ -78,10 +77,10 @@ fn load_idx(folder: &Path) -> Result<Loaded, DataError> {
 pub(super) fn load_source(spec: &DataSpec) -> Result<Loaded, DataError> {
     Ok(match resolve(&spec.source)? {
         DataSource::Synthetic { rgb } => {
-            let n = spec.synthetic_size.max(10);
+            let (train, test) = super::synthetic_sets(spec, rgb);
             Loaded::Raw {
-                train: synthetic::generate(n, rgb, SYNTHETIC_TRAIN_SEED),
-                test: synthetic::generate((n / 6).max(10), rgb, SYNTHETIC_TEST_SEED),
+                train,
+                test,
                 names: synthetic::CLASS_NAMES
                     .iter()
                     .map(|s| s.to_string())

@@ -1,0 +1,296 @@
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+//! Export to PyTorch: the exported model.py, with the workbench's weights, gives the workbench's
+//! logits for every bundled preset and every layer kind, and so do the TorchScript and ONNX
+//! exports; train.py under `torchrun --nproc-per-node 2` (gloo, CPU) writes a run folder the
+//! history reads; a worker that dies leaves a failed run; an existing folder is not replaced
+//! without --force.
+use cnn_workbench::engine::{checkpoint, model::Model};
+use cnn_workbench::runs::{history, state::RunStatus};
+use cnn_workbench::spec::{library, DataSource, Preset};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tch::{Device, Kind, Tensor};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> PathBuf {
+    root().join(".venv/bin/python")
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cnn-workbench"));
+    c.current_dir(root());
+    c
+}
+
+fn ok(o: &Output) -> String {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{text}");
+    text
+}
+
+/// A "run folder" of `preset` with weights whose batch-norm and Dice running statistics have
+/// moved, and the eval-mode logits of a fixed input beside it (io.safetensors).
+fn run_with_logits(preset: &Preset, dir: &Path) {
+    let model = Model::build(&preset.network, Device::Cpu, 7).unwrap();
+    let i = preset.network.input;
+    let shape = [i.channels as i64, i.height as i64, i.width as i64];
+    tch::manual_seed(11);
+    tch::no_grad(|| {
+        for _ in 0..3 {
+            let x = Tensor::randn(
+                [8, shape[0], shape[1], shape[2]],
+                (Kind::Float, Device::Cpu),
+            );
+            let _ = model.forward_t(&(x * 1.5 + 0.3), true);
+        }
+    });
+    let x = Tensor::randn(
+        [3, shape[0], shape[1], shape[2]],
+        (Kind::Float, Device::Cpu),
+    );
+    let logits = tch::no_grad(|| model.forward_t(&x, false));
+    checkpoint::save(dir, "model", preset, &model).unwrap();
+    Tensor::write_safetensors(&[("x", x), ("logits", logits)], dir.join("io.safetensors")).unwrap();
+}
+
+/// model.py (strict load), model.pt and model.onnx on the workbench's input: the largest
+/// |logit difference| of each against the workbench.
+const CHECK: &str = r#"
+import json, sys, torch, onnxruntime
+from safetensors.torch import load_file
+sys.path.insert(0, sys.argv[1])
+from model import Net
+io = load_file(sys.argv[2])
+x, want = io["x"], io["logits"]
+net = Net()
+net.load_state_dict(load_file(sys.argv[1] + "/model.safetensors"), strict=True)
+net.eval()
+with torch.no_grad():
+    eager = (net(x) - want).abs().max().item()
+    script = (torch.jit.load(sys.argv[1] + "/model.pt")(x) - want).abs().max().item()
+s = onnxruntime.InferenceSession(sys.argv[1] + "/model.onnx", providers=["CPUExecutionProvider"])
+onnx = (torch.from_numpy(s.run(None, {s.get_inputs()[0].name: x.numpy()})[0]) - want).abs().max().item()
+print(json.dumps({"model_py": eager, "torchscript": script, "onnx": onnx}))
+"#;
+
+fn presets() -> Vec<(String, Preset)> {
+    let mut all: Vec<(String, Preset)> = library::BUNDLED
+        .iter()
+        .map(|(f, text)| (f.to_string(), Preset::from_ron(text, f).unwrap()))
+        .collect();
+    for f in ["every-layer-a.ron", "every-layer-b.ron"] {
+        let p = Preset::load(&root().join("tests/data").join(f)).unwrap();
+        all.push((f.to_string(), p));
+    }
+    all
+}
+
+#[test]
+fn exported_models_give_the_workbench_logits_for_every_bundled_preset_and_layer_kind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut worst = Vec::new();
+    for (file, preset) in presets() {
+        let run = tmp.path().join(format!("run-{file}"));
+        run_with_logits(&preset, &run);
+        let out = tmp.path().join(format!("export-{file}"));
+        let mut cmd = bin();
+        cmd.arg("export").arg(&run).arg("--to").arg(&out);
+        let text = ok(&cmd
+            .args(["--format", "torchscript", "--format", "onnx"])
+            .output()
+            .unwrap());
+        assert!(text.contains("(opset 18)"), "{text}");
+        let o = Command::new(python())
+            .args(["-c", CHECK])
+            .arg(&out)
+            .arg(run.join("io.safetensors"))
+            .output()
+            .unwrap();
+        let line = ok(&o);
+        let v: serde_json::Value =
+            serde_json::from_str(line.lines().rfind(|l| l.starts_with('{')).unwrap()).unwrap();
+        println!("{file}: {v}");
+        for key in ["model_py", "torchscript", "onnx"] {
+            let d = v[key].as_f64().unwrap();
+            assert!(d <= 1e-5, "{file}: {key} differs from the workbench by {d}");
+        }
+        worst.push((file, v));
+    }
+    assert_eq!(worst.len(), library::BUNDLED.len() + 2);
+}
+
+/// LeNet-5 on the first 2,000 MNIST training images, exported.
+fn mnist_export(dir: &Path, epochs: usize) -> PathBuf {
+    let mut p = library::bundled("lenet5.ron").unwrap();
+    p.data.source = DataSource::Idx {
+        folder: root().join("../shared/datasets/mnist"),
+    };
+    p.data.train_limit = Some(2000);
+    p.data.test_limit = Some(500);
+    p.training.epochs = epochs;
+    p.training.batch_size = 64;
+    let preset = dir.join("lenet.ron");
+    p.save(&preset).unwrap();
+    let out = dir.join("export");
+    ok(&bin()
+        .arg("export")
+        .arg(&preset)
+        .arg("--to")
+        .arg(&out)
+        .output()
+        .unwrap());
+    out
+}
+
+fn torchrun(project: &Path, runs: &Path) -> Command {
+    let mut c = Command::new(python());
+    c.current_dir(project)
+        .args(["-m", "torch.distributed.run", "--nproc-per-node", "2"])
+        .args([
+            "--master-port",
+            &free_port().to_string(),
+            "train.py",
+            "--runs",
+        ])
+        .arg(runs)
+        .env("OMP_NUM_THREADS", "1");
+    c
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn train_py_under_torchrun_writes_a_run_folder_the_workbench_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = mnist_export(tmp.path(), 2);
+    let workspace = tmp.path().join("workspace");
+    let text = ok(&torchrun(&project, &workspace.join("runs"))
+        .output()
+        .unwrap());
+    let runs = history::scan(&workspace);
+    assert_eq!(runs.len(), 1, "{text}");
+    let RunStatus::Finished { test_accuracy, .. } = runs[0].status else {
+        panic!("{:?}\n{text}", runs[0].status);
+    };
+    println!("torchrun (2 processes, gloo) LeNet-5, 2,000 MNIST images, 2 epochs: test accuracy {test_accuracy}");
+    assert!(test_accuracy > 0.8, "{test_accuracy}");
+    let run = history::load_run(&runs[0].dir).unwrap();
+    assert_eq!(run.state.epochs.len(), 2);
+    assert!(run.meta.tags.contains(&"torchrun".to_string()));
+    // The weights are the workbench's: they load into its model and give the same accuracy.
+    let (_, model) = checkpoint::load(&runs[0].dir, Device::Cpu).unwrap();
+    assert_eq!(model.layer_count(), run.preset.network.layers.len());
+}
+
+/// The pid of the torchrun worker with RANK=1 among the processes on this machine.
+fn rank_one_worker(project: &Path) -> Option<i32> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let env = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        let cwd = std::fs::read_link(entry.path().join("cwd")).ok();
+        let vars: Vec<&[u8]> = env.split(|b| *b == 0).collect();
+        if cwd.as_deref() == Some(project) && vars.contains(&b"RANK=1".as_slice()) {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+#[test]
+fn a_torchrun_worker_that_dies_leaves_a_failed_run_not_a_finished_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = mnist_export(tmp.path(), 50);
+    let workspace = tmp.path().join("workspace");
+    let mut child = torchrun(&project, &workspace.join("runs"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for training to be under way, then kill rank 1 as the OOM killer would.
+    let started = std::time::Instant::now();
+    let killed = loop {
+        assert!(started.elapsed().as_secs() < 120, "training never started");
+        let steps = std::fs::read_dir(workspace.join("runs"))
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| std::fs::read_to_string(e.ok()?.path().join("steps.csv")).ok());
+        if steps.is_some_and(|s| s.lines().count() > 5) {
+            if let Some(pid) = rank_one_worker(&project) {
+                break Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status()
+                    .unwrap();
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    let runs = history::scan(&workspace);
+    assert_eq!(runs.len(), 1);
+    let RunStatus::Failed { reason } = &runs[0].status else {
+        panic!("{:?}", runs[0].status);
+    };
+    println!("failed run: {reason}");
+    assert!(reason.contains("worker"), "{reason}");
+    assert!(!runs[0].dir.join("model.safetensors").exists());
+}
+
+#[test]
+fn an_existing_folder_is_kept_unless_forced_and_bad_sources_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("mine.txt"), "keep me").unwrap();
+    let o = bin()
+        .args(["export", "lenet5.ron", "--to"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("mine.txt")).unwrap(),
+        "keep me"
+    );
+    ok(&bin()
+        .args(["export", "lenet5.ron", "--force", "--to"])
+        .arg(&out)
+        .output()
+        .unwrap());
+    assert!(out.join("model.py").is_file() && !out.join("mine.txt").exists());
+    // The built-in shapes travel with the project.
+    assert!(out.join("data/train-images-idx3-ubyte").is_file());
+
+    let o = bin()
+        .args(["export", "no-such-preset.ron", "--to"])
+        .arg(tmp.path().join("x"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("no-such-preset.ron"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("x").exists());
+}

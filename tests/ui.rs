@@ -815,3 +815,57 @@ fn the_zoo_lists_the_full_size_networks_and_opens_one() {
     h.run();
     h.get_by_label_contains("GiB");
 }
+
+#[test]
+fn file_export_writes_a_pytorch_project_and_asks_before_replacing_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lenet-export");
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label_contains("Export to PyTorch").click();
+    h.run();
+    let field = h.get_by_label("Export into folder:");
+    field.focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("Export into folder:")
+        .type_text(&out.display().to_string());
+    h.run();
+    h.get_by_label("Export").click();
+    // Written on its own thread: wait for the report.
+    for _ in 0..200 {
+        h.step();
+        if h.query_by_label_contains("Exported into").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    h.get_by_label_contains("Exported into");
+    let model = std::fs::read_to_string(out.join("model.py")).unwrap();
+    assert!(
+        model.contains("(\"01_conv2d\", conv(1, 6, (5, 5)"),
+        "{model}"
+    );
+    assert!(out.join("train.py").is_file());
+
+    // Again into the same folder: asked first; Cancel keeps it as it is.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    h.get_by_label("Export").click();
+    h.run();
+    h.get_by_label_contains("exists. Replace it?");
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(out.join("notes.txt").is_file());
+    h.get_by_label("Export").click();
+    h.run();
+    h.get_by_label("Replace").click();
+    for _ in 0..200 {
+        h.step();
+        if !out.join("notes.txt").exists() && out.join("model.py").is_file() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!out.join("notes.txt").exists() && out.join("model.py").is_file());
+}

@@ -34,6 +34,7 @@ impl WorkbenchApp {
             | PickDataFolder | Quit => self.execute_file(action, ctx),
             OpenDownload | OpenDatasetView => self.execute_data(action, ctx),
             OpenZoo => self.open_zoo(),
+            OpenExport(run) => self.open_export(run),
             Train
             | Pause
             | Resume

@@ -177,6 +177,9 @@ impl WorkbenchApp {
         if item(ui, "Open Checkpoint…", String::new()) {
             actions.push(Action::OpenCheckpoint);
         }
+        if item(ui, "Export to PyTorch…", String::new()) {
+            actions.push(Action::OpenExport(None));
+        }
         ui.separator();
         if item(ui, "Quit", String::new()) {
             actions.push(Action::Quit);

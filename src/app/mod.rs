@@ -62,6 +62,8 @@ pub struct WorkbenchApp {
     downloaded: Vec<String>,
     /// The zoo window: its rows (and how to open each) and its sorting.
     zoo: Option<(Vec<(crate::spec::zoo::ZooRow, Action)>, ui::zoo::ZooView)>,
+    /// File → Export to PyTorch….
+    export_dialog: Option<dialogs::ExportDialog>,
     /// Free memory of a device, read when the device changes (or every 10 s).
     memory_check: Option<(String, std::time::Instant, Option<usize>)>,
     last_title: String,
@@ -141,6 +143,7 @@ impl WorkbenchApp {
             downloaded: data_tools::downloaded(),
             memory_check: None,
             zoo: None,
+            export_dialog: None,
             last_title: String::new(),
             allow_close: false,
             repaint: None,
@@ -253,6 +256,7 @@ impl WorkbenchApp {
         self.dialogs_ui(&ctx, &mut actions);
         self.data_windows_ui(&ctx);
         self.zoo_window_ui(&ctx, &mut actions);
+        self.export_window_ui(&ctx);
         self.compare_dialog_ui(&ctx, &mut actions);
         self.history_dialogs_ui(&ctx);
         self.inspector_window_ui(&ctx);

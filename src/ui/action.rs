@@ -37,6 +37,8 @@ pub enum Action {
     OpenDatasetView,
     /// The zoo of architectures.
     OpenZoo,
+    /// File → Export to PyTorch…, for the editor's network or this run folder.
+    OpenExport(Option<PathBuf>),
     Undo,
     Redo,
     Quit,

@@ -119,6 +119,10 @@ fn run_row_ui(ui: &mut Ui, r: &RunEntry, selection: &mut Vec<PathBuf>, actions: 
             actions.push(Action::InspectBeside(r.dir.clone()));
             ui.close();
         }
+        if ui.button("Export to PyTorch…").clicked() {
+            actions.push(Action::OpenExport(Some(r.dir.clone())));
+            ui.close();
+        }
         if ui.button("Rename / tag…").clicked() {
             actions.push(Action::RenameRun(r.dir.clone()));
             ui.close();

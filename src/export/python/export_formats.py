@@ -99,6 +99,9 @@ def main():
             result = {"format": fmt, "file": path, "max_abs_diff": diff}
             if fmt == "onnx":
                 result["opset"] = OPSET
+        except ImportError as e:  # the environment, not the network
+            failed = True
+            result = {"format": fmt, "error": f"{e} — pip install onnx onnxscript onnxruntime"}
         except Exception as e:  # noqa: BLE001 — reported with the layers to blame
             failed = True
             Path(path).unlink(missing_ok=True)

@@ -1,0 +1,242 @@
+//! File → Export to PyTorch…: the editor's network or a run (with its weights) as a PyTorch
+//! project, optionally TorchScript and ONNX, written on a named thread (the formats run
+//! PyTorch in Python for a few seconds); an existing folder is replaced only when confirmed.
+use crate::app::WorkbenchApp;
+use crate::export::{self, ExportReport, Format, Source};
+use crossbeam_channel::{bounded, Receiver};
+use std::path::{Path, PathBuf};
+
+/// An export being written.
+struct ExportJob {
+    rx: Receiver<Result<ExportReport, String>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for ExportJob {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub(crate) struct ExportDialog {
+    /// Export a run folder (with its weights) rather than the editor's network.
+    from_run: bool,
+    run_text: String,
+    folder_text: String,
+    torchscript: bool,
+    onnx: bool,
+    /// The folder exists: asking whether to replace it.
+    confirm_replace: bool,
+    job: Option<ExportJob>,
+    outcome: Option<Result<String, String>>,
+}
+
+/// The report as lines for the dialog (and the notice line).
+pub(crate) fn describe(r: &ExportReport) -> String {
+    let mut lines = vec![format!("Exported into {}", r.dir.display())];
+    lines.push(format!("files: {}", r.files.join(", ")));
+    for f in &r.formats {
+        lines.push(match &f.outcome {
+            Ok(p) => format!(
+                "{} written{} — max |logit difference| vs model.py {:.1e}",
+                p.file_name().unwrap_or_default().to_string_lossy(),
+                f.opset
+                    .map_or(String::new(), |o| format!(" (ONNX opset {o})")),
+                f.max_abs_diff.unwrap_or(f64::NAN)
+            ),
+            Err(why) => {
+                let mut s = format!("{}: not written — {why}", f.format.file());
+                for l in &f.layers {
+                    s += &format!("\n  cannot be expressed: {l}");
+                }
+                s
+            }
+        });
+    }
+    lines.extend(r.notes.iter().map(|n| format!("note: {n}")));
+    lines.push(format!(
+        "Train it: cd {} && python train.py (or torchrun --nproc-per-node N train.py)",
+        r.dir.display()
+    ));
+    lines.join("\n")
+}
+
+impl WorkbenchApp {
+    /// Opens the dialog; with a run folder, exporting that run is preselected.
+    pub(crate) fn open_export(&mut self, run: Option<PathBuf>) {
+        let run = run.or_else(|| self.shown_run_dir());
+        let name = crate::runs::slug(&self.doc.preset.name);
+        self.export_dialog = Some(ExportDialog {
+            from_run: run.is_some(),
+            run_text: run.map(|p| p.display().to_string()).unwrap_or_default(),
+            folder_text: self
+                .workspace
+                .join("exports")
+                .join(name)
+                .display()
+                .to_string(),
+            torchscript: false,
+            onnx: false,
+            confirm_replace: false,
+            job: None,
+            outcome: None,
+        });
+    }
+
+    /// The folder of the run shown in the plots, when it has weights.
+    fn shown_run_dir(&self) -> Option<PathBuf> {
+        let dir = self.run.as_ref()?.0.start.as_ref()?.run_dir.clone()?;
+        ["model.safetensors", "best.safetensors"]
+            .iter()
+            .any(|f| dir.join(f).is_file())
+            .then_some(dir)
+    }
+
+    fn start_export(&mut self, ctx: &egui::Context) {
+        let Some(d) = self.export_dialog.as_mut() else {
+            return;
+        };
+        let source = if d.from_run {
+            export::source_from_path(Path::new(d.run_text.trim())).map_err(|e| e.to_string())
+        } else {
+            Ok(Source {
+                preset: self.doc.preset.clone(),
+                weights: None,
+            })
+        };
+        let source = match source {
+            Ok(s) => s,
+            Err(e) => {
+                d.outcome = Some(Err(e));
+                return;
+            }
+        };
+        let out = PathBuf::from(d.folder_text.trim());
+        let formats: Vec<Format> = [(d.torchscript, Format::Torchscript), (d.onnx, Format::Onnx)]
+            .into_iter()
+            .filter_map(|(on, f)| on.then_some(f))
+            .collect();
+        let (tx, rx) = bounded(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("export".into())
+            .spawn(move || {
+                let r = export::export(&source, &out, true, &formats).map_err(|e| e.to_string());
+                let _ = tx.send(r);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(t) => {
+                d.job = Some(ExportJob {
+                    rx,
+                    thread: Some(t),
+                });
+                d.outcome = None;
+            }
+            Err(e) => d.outcome = Some(Err(format!("cannot start the export: {e}"))),
+        }
+    }
+
+    pub(crate) fn export_window_ui(&mut self, ctx: &egui::Context) {
+        let Some(d) = self.export_dialog.as_mut() else {
+            return;
+        };
+        if let Some(job) = &d.job {
+            if let Ok(r) = job.rx.try_recv() {
+                d.outcome = Some(r.as_ref().map(describe).map_err(|e| e.clone()));
+                d.job = None;
+            }
+        }
+        let mut open = true;
+        let mut start = false;
+        let native = self.native_dialogs;
+        egui::Window::new("Export to PyTorch")
+            .open(&mut open)
+            .default_width(560.0)
+            .show(ctx, |ui| start = export_form_ui(ui, d, native));
+        if start {
+            self.start_export(ctx);
+        }
+        if !open {
+            self.export_dialog = None;
+        }
+    }
+}
+
+/// The form; true when the export should start now.
+fn export_form_ui(ui: &mut egui::Ui, d: &mut ExportDialog, native: bool) -> bool {
+    ui.label("A standalone PyTorch project: model.py (the workbench's layer names, so its checkpoints load with strict=True), train.py (the preset's training; runs under python or torchrun and writes a run folder the History reads), README and requirements.");
+    ui.radio_value(
+        &mut d.from_run,
+        false,
+        "The network in the editor (no weights)",
+    );
+    ui.radio_value(&mut d.from_run, true, "A run, with its weights:");
+    ui.add_enabled_ui(d.from_run, |ui| {
+        path_row(ui, "Run folder", &mut d.run_text, native);
+    });
+    path_row(ui, "Export into folder", &mut d.folder_text, native);
+    ui.checkbox(&mut d.torchscript, "Also TorchScript (model.pt)");
+    ui.checkbox(&mut d.onnx, "Also ONNX (model.onnx, opset 18)");
+    let busy = d.job.is_some();
+    let mut start = false;
+    if d.confirm_replace {
+        ui.colored_label(
+            crate::ui::ERROR_COLOR,
+            format!("{} exists. Replace it?", d.folder_text.trim()),
+        );
+        ui.horizontal(|ui| {
+            if ui.button("Replace").clicked() {
+                d.confirm_replace = false;
+                start = true;
+            }
+            if ui.button("Cancel").clicked() {
+                d.confirm_replace = false;
+            }
+        });
+    } else if ui
+        .add_enabled(
+            !busy && !d.folder_text.trim().is_empty(),
+            egui::Button::new("Export"),
+        )
+        .clicked()
+    {
+        if Path::new(d.folder_text.trim()).exists() {
+            d.confirm_replace = true;
+        } else {
+            start = true;
+        }
+    }
+    if busy {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Exporting… (TorchScript and ONNX run PyTorch: a few seconds)");
+        });
+    }
+    match &d.outcome {
+        Some(Ok(text)) => {
+            ui.label(text);
+        }
+        Some(Err(e)) => {
+            ui.colored_label(crate::ui::ERROR_COLOR, e);
+            ui.weak("Nothing was replaced; your network is unchanged.");
+        }
+        None => {}
+    }
+    start
+}
+
+fn path_row(ui: &mut egui::Ui, label: &str, text: &mut String, native: bool) {
+    ui.horizontal(|ui| {
+        let l = ui.label(format!("{label}:"));
+        ui.add(egui::TextEdit::singleline(text).desired_width(380.0))
+            .labelled_by(l.id);
+        if native && ui.button("Browse…").clicked() {
+            if let Some(p) = rfd::FileDialog::new().pick_folder() {
+                *text = p.display().to_string();
+            }
+        }
+    });
+}

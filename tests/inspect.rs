@@ -208,3 +208,37 @@ fn checkpoints_load_in_python_with_safetensors() {
     );
     assert!(out.contains("(6, 1, 5, 5)"), "{out}");
 }
+
+/// "Explain this number": a trained LeNet-5's conv value taken apart gives the network's own
+/// value, and the ReLU after it shows max(0, that).
+#[test]
+fn explain_this_number_equals_the_networks_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = trained(tmp.path());
+    let insp = Inspection::open(&run, None, Device::Cpu).unwrap();
+    // Layer 5 is the ReLU after layer 4, the second convolution (6 → 16 channels, 5×5).
+    let e = insp.explain(&InputChoice::Test(3), 5, 7, 4, 6).unwrap();
+    assert_eq!((e.conv_layer, e.shown_layer, e.kernel), (4, 5, (5, 5)));
+    assert_eq!(e.inputs.len(), 6);
+    // Σ over input channels of window·kernel, plus the bias, by hand.
+    let by_hand: f64 = e
+        .inputs
+        .iter()
+        .flat_map(|(_, w, k)| w.iter().zip(k).map(|(a, b)| *a as f64 * *b as f64))
+        .sum::<f64>()
+        + e.bias as f64;
+    assert!(
+        (by_hand - e.network_value as f64).abs() < 1e-4,
+        "{by_hand} vs {}",
+        e.network_value
+    );
+    assert_eq!(e.shown_value, e.network_value.max(0.0));
+    // Receptive field: 14×14 starting at 2·(4, 6) − 2 = (6, 10).
+    assert_eq!(e.receptive, Some(((6, 20), (10, 24))));
+    // The first conv with its padding: the corner's window is mostly padding zeros.
+    let e = insp.explain(&InputChoice::Test(0), 1, 0, 0, 0).unwrap();
+    assert!(e.inputs[0].1.iter().filter(|v| **v == 0.0).count() >= 16);
+    // A dense layer has no window to show.
+    let err = insp.explain(&InputChoice::Test(0), 8, 0, 0, 0).unwrap_err();
+    assert!(err.contains("convolution"), "{err}");
+}

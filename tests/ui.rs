@@ -869,3 +869,60 @@ fn file_export_writes_a_pytorch_project_and_asks_before_replacing_a_folder() {
     }
     assert!(!out.join("notes.txt").exists() && out.join("model.py").is_file());
 }
+
+#[test]
+fn the_convolution_explorer_follows_edits_of_the_image_and_the_stride() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    h.get_by_label("Learn").click();
+    h.run();
+    // The menu's item (the palette has a "Convolution" group too).
+    h.get_all_by_label("Convolution").next().unwrap().click();
+    h.run();
+    // The lecture's example: Filter 1's first output is 3.
+    h.get_by_label("output 1 1,1 = 3");
+    h.get_by_label("output 2 4,4 = 3");
+    h.get_by_label_contains("1·1 + 0·(−1) + 0·(−1)");
+    // Edit the image's top-left 1 into a 0: Filter 1's first value drops to 2.
+    let cell = h.get_by_label("image c1 1,1");
+    cell.click();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("image c1 1,1").type_text("0");
+    h.key_press(Key::Enter);
+    h.run();
+    h.get_by_label("output 1 1,1 = 2");
+    // Stride 2: the output shrinks to 2×2.
+    let stride = h.get_by_label("stride s");
+    stride.click();
+    h.run();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("stride s").type_text("2");
+    h.key_press(Key::Enter);
+    h.run();
+    h.get_by_label("output 1 2,2 = 0");
+    assert!(h.query_by_label("output 1 3,3 = 0").is_none());
+    h.get_by_label_contains("/ 2) + 1 = 2");
+    // Pooling: the lecture's grid, max pooling.
+    // The Learn window's tab (the palette has a "Pooling" group too).
+    h.get_all_by_label("Pooling").last().unwrap().click();
+    h.run();
+    h.get_by_label("max output 2,1 = 10");
+    h.get_by_label("average output 1,1 = 2.5");
+    // The other labs draw (every glyph available) and the backprop view gets autograd's
+    // column from the app.
+    h.get_all_by_label("Activations").last().unwrap().click();
+    h.run();
+    h.get_by_label_contains("x·tanh(ln(1 + e^x))");
+    h.get_by_label("Backprop").click();
+    h.run();
+    h.run();
+    let learn = h.state().learn.as_ref().unwrap();
+    assert!(learn.backprop.autograd.is_some());
+    h.get_by_label("g(logit 0)");
+    h.get_all_by_label("Normalization").last().unwrap().click();
+    h.run();
+    h.get_all_by_label("LayerNorm").last().unwrap().click();
+    h.run();
+    h.get_by_label_contains("averages over C, H, W");
+}

@@ -35,6 +35,7 @@ impl WorkbenchApp {
             OpenDownload | OpenDatasetView => self.execute_data(action, ctx),
             OpenZoo => self.open_zoo(),
             OpenExport(run) => self.open_export(run),
+            OpenLearn(tab) => self.open_learn(tab),
             Train
             | Pause
             | Resume

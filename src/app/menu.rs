@@ -123,6 +123,14 @@ impl WorkbenchApp {
                 ui.separator();
                 ui.label(format!("run folders: {}", self.workspace.display()));
             });
+            ui.menu_button("Learn", |ui| {
+                for tab in crate::ui::learn::LearnTab::ALL {
+                    if ui.button(tab.name()).clicked() {
+                        actions.push(Action::OpenLearn(tab));
+                    }
+                }
+                ui.weak("In the inspector's feature maps, click a pixel to take it apart.");
+            });
             ui.menu_button("Help", |ui| {
                 for (k, which) in SHORTCUTS {
                     ui.label(format!("{} — {}", ctx.format_shortcut(&k), describe(which)));

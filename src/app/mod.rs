@@ -9,6 +9,7 @@ mod dialogs;
 pub mod document;
 mod history_loader;
 mod inspector;
+mod learn;
 pub mod library;
 mod logic;
 mod menu;
@@ -62,6 +63,8 @@ pub struct WorkbenchApp {
     downloaded: Vec<String>,
     /// The zoo window: its rows (and how to open each) and its sorting.
     zoo: Option<(Vec<(crate::spec::zoo::ZooRow, Action)>, ui::zoo::ZooView)>,
+    /// The Learn window (concept lab).
+    pub learn: Option<ui::learn::LearnState>,
     /// File → Export to PyTorch….
     export_dialog: Option<dialogs::ExportDialog>,
     /// Free memory of a device, read when the device changes (or every 10 s).
@@ -144,6 +147,7 @@ impl WorkbenchApp {
             memory_check: None,
             zoo: None,
             export_dialog: None,
+            learn: None,
             last_title: String::new(),
             allow_close: false,
             repaint: None,
@@ -257,6 +261,7 @@ impl WorkbenchApp {
         self.data_windows_ui(&ctx);
         self.zoo_window_ui(&ctx, &mut actions);
         self.export_window_ui(&ctx);
+        self.learn_window_ui(&ctx);
         self.compare_dialog_ui(&ctx, &mut actions);
         self.history_dialogs_ui(&ctx);
         self.inspector_window_ui(&ctx);

@@ -459,6 +459,13 @@ impl InspectorHandle {
                     InspectRequest::TestImages(idx) => {
                         InspectReply::TestImages(insp.test_images(&idx))
                     }
+                    InspectRequest::Explain {
+                        input,
+                        layer,
+                        channel,
+                        y,
+                        x,
+                    } => InspectReply::Explain(insp.explain(&input, layer, channel, y, x)),
                     InspectRequest::Averaged { tta, ensemble } => {
                         let mut all = vec![path.clone()];
                         all.extend(ensemble);

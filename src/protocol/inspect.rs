@@ -174,6 +174,15 @@ pub enum InspectRequest {
         class: Option<usize>,
     },
     TestImages(Vec<usize>),
+    /// "Explain this number": the convolution behind pixel (y, x) of channel `channel` of the
+    /// feature maps of layer `layer` (1-based) for this input.
+    Explain {
+        input: InputChoice,
+        layer: usize,
+        channel: usize,
+        y: usize,
+        x: usize,
+    },
     /// Test accuracy with test-time averaging, alone or as an ensemble with more checkpoints.
     Averaged {
         tta: Tta,
@@ -235,6 +244,33 @@ pub enum InspectReply {
     Saliency(Result<Saliency, String>),
     TestImages(Vec<(usize, Image)>),
     Averaged(Result<AveragedReport, String>),
+    Explain(Result<Explained, String>),
     /// The checkpoint could not be opened, or a request crashed.
     Failed(String),
+}
+
+/// One output value of a convolution layer taken apart: the input window of every input
+/// channel it reads (padding zeros included, dilation applied), the kernels, the bias, and the
+/// value the network computed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explained {
+    /// The convolution layer (1-based) and its label.
+    pub conv_layer: usize,
+    pub label: String,
+    /// The layer whose map was clicked (the conv, or a norm/activation after it) and its value.
+    pub shown_layer: usize,
+    pub shown_label: String,
+    pub shown_value: f32,
+    pub channel: usize,
+    pub y: usize,
+    pub x: usize,
+    /// Kernel height and width.
+    pub kernel: (usize, usize),
+    /// Per input channel read: (its index, the window row-major, the kernel row-major).
+    pub inputs: Vec<(usize, Vec<f32>, Vec<f32>)>,
+    pub bias: f32,
+    /// The convolution's own output at (channel, y, x).
+    pub network_value: f32,
+    /// Input rows and columns (start, end) the value sees, when a plain stack leads to it.
+    pub receptive: Option<((usize, usize), (usize, usize))>,
 }

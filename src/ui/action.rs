@@ -37,6 +37,8 @@ pub enum Action {
     OpenDatasetView,
     /// The zoo of architectures.
     OpenZoo,
+    /// The Learn window on one of its labs.
+    OpenLearn(crate::ui::learn::LearnTab),
     /// File → Export to PyTorch…, for the editor's network or this run folder.
     OpenExport(Option<PathBuf>),
     Undo,

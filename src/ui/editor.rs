@@ -63,6 +63,7 @@ pub fn editor_ui(
     let (summary, err) = check(&preset.network);
     let err_index = err.as_ref().and_then(|e| e.layer_index());
     let d = preset.network.defaults();
+    let fields = crate::spec::lab::receptive::fields(&preset.network).unwrap_or_default();
     let network = &mut preset.network;
 
     egui::ScrollArea::vertical()
@@ -74,6 +75,24 @@ pub fn editor_ui(
             let count = network.layers.len();
             for i in 0..count {
                 let info = summary.layers.get(i);
+                let input = if i == 0 {
+                    Some(summary.input)
+                } else {
+                    summary.layers.get(i - 1).map(|l| l.output)
+                };
+                let card = CardInfo {
+                    info,
+                    field: fields.get(i).copied(),
+                    cost: match (info, input) {
+                        (Some(info), Some(input)) => crate::spec::lab::cost::explain(
+                            &network.layers[i],
+                            input,
+                            info.output,
+                            &d,
+                        ),
+                        _ => Vec::new(),
+                    },
+                };
                 let error = if err_index == Some(i + 1) {
                     err.as_ref().map(|e| e.to_string())
                 } else {
@@ -84,7 +103,7 @@ pub fn editor_ui(
                     i,
                     &mut network.layers[i],
                     &d,
-                    info,
+                    &card,
                     error,
                     selected == Some(i),
                     err_index.is_some_and(|e| i + 1 > e),
@@ -146,7 +165,7 @@ fn card_ui(
     i: usize,
     layer: &mut Layer,
     d: &Defaults,
-    info: Option<&crate::spec::LayerInfo>,
+    card: &CardInfo,
     error: Option<String>,
     selected: bool,
     after_error: bool,
@@ -193,17 +212,7 @@ fn card_ui(
                     {
                         actions.push(Action::DuplicateLayer(i));
                     }
-                    let stats = match info {
-                        Some(info) => format!(
-                            "{} · {} params · {} MACs",
-                            info.output,
-                            compact(info.params),
-                            compact(info.macs)
-                        ),
-                        None if after_error => "? (fix the layer above)".into(),
-                        None => "?".into(),
-                    };
-                    ui.monospace(stats);
+                    stats_ui(ui, card, after_error, layer, actions);
                 });
             });
             layer_params_ui(ui, i, layer, d);
@@ -392,5 +401,74 @@ fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError
     });
     if let Some(e) = err {
         ui.colored_label(ERROR_COLOR, e.to_string());
+    }
+}
+
+/// What the editor knows about one layer of the network: its shape and counts, its receptive
+/// field, and how its counts are computed.
+struct CardInfo<'a> {
+    info: Option<&'a crate::spec::LayerInfo>,
+    field: Option<crate::spec::lab::receptive::Field>,
+    cost: Vec<String>,
+}
+
+/// The layer to learn about in the Learn window, if any.
+fn learn_tab(layer: &Layer) -> Option<crate::ui::learn::LearnTab> {
+    use crate::ui::learn::LearnTab;
+    Some(match layer {
+        Layer::Conv2d(_) => LearnTab::Convolution,
+        Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::L2Pool(_) => LearnTab::Pooling,
+        Layer::Activation(_) => LearnTab::Activations,
+        Layer::Norm(_) => LearnTab::Normalization,
+        _ => return None,
+    })
+}
+
+/// "16×28×28 · RF 5 j1 · 144 params · 112.9k MACs", the count formulas on hover, and a "?"
+/// link into the Learn window.
+fn stats_ui(
+    ui: &mut Ui,
+    card: &CardInfo,
+    after_error: bool,
+    layer: &Layer,
+    actions: &mut Vec<Action>,
+) {
+    let rf = match card.field {
+        Some(crate::spec::lab::receptive::Field::Window { size, jump }) => {
+            format!(" · RF {size} j{jump}")
+        }
+        Some(crate::spec::lab::receptive::Field::Whole) => " · RF all".into(),
+        None => String::new(),
+    };
+    let stats = match card.info {
+        Some(info) => format!(
+            "{}{rf} · {} params · {} MACs",
+            info.output,
+            compact(info.params),
+            compact(info.macs)
+        ),
+        None if after_error => "? (fix the layer above)".into(),
+        None => "?".into(),
+    };
+    let r = ui.monospace(stats);
+    let mut hover = card.cost.join("\n");
+    if let Some(f) = card.field {
+        hover += &format!(
+            "{}receptive field: {} (input pixels one output value sees; jump = input pixels between neighbouring outputs)",
+            if hover.is_empty() { "" } else { "\n" },
+            f.label()
+        );
+    }
+    if !hover.is_empty() {
+        r.on_hover_text(hover);
+    }
+    if let Some(tab) = learn_tab(layer) {
+        if ui
+            .small_button("?")
+            .on_hover_text(format!("Learn: {} step by step", tab.name().to_lowercase()))
+            .clicked()
+        {
+            actions.push(Action::OpenLearn(tab));
+        }
     }
 }

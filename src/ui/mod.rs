@@ -6,6 +6,7 @@ pub mod data_panel;
 pub mod editor;
 pub mod history;
 pub mod inspector;
+pub mod learn;
 pub mod palette;
 pub mod plots;
 pub mod run_panel;

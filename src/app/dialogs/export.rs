@@ -1,4 +1,4 @@
-//! File → Export to PyTorch…: the editor's network or a run (with its weights) as a PyTorch
+//! File -> Export to PyTorch…: the editor's network or a run (with its weights) as a PyTorch
 //! project, optionally TorchScript and ONNX, written on a named thread (the formats run
 //! PyTorch in Python for a few seconds); an existing folder is replaced only when confirmed.
 use crate::app::WorkbenchApp;

@@ -21,7 +21,7 @@ pub(super) fn probs_ui(ui: &mut Ui, probs: &[f32], predicted: usize, names: &[St
     }
 }
 
-pub(super) fn maps_ui(ui: &mut Ui, side: &mut CheckpointView, thumb: usize) {
+pub(super) fn maps_ui(ui: &mut Ui, side: &mut CheckpointView, thumb: usize, input: &InputChoice) {
     // Taken out for the frame and put back, rather than cloned every frame.
     let names = side
         .summary
@@ -37,7 +37,7 @@ pub(super) fn maps_ui(ui: &mut Ui, side: &mut CheckpointView, thumb: usize) {
             side.maps = Some(Err(e));
         }
         Some(Ok(maps)) => {
-            layers_ui(ui, side, &maps, &names, thumb);
+            layers_ui(ui, side, &maps, &names, (thumb, input));
             side.maps = Some(Ok(maps));
         }
     }
@@ -51,13 +51,14 @@ fn layers_ui(
     side: &mut CheckpointView,
     maps: &FeatureMaps,
     names: &[String],
-    thumb: usize,
+    (thumb, input): (usize, &InputChoice),
 ) {
     ui.horizontal_top(|ui| {
         let tex = side.texture(ui, "maps-input".into(), || {
             render::picture(&maps.input, 0.0, 1.0)
         });
-        ui.add(egui::Image::new((tex.id(), tex.size_vec2() * 4.0)));
+        let shown = ui.add(egui::Image::new((tex.id(), tex.size_vec2() * 4.0)));
+        receptive_field_ui(ui, side, shown.rect, 4.0);
         ui.vertical(|ui| {
             ui.label(
                 RichText::new(format!(
@@ -87,8 +88,24 @@ fn layers_ui(
                     render::map_picture(m)
                 });
                 let scale = (thumb as f32 * 28.0 / m.width.max(1) as f32).max(1.0);
-                ui.add(egui::Image::new((tex.id(), tex.size_vec2() * scale)))
-                    .on_hover_text(format!("channel {k}"));
+                let r = ui
+                    .add(
+                        egui::Image::new((tex.id(), tex.size_vec2() * scale))
+                            .sense(egui::Sense::click()),
+                    )
+                    .on_hover_text(format!("channel {k} — click a pixel: explain this number"));
+                if let Some(pos) = r.interact_pointer_pos().filter(|_| r.clicked()) {
+                    let rel = (pos - r.rect.min) / r.rect.size();
+                    let px = ((rel.x * m.width as f32) as usize).min(m.width.saturating_sub(1));
+                    let py = ((rel.y * m.height as f32) as usize).min(m.height.saturating_sub(1));
+                    side.ask(InspectRequest::Explain {
+                        input: input.clone(),
+                        layer: l.layer,
+                        channel: k,
+                        y: py,
+                        x: px,
+                    });
+                }
             }
         });
     }
@@ -188,4 +205,27 @@ pub(super) fn takes_gray28(side: &CheckpointView) -> bool {
         .as_ref()
         .and_then(|m| m.as_ref().ok())
         .is_some_and(|m| m.input.channels == 1 && m.input.width == 28 && m.input.height == 28)
+}
+
+/// The receptive field of the value last explained, drawn on the input image (shown at `scale`
+/// screen pixels per image pixel), or why there is none.
+fn receptive_field_ui(ui: &mut Ui, side: &CheckpointView, image: egui::Rect, scale: f32) {
+    match &side.explained {
+        Some(Ok(e)) => {
+            if let Some(((r0, r1), (c0, c1))) = e.receptive {
+                let min = image.min + egui::vec2(c0 as f32, r0 as f32) * scale;
+                let max = image.min + egui::vec2(c1 as f32, r1 as f32) * scale;
+                ui.painter().rect_stroke(
+                    egui::Rect::from_min_max(min, max),
+                    0.0,
+                    egui::Stroke::new(2.0, egui::Color32::YELLOW),
+                    egui::StrokeKind::Outside,
+                );
+            }
+        }
+        Some(Err(e)) => {
+            ui.colored_label(crate::ui::ERROR_COLOR, e);
+        }
+        None => {}
+    }
 }

@@ -38,6 +38,9 @@ pub struct CheckpointView {
     pub saliency: Option<Result<Saliency, String>>,
     pub cell_images: Vec<(usize, Image)>,
     pub averaged: Option<Result<crate::protocol::inspect::AveragedReport, String>>,
+    /// "Explain this number": the last answer, and whether the app has not yet opened it.
+    pub explained: Option<Result<Explained, String>>,
+    pub explained_new: bool,
     pub error: Option<String>,
     textures: HashMap<String, TextureHandle>,
 }
@@ -56,6 +59,8 @@ impl CheckpointView {
             saliency: None,
             cell_images: Vec::new(),
             averaged: None,
+            explained: None,
+            explained_new: false,
             error: None,
             textures: HashMap::new(),
         }
@@ -106,6 +111,10 @@ impl CheckpointView {
                     self.cell_images = imgs;
                 }
                 InspectReply::Averaged(r) => self.averaged = Some(r),
+                InspectReply::Explain(e) => {
+                    self.explained = Some(e);
+                    self.explained_new = true;
+                }
                 InspectReply::Failed(e) => self.error = Some(e),
             }
         }
@@ -284,7 +293,7 @@ pub fn inspector_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> 
                 if let Some(i) = maps::input_chooser_ui(ui, state) {
                     state.set_input(i);
                 }
-                maps::maps_ui(ui, &mut state.a, 3);
+                maps::maps_ui(ui, &mut state.a, 3, &state.input);
             }
             InspectTab::Confusion => confusion::confusion_ui(ui, state),
             InspectTab::Saliency => {
@@ -327,13 +336,14 @@ fn side_by_side_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> {
     let w = ui.available_width() / 2.0 - 8.0;
     let zoom = state.zoom.min(6);
     let a = &mut state.a;
+    let input = &state.input;
     ui.horizontal_top(|ui| {
         for side in [a, b] {
             ui.vertical(|ui| {
                 ui.set_width(w);
                 ui.label(RichText::new(side.name()).strong());
                 ui.weak(side.path.display().to_string());
-                maps::maps_ui(ui, side, 2);
+                maps::maps_ui(ui, side, 2, input);
                 filters::filters_ui(ui, side, FilterScale::PerLayer, zoom);
             });
         }

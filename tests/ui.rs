@@ -69,7 +69,7 @@ fn adding_a_conv_from_the_palette_updates_the_shapes() {
     assert_eq!(h.state().selected, Some(3));
     // The new card and the one after it show their new shapes and costs.
     h.get_by_label_contains("4  Conv2d 16@3×3");
-    h.get_by_label_contains("16×14×14 · 880 params");
+    h.get_by_label_contains("16×14×14 · RF 10 j2 · 880 params");
     let s = spec::infer(&h.state().doc.preset.network).unwrap();
     assert_eq!(s.layers[4].params, 16 * 16 * 25 + 16);
 }

@@ -68,33 +68,7 @@ impl Inspection {
         let bias = vars
             .get(&format!("{prefix}.bias"))
             .map_or(0.0, |b| b.double_value(&[channel as i64]) as f32);
-        let (kh, kw) = conv.kernel2();
-        let (ph, pw) = conv.padding.resolve2((kh, kw), conv.dilation)?;
-        let (s, d) = (conv.stride as i64, conv.dilation as i64);
-        let in_c = conv_in.size()[1] as usize;
-        let per_group = in_c / conv.groups.max(1);
-        let group = channel / (conv.out_channels / conv.groups.max(1)).max(1);
-        let img = conv_in.get(0);
-        let (h, w) = (img.size()[1], img.size()[2]);
-        let mut inputs = Vec::new();
-        for k in 0..per_group {
-            let c = group * per_group + k;
-            let plane = img.get(c as i64);
-            let mut window = Vec::with_capacity(kh * kw);
-            for i in 0..kh as i64 {
-                for j in 0..kw as i64 {
-                    let yy = y as i64 * s + i * d - ph as i64;
-                    let xx = x as i64 * s + j * d - pw as i64;
-                    let inside = yy >= 0 && xx >= 0 && yy < h && xx < w;
-                    window.push(if inside {
-                        plane.double_value(&[yy, xx]) as f32
-                    } else {
-                        0.0
-                    });
-                }
-            }
-            inputs.push((c, window, values(&weight.get(channel as i64).get(k as i64))));
-        }
+        let (inputs, kernel) = windows(conv, &conv_in, weight, (channel, y, x))?;
         let pick = |t: &Tensor| t.double_value(&[0, channel as i64, y as i64, x as i64]) as f32;
         let summary = &self.model.summary;
         Ok(Explained {
@@ -106,11 +80,52 @@ impl Inspection {
             channel,
             y,
             x,
-            kernel: (kh, kw),
+            kernel,
             inputs,
             bias,
             network_value: pick(out),
             receptive: crate::spec::lab::receptive::window_on_input(&self.preset.network, ci, y, x),
         })
     }
+}
+
+type Windows = Vec<(usize, Vec<f32>, Vec<f32>)>;
+
+/// Per input channel that output `channel` reads (its group's), the window under the kernel at
+/// output (y, x) — padding zeros included, dilation applied — and the kernel; and the kernel
+/// size.
+fn windows(
+    conv: &crate::spec::layer::Conv2d,
+    conv_in: &Tensor,
+    weight: &Tensor,
+    (channel, y, x): (usize, usize, usize),
+) -> Result<(Windows, (usize, usize)), String> {
+    let (kh, kw) = conv.kernel2();
+    let (ph, pw) = conv.padding.resolve2((kh, kw), conv.dilation)?;
+    let (s, d) = (conv.stride as i64, conv.dilation as i64);
+    let in_c = conv_in.size()[1] as usize;
+    let per_group = in_c / conv.groups.max(1);
+    let group = channel / (conv.out_channels / conv.groups.max(1)).max(1);
+    let img = conv_in.get(0);
+    let (h, w) = (img.size()[1], img.size()[2]);
+    let mut inputs = Vec::new();
+    for k in 0..per_group {
+        let c = group * per_group + k;
+        let plane = img.get(c as i64);
+        let mut window = Vec::with_capacity(kh * kw);
+        for i in 0..kh as i64 {
+            for j in 0..kw as i64 {
+                let yy = y as i64 * s + i * d - ph as i64;
+                let xx = x as i64 * s + j * d - pw as i64;
+                let inside = yy >= 0 && xx >= 0 && yy < h && xx < w;
+                window.push(if inside {
+                    plane.double_value(&[yy, xx]) as f32
+                } else {
+                    0.0
+                });
+            }
+        }
+        inputs.push((c, window, values(&weight.get(channel as i64).get(k as i64))));
+    }
+    Ok((inputs, (kh, kw)))
 }

@@ -2,7 +2,8 @@
 //! the lecture writes them — by hand beside libtorch's autograd (filled in by the app) — then
 //! one update with SGD, momentum or Adam.
 use super::{cell_edit, try_this};
-use crate::spec::lab::backprop::{backward, forward, update, Grads, TinyNet, Update};
+use crate::spec::lab::act::{derivative, DiceStats};
+use crate::spec::lab::backprop::{backward, forward, update, Forward, Grads, TinyNet, Update};
 use crate::spec::lab::{factor, num};
 use crate::spec::Activation;
 use egui::Ui;
@@ -75,7 +76,7 @@ fn inputs_ui(ui: &mut Ui, s: &mut BackpropLab) -> bool {
             });
         });
         ui.vertical(|ui| {
-            ui.label("conv w₁ (2×2), b₁");
+            ui.label("conv w1 (2×2), b1");
             egui::Grid::new("bp-w1").show(ui, |ui| {
                 for i in 0..4 {
                     cell_edit(
@@ -93,7 +94,7 @@ fn inputs_ui(ui: &mut Ui, s: &mut BackpropLab) -> bool {
             });
         });
         ui.vertical(|ui| {
-            ui.label("linear w₂ (2×4), b₂");
+            ui.label("linear w2 (2×4), b2");
             egui::Grid::new("bp-w2").show(ui, |ui| {
                 for i in 0..8 {
                     cell_edit(
@@ -121,21 +122,27 @@ fn inputs_ui(ui: &mut Ui, s: &mut BackpropLab) -> bool {
 }
 
 pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
-    ui.label("input 4×4 -> conv 2×2 (z₁, 3×3) -> activation (z₂) -> max pool 2×2, stride 1 (z₃, 2×2) -> linear 4->2 (logits) -> softmax cross-entropy (z)");
+    ui.label("input 4×4 -> conv 2×2 (z1, 3×3) -> activation (z2) -> max pool 2×2, stride 1 (z3, 2×2) -> linear 4->2 (logits) -> softmax cross-entropy (z)");
     try_this(
         ui,
-        "make w₁ negative: z₁ < 0 everywhere, ReLU's gradient is 0 and g(w₁) vanishes",
+        "make w1 negative: z1 < 0 everywhere, ReLU's gradient is 0 and g(w1) vanishes",
     );
     if inputs_ui(ui, s) {
         s.autograd = None;
     }
-    let n = &s.net;
-    let f = forward(n);
-    let g = backward(n, &f);
+    let f = forward(&s.net);
+    let g = backward(&s.net, &f);
     ui.separator();
+    forward_ui(ui, &s.net, &f);
+    grads_ui(ui, &s.net, &f, &g, s.autograd.as_ref());
+    ui.separator();
+    update_ui(ui, s, &g);
+}
+
+fn forward_ui(ui: &mut Ui, n: &TinyNet, f: &Forward) {
     ui.label(egui::RichText::new("Forward").strong());
     ui.monospace(format!(
-        "z₁ = x * w₁ + b₁ = {}\nz₂ = f(z₁) = {}\nz₃ = maxpool(z₂) = {}\nlogits = w₂·z₃ + b₂ = {}\np = softmax = {}\nz = −ln p[{}] = {}",
+        "z1 = x * w1 + b1 = {}\nz2 = f(z1) = {}\nz3 = maxpool(z2) = {}\nlogits = w2·z3 + b2 = {}\np = softmax = {}\nz = −ln p[{}] = {}",
         vec_str(&f.z1),
         vec_str(&f.z2),
         vec_str(&f.z3),
@@ -144,13 +151,15 @@ pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
         n.label,
         num(f.loss)
     ));
+}
+
+fn grads_ui(ui: &mut Ui, n: &TinyNet, f: &Forward, g: &Grads, a: Option<&Grads>) {
     ui.label(
         egui::RichText::new(
             "Backward: g(z_(i−1)) = g(z_i)·∂z_i/∂z_(i−1), g(w_i) = g(z_i)·∂z_i/∂w_i, from g(z) = 1",
         )
         .strong(),
     );
-    let a = s.autograd.as_ref();
     egui::Grid::new("bp-grads").striped(true).show(ui, |ui| {
         ui.label("gradient");
         ui.label("by hand");
@@ -170,9 +179,9 @@ pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
         for i in 0..4 {
             row(
                 ui,
-                &format!("g(z₃[{i}])"),
+                &format!("g(z3[{i}])"),
                 &format!(
-                    "Σ_k g(logit_k)·w₂[k,{i}] = {}·{} + {}·{}",
+                    "Σ_k g(logit_k)·w2[k,{i}] = {}·{} + {}·{}",
                     factor(g.logits[0]),
                     factor(n.w2[i]),
                     factor(g.logits[1]),
@@ -188,7 +197,7 @@ pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
                 .iter()
                 .enumerate()
                 .filter(|(_, &j)| j == k)
-                .map(|(i, _)| format!("g(z₃[{i}])"))
+                .map(|(i, _)| format!("g(z3[{i}])"))
                 .collect();
             let hand = if from.is_empty() {
                 "not a max: 0".to_string()
@@ -197,29 +206,25 @@ pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
             };
             row(
                 ui,
-                &format!("g(z₂[{k}])"),
+                &format!("g(z2[{k}])"),
                 &hand,
                 g.z2[k],
                 a.map(|a| a.z2[k]),
             );
         }
         for k in 0..9 {
-            let d = if g.z2[k] != 0.0 {
-                g.z1[k] / g.z2[k]
-            } else {
-                crate::spec::lab::act::derivative(
-                    n.act,
-                    f.z1[k],
-                    crate::spec::lab::act::DiceStats {
-                        mean: 0.0,
-                        var: 1.0,
-                    },
-                )
-            };
+            let d = derivative(
+                n.act,
+                f.z1[k],
+                DiceStats {
+                    mean: 0.0,
+                    var: 1.0,
+                },
+            );
             row(
                 ui,
-                &format!("g(z₁[{k}])"),
-                &format!("g(z₂[{k}])·f'(z₁[{k}]) = {}·{}", factor(g.z2[k]), factor(d)),
+                &format!("g(z1[{k}])"),
+                &format!("g(z2[{k}])·f'(z1[{k}]) = {}·{}", factor(g.z2[k]), factor(d)),
                 g.z1[k],
                 a.map(|a| a.z1[k]),
             );
@@ -227,19 +232,19 @@ pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
         for i in 0..4 {
             row(
                 ui,
-                &format!("g(w₁[{i}])"),
-                "Σ over the 9 positions of g(z₁)·x under the weight",
+                &format!("g(w1[{i}])"),
+                "Σ over the 9 positions of g(z1)·x under the weight",
                 g.w1[i],
                 a.map(|a| a.w1[i]),
             );
         }
-        row(ui, "g(b₁)", "Σ g(z₁)", g.b1, a.map(|a| a.b1));
+        row(ui, "g(b1)", "Σ g(z1)", g.b1, a.map(|a| a.b1));
         for i in 0..8 {
             row(
                 ui,
-                &format!("g(w₂[{},{}])", i / 4, i % 4),
+                &format!("g(w2[{},{}])", i / 4, i % 4),
                 &format!(
-                    "g(logit {})·z₃[{}] = {}·{}",
+                    "g(logit {})·z3[{}] = {}·{}",
                     i / 4,
                     i % 4,
                     factor(g.logits[i / 4]),
@@ -250,7 +255,9 @@ pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
             );
         }
     });
-    ui.separator();
+}
+
+fn update_ui(ui: &mut Ui, s: &mut BackpropLab, g: &Grads) {
     ui.horizontal(|ui| {
         ui.label(egui::RichText::new("One update").strong());
         ui.selectable_value(&mut s.rule, Update::Sgd, "SGD");
@@ -267,13 +274,14 @@ pub(super) fn backprop_ui(ui: &mut Ui, s: &mut BackpropLab) {
     if s.rule == Update::Momentum {
         ui.weak("The lecture averages: p <- (1 − μ)p − μ·g, w <- w − λp; written here with p holding +g so that the step goes downhill.");
     }
+    let n = &s.net;
     for i in 0..4 {
         let (_, text) = update(s.rule, n.w1[i], g.w1[i], s.lr);
-        ui.monospace(format!("w₁[{i}]: {text}"));
+        ui.monospace(format!("w1[{i}]: {text}"));
     }
     let (_, text) = update(s.rule, n.b1, g.b1, s.lr);
-    ui.monospace(format!("b₁: {text}"));
-    if ui.button("Apply this update to w₁, b₁, w₂, b₂").clicked() {
+    ui.monospace(format!("b1: {text}"));
+    if ui.button("Apply this update to w1, b1, w2, b2").clicked() {
         let net = &mut s.net;
         for i in 0..4 {
             net.w1[i] = update(s.rule, net.w1[i], g.w1[i], s.lr).0;

@@ -206,6 +206,24 @@ pub(super) fn conv_ui(ui: &mut Ui, v: &mut ConvView) {
         Ok((oh, ow)) if oy < oh && ox < ow => v.lab.terms(f, oy, ox),
         _ => Vec::new(),
     };
+    inputs_ui(ui, v, &terms, range);
+    outputs_ui(ui, v);
+    if !terms.is_empty() {
+        let name = &v.lab.filters[f].name;
+        ui.label(
+            egui::RichText::new(format!("output ({}, {}) of {name}:", oy + 1, ox + 1)).strong(),
+        );
+        ui.monospace(v.lab.explain(f, oy, ox));
+    }
+}
+
+/// The input channels (the window of the chosen output highlighted) and the filters, editable.
+fn inputs_ui(
+    ui: &mut Ui,
+    v: &mut ConvView,
+    terms: &[crate::spec::lab::conv::Term],
+    range: Option<(f64, f64)>,
+) {
     let in_window = |c: usize, y: usize, x: usize| {
         terms
             .iter()
@@ -260,6 +278,10 @@ pub(super) fn conv_ui(ui: &mut Ui, v: &mut ConvView) {
             });
         }
     });
+}
+
+/// The output-size formula and every filter's output (click or hover a cell to explain it).
+fn outputs_ui(ui: &mut Ui, v: &mut ConvView) {
     ui.label(format!("output size: {}", v.lab.size_formula()));
     ui.horizontal_wrapped(|ui| {
         for fi in 0..v.lab.filters.len() {
@@ -278,16 +300,4 @@ pub(super) fn conv_ui(ui: &mut Ui, v: &mut ConvView) {
             });
         }
     });
-    if !terms.is_empty() {
-        ui.label(
-            egui::RichText::new(format!(
-                "output ({}, {}) of {}:",
-                oy + 1,
-                ox + 1,
-                v.lab.filters[f].name
-            ))
-            .strong(),
-        );
-        ui.monospace(v.lab.explain(f, oy, ox));
-    }
 }

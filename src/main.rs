@@ -83,6 +83,8 @@ enum Cmd {
         /// More presets to list.
         presets: Vec<PathBuf>,
     },
+    /// Continue a stopped, interrupted or crashed run in its folder, exactly where it was saved.
+    Resume(cli::ResumeArgs),
     /// List the devices libtorch sees.
     Devices,
     /// Compare variants of a preset over several seeds (e.g. an activation shoot-out).
@@ -118,6 +120,7 @@ fn main() {
         Some(Cmd::Summary { preset, batch_size }) => cli::summary(&preset, batch_size),
         Some(Cmd::Zoo { sort, presets }) => cli::zoo(&sort, &presets),
         Some(Cmd::Demo) => cli::demo(),
+        Some(Cmd::Resume(r)) => cli::resume(r),
         Some(Cmd::Data(d)) => cli::data(d),
         Some(Cmd::Import(i)) => cli::import(i),
         Some(Cmd::Export(e)) => cli::export(e),

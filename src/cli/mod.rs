@@ -15,7 +15,7 @@ pub use export::{export, ExportArgs};
 pub use import::{import, ImportArgs};
 pub use inspect::{inspect, InspectArgs};
 pub use summary::summary;
-pub use train::{demo, train, TrainArgs};
+pub use train::{demo, resume, train, ResumeArgs, TrainArgs};
 pub use zoo::zoo;
 
 use anyhow::Result;

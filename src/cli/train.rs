@@ -79,6 +79,41 @@ pub fn train(a: TrainArgs) -> Result<()> {
     Ok(())
 }
 
+#[derive(clap::Args)]
+pub struct ResumeArgs {
+    /// The run folder to continue (it holds resume.safetensors, written at each epoch's end,
+    /// on Stop and on Save).
+    pub run_dir: PathBuf,
+    /// Print one machine-readable summary line at the end and no progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `cnn-workbench resume RUN_DIR`: continues a stopped, interrupted or crashed run in its own
+/// folder, from its last resume state.
+pub fn resume(a: ResumeArgs) -> Result<()> {
+    let dir = &a.run_dir;
+    let preset = Preset::load(&dir.join(cnn_workbench::protocol::files::PRESET_FILE))
+        .with_context(|| format!("{} is not a run folder", dir.display()))?;
+    let meta = cnn_workbench::runs::folder::load_meta(dir).unwrap_or_default();
+    let opts = RunOptions {
+        run_dir: Some(dir.clone()),
+        meta,
+        resume: true,
+        ..RunOptions::default()
+    };
+    let finish = run_with_progress(preset, opts, a.quiet)?;
+    if a.quiet {
+        println!(
+            "RESULT steps={} test_accuracy={:.4}",
+            finish.steps, finish.test_accuracy
+        );
+    } else {
+        println!("run folder: {}", dir.display());
+    }
+    Ok(())
+}
+
 /// Trains with a progress bar; returns how the run finished.
 fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<FinishInfo> {
     let mut trainer =

@@ -4,7 +4,7 @@ pub mod data;
 pub mod inspect;
 pub mod run;
 
-pub use run::{files, EventSink, Notify, RunMeta, RunOptions, SinkError};
+pub use run::{files, EventSink, Notify, RunMeta, RunOptions, SinkError, SinkPosition};
 
 use crate::spec::Summary;
 use serde::{Deserialize, Serialize};

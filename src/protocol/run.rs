@@ -57,6 +57,8 @@ pub struct RunOptions {
     pub meta: RunMeta,
     /// Evaluate the test set after every epoch and stop once it reaches this accuracy.
     pub target_test_accuracy: Option<f32>,
+    /// Continue the run whose folder this is (its resume state) instead of starting afresh.
+    pub resume: bool,
     #[doc(hidden)]
     /// Test seam: panic on the trainer thread at this step.
     pub inject_panic_at_step: Option<usize>,
@@ -71,9 +73,19 @@ impl Default for RunOptions {
             notify: None,
             meta: RunMeta::default(),
             target_test_accuracy: None,
+            resume: false,
             inject_panic_at_step: None,
         }
     }
+}
+
+/// Where each file of a run folder stood (bytes), saved with a resume state so that resuming
+/// cuts the files back to that point and appends.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct SinkPosition {
+    pub steps_bytes: u64,
+    pub metrics_bytes: u64,
+    pub events_bytes: u64,
 }
 
 /// A write that a sink could not make: which file, and why.
@@ -109,4 +121,13 @@ pub trait EventSink: Send {
     fn event(&mut self, event: &Event) -> Result<(), SinkError>;
     /// The run has ended with this terminal event (also for runs that never opened).
     fn close(&mut self, terminal: &Event) -> Result<(), SinkError>;
+    /// Flushes and says where the files stand (for a resume state); None keeps no files.
+    fn position(&mut self) -> Result<Option<SinkPosition>, SinkError> {
+        Ok(None)
+    }
+    /// Opens again for a resumed run: files cut back to `at`, then appended to.
+    fn reopen(&mut self, preset: &Preset, at: &SinkPosition) -> Result<(), SinkError> {
+        let _ = at;
+        self.open(preset)
+    }
 }

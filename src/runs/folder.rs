@@ -68,6 +68,38 @@ impl Writer {
         Ok(w)
     }
 
+    /// An existing file cut back to `len` bytes (what a resume state recorded), appended to.
+    fn append_at(path: PathBuf, len: u64) -> Result<Writer, SinkError> {
+        let have = std::fs::metadata(&path)
+            .map_err(|e| SinkError::new(&path, e))?
+            .len();
+        if have < len {
+            return Err(SinkError::new(
+                &path,
+                std::io::Error::other(format!(
+                    "is {have} bytes, shorter than the {len} its resume state recorded"
+                )),
+            ));
+        }
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| SinkError::new(&path, e))?;
+        file.set_len(len).map_err(|e| SinkError::new(&path, e))?;
+        Ok(Writer {
+            path,
+            file: BufWriter::new(file),
+        })
+    }
+
+    /// Flushed length in bytes.
+    fn len(&mut self) -> Result<u64, SinkError> {
+        self.flush()?;
+        let meta = self.file.get_ref().metadata();
+        meta.map(|m| m.len())
+            .map_err(|e| SinkError::new(&self.path, e))
+    }
+
     fn line(&mut self, text: &str) -> Result<(), SinkError> {
         writeln!(self.file, "{text}").map_err(|e| SinkError::new(&self.path, e))
     }
@@ -201,6 +233,34 @@ impl EventSink for RunFolder {
         if matches!(e, Event::Epoch(_)) {
             events.flush()?;
         }
+        Ok(())
+    }
+
+    fn position(&mut self) -> Result<Option<crate::protocol::SinkPosition>, SinkError> {
+        let Some(w) = self.open.as_mut() else {
+            return Ok(None);
+        };
+        w.tb.flush()?;
+        Ok(Some(crate::protocol::SinkPosition {
+            steps_bytes: w.steps.len()?,
+            metrics_bytes: w.epochs.len()?,
+            events_bytes: w.events.len()?,
+        }))
+    }
+
+    fn reopen(
+        &mut self,
+        _preset: &Preset,
+        at: &crate::protocol::SinkPosition,
+    ) -> Result<(), SinkError> {
+        let dir = self.dir.clone();
+        self.open = Some(Open {
+            steps: Writer::append_at(dir.join(STEPS_CSV), at.steps_bytes)?,
+            epochs: Writer::append_at(dir.join(EPOCHS_CSV), at.metrics_bytes)?,
+            events: Writer::append_at(dir.join(EVENTS_LOG), at.events_bytes)?,
+            // TensorBoard reads every events file of a folder: a new one continues the run.
+            tb: EventFile::create(&dir)?,
+        });
         Ok(())
     }
 

@@ -144,6 +144,16 @@ impl RunState {
 
     pub fn apply(&mut self, event: &Event) {
         match event {
+            // A resumed run starts again with the same probes: its histories go on.
+            Event::Started(s)
+                if self
+                    .start
+                    .as_ref()
+                    .is_some_and(|o| o.probed_layers == s.probed_layers) =>
+            {
+                self.status = RunStatus::Running;
+                self.start = Some(s.clone());
+            }
             Event::Started(s) => {
                 self.status = RunStatus::Running;
                 self.layers = s

@@ -31,8 +31,13 @@ pub(super) struct EpochPolicy {
 }
 
 impl EpochPolicy {
-    pub fn new() -> EpochPolicy {
-        EpochPolicy { best_val: None }
+    /// `best_val`: the best validation accuracy so far (a resumed run's).
+    pub fn new(best_val: Option<f32>) -> EpochPolicy {
+        EpochPolicy { best_val }
+    }
+
+    pub fn best(&self) -> Option<f32> {
+        self.best_val
     }
 
     /// Names of the checkpoints to write after `epochs_done` epochs at this accuracy.

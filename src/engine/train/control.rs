@@ -14,12 +14,25 @@ pub(super) enum Control {
     Stop,
 }
 
-/// Takes every waiting command; while paused, waits for the next one.
+/// Takes every waiting command; while paused, waits for the next one. The flag says a
+/// checkpoint was saved on request (the caller then saves the resume state beside it).
 pub(super) fn between_steps(
     cmds: &Receiver<Command>,
     out: &mut Outbox,
     ctx: (&Preset, &RunOptions, &Model),
     step: usize,
+) -> Result<(Control, bool), TrainError> {
+    let mut saved = false;
+    let control = commands(cmds, out, ctx, step, &mut saved)?;
+    Ok((control, saved))
+}
+
+fn commands(
+    cmds: &Receiver<Command>,
+    out: &mut Outbox,
+    ctx: (&Preset, &RunOptions, &Model),
+    step: usize,
+    saved: &mut bool,
 ) -> Result<Control, TrainError> {
     let mut paused = false;
     let mut resumed = false;
@@ -51,6 +64,7 @@ pub(super) fn between_steps(
             Some(Command::SaveCheckpoint(dir)) => {
                 let (preset, opts, model) = ctx;
                 out.send(save_on_demand(preset, opts, model, dir, step))?;
+                *saved = true;
             }
         }
     }

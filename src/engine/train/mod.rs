@@ -9,6 +9,7 @@ mod optimizer;
 pub use optimizer::build_optimizer;
 pub(crate) mod outbox;
 mod probe;
+pub mod resume;
 mod setup;
 use setup::{load_data, order_fingerprint};
 
@@ -32,7 +33,7 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
-use tch::{nn, Kind};
+use tch::Kind;
 
 /// Why a run could not start or go on. Its text is the failed run's reason.
 #[derive(thiserror::Error, Debug)]
@@ -74,12 +75,29 @@ pub(crate) fn run(
     // Always set: the count is process-wide, and an earlier run may have changed it.
     tch::set_num_threads(threads as i32);
     let data = load_data(preset, device)?;
-    let model = Model::build(&preset.network, device, t.seed)?;
-    let opt = optimizer::build_optimizer(&model.vs, t)?;
-    tch::manual_seed(stream_seed(t.seed, 1) as i64 & i64::MAX);
-    let order_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 2));
-    let aug_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 3));
-    out.open(preset)?;
+    let resumed = match (&opts.resume, &opts.run_dir) {
+        (true, Some(dir)) => Some(resume::load(dir).map_err(TrainError::Settings)?),
+        (true, None) => return Err(TrainError::Settings("resuming needs the run folder".into())),
+        _ => None,
+    };
+    let mut model = Model::build(&preset.network, device, t.seed)?;
+    let mut opt = optimizer::build_optimizer(&model.vs, t)?;
+    let mut order_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 2));
+    let mut aug_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 3));
+    let resume_from = match resumed {
+        Some((tensors, st)) => {
+            resume::restore_model(&mut model, &tensors).map_err(TrainError::Settings)?;
+            opt.restore(&tensors, st.optim_steps);
+            order_rng = st.order_rng.rng();
+            aug_rng = st.aug_rng_epoch.rng();
+            out.reopen(preset, &st.files.unwrap_or_default())?;
+            Some(st)
+        }
+        None => {
+            out.open(preset)?;
+            None
+        }
+    };
 
     let n_train = data.train_len();
     let batch = t.batch_size.min(n_train);
@@ -124,20 +142,29 @@ pub(crate) fn run(
         model,
         opt,
         probe,
+        order_rng_epoch: order_rng.clone(),
+        aug_rng_epoch: aug_rng.clone(),
         order_rng,
         aug_rng,
+        sums: EpochSums::default(),
         background,
         batch,
         steps_per_epoch,
         total_steps: t.total_steps(steps_per_epoch),
         clock: Clock::new(opts),
-        step: 0,
-        epochs_done: 0,
+        step: resume_from.as_ref().map_or(0, |s| s.step),
+        epochs_done: resume_from.as_ref().map_or(0, |s| s.epochs_done),
         last: None,
-        policy: checkpoints::EpochPolicy::new(),
+        policy: checkpoints::EpochPolicy::new(resume_from.as_ref().and_then(|s| s.best_val)),
         pending_probe: None,
         reported: HashSet::new(),
+        resume_from,
     };
+    if let Some(s) = &lp.resume_from {
+        lp.clock.trained_images = s.trained_images;
+        let note = format!("resumed at step {} (epoch {})", s.step, s.epoch + 1);
+        out.send(Event::Warning(note))?;
+    }
     lp.run(out)
 }
 
@@ -193,10 +220,17 @@ struct TrainLoop<'a> {
     cmds: &'a Receiver<Command>,
     data: &'a Dataset,
     model: Model,
-    opt: nn::Optimizer,
+    opt: optimizer::Optim,
     probe: Probe,
     order_rng: ChaCha8Rng,
     aug_rng: ChaCha8Rng,
+    /// The generators as they were at the start of the epoch in progress (for a resume state).
+    order_rng_epoch: ChaCha8Rng,
+    aug_rng_epoch: ChaCha8Rng,
+    /// The epoch in progress's running sums.
+    sums: EpochSums,
+    /// Where a resumed run continues (taken by its first epoch).
+    resume_from: Option<resume::ResumeState>,
     background: Vec<f32>,
     batch: usize,
     steps_per_epoch: usize,
@@ -213,7 +247,7 @@ struct TrainLoop<'a> {
 }
 
 /// One epoch's running sums.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct EpochSums {
     loss: f64,
     correct: f64,
@@ -224,7 +258,8 @@ impl TrainLoop<'_> {
     fn run(&mut self, out: &mut Outbox) -> Result<Event, TrainError> {
         let t = &self.preset.training;
         let mut stopped = false;
-        for epoch in 0..t.epochs {
+        let first = self.resume_from.as_ref().map_or(0, |s| s.epoch);
+        for epoch in first..t.epochs {
             if self.step >= self.total_steps {
                 break;
             }
@@ -251,6 +286,8 @@ impl TrainLoop<'_> {
         let epoch_start = Instant::now();
         let data = self.data;
         let n_train = data.train_len();
+        self.order_rng_epoch = self.order_rng.clone();
+        self.aug_rng_epoch = self.aug_rng.clone();
         let mut perm: Vec<i64> = (0..n_train as i64).collect();
         perm.shuffle(&mut self.order_rng);
         let order: Vec<usize> = perm.iter().map(|&i| i as usize).collect();
@@ -258,10 +295,36 @@ impl TrainLoop<'_> {
         let crop = (rrc > 0.0 && data.is_streamed())
             .then(|| (rrc, (0..n_train).map(|_| self.aug_rng.random()).collect()));
         let mut batches = data.batches(&data.train, Some(order), self.batch, crop);
-        let mut sums = EpochSums::default();
-        for b in 0..self.steps_per_epoch {
-            match control::between_steps(self.cmds, out, self.ctx(), self.step)? {
-                Control::Stop => return Ok(EpochEnd::Stopped),
+        // A resumed run: this epoch's shuffle and crops are drawn again, then the batches
+        // already trained on are passed over.
+        let skip = match self.resume_from.take() {
+            Some(st) => {
+                self.aug_rng = st.aug_rng.rng();
+                self.sums = EpochSums {
+                    loss: st.sums.0,
+                    correct: st.sums.1,
+                    seen: st.sums.2,
+                };
+                st.batch_in_epoch
+            }
+            None => {
+                self.sums = EpochSums::default();
+                0
+            }
+        };
+        for _ in 0..skip {
+            batches.next();
+        }
+        for b in skip..self.steps_per_epoch {
+            let (control, saved) = control::between_steps(self.cmds, out, self.ctx(), self.step)?;
+            if saved {
+                self.save_resume(epoch, b, out)?;
+            }
+            match control {
+                Control::Stop => {
+                    self.save_resume(epoch, b, out)?;
+                    return Ok(EpochEnd::Stopped);
+                }
                 Control::Resumed => self.clock.restart_window(Instant::now()),
                 Control::Go => {}
             }
@@ -276,7 +339,7 @@ impl TrainLoop<'_> {
             if batch.len() < 2 {
                 continue;
             }
-            if let Some(end) = self.train_step(batch, epoch, &mut sums, out)? {
+            if let Some(end) = self.train_step(batch, epoch, out)? {
                 return Ok(end);
             }
             let epoch_end = b + 1 == self.steps_per_epoch || self.step >= self.total_steps;
@@ -292,7 +355,13 @@ impl TrainLoop<'_> {
             }
         }
         self.clock.loop_secs += epoch_start.elapsed().as_secs_f64();
+        let sums = self.sums;
         self.end_epoch(epoch, epoch_start, &sums, out)?;
+        // The next epoch starts from the generators as they are now.
+        self.order_rng_epoch = self.order_rng.clone();
+        self.aug_rng_epoch = self.aug_rng.clone();
+        self.sums = EpochSums::default();
+        self.save_resume(epoch + 1, 0, out)?;
         Ok(EpochEnd::Done)
     }
 
@@ -318,11 +387,13 @@ impl TrainLoop<'_> {
         &mut self,
         batch: Batch,
         epoch: usize,
-        sums: &mut EpochSums,
         out: &mut Outbox,
     ) -> Result<Option<EpochEnd>, TrainError> {
         let t = &self.preset.training;
         let step_start = Instant::now();
+        // Dropout draws from libtorch's generator: seeded per step, so that a resumed run
+        // draws what the uninterrupted one would have.
+        tch::manual_seed(stream_seed(t.seed, 1_000_000 + self.step as u64) as i64 & i64::MAX);
         let lr = t.lr_at(self.step, self.steps_per_epoch);
         self.opt.set_lr(lr);
         let images = batch.len();
@@ -370,9 +441,9 @@ impl TrainLoop<'_> {
         self.clock.step_secs += step_start.elapsed().as_secs_f64();
         self.clock.trained_images += images;
         self.clock.window_images += images;
-        sums.loss += loss_v * images as f64;
-        sums.correct += acc * images as f64;
-        sums.seen += images;
+        self.sums.loss += loss_v * images as f64;
+        self.sums.correct += acc * images as f64;
+        self.sums.seen += images;
         let now = Instant::now();
         let window_secs = now
             .duration_since(self.clock.window_start)
@@ -481,5 +552,37 @@ impl TrainLoop<'_> {
             stopped,
             checkpoint,
         }))
+    }
+}
+
+impl TrainLoop<'_> {
+    /// Writes the run folder's resume state: `epoch` in progress with `batch` of its batches
+    /// done (the generators' epoch-start copies and the running sums say the rest).
+    fn save_resume(
+        &mut self,
+        epoch: usize,
+        batch: usize,
+        out: &mut Outbox,
+    ) -> Result<(), TrainError> {
+        let Some(dir) = self.opts.run_dir.clone() else {
+            return Ok(());
+        };
+        let (_, optim_steps) = self.opt.state();
+        let state = resume::ResumeState {
+            step: self.step,
+            epoch,
+            batch_in_epoch: batch,
+            epochs_done: self.epochs_done,
+            order_rng: (&self.order_rng_epoch).into(),
+            aug_rng_epoch: (&self.aug_rng_epoch).into(),
+            aug_rng: (&self.aug_rng).into(),
+            sums: (self.sums.loss, self.sums.correct, self.sums.seen),
+            best_val: self.policy.best(),
+            optim_steps,
+            trained_images: self.clock.trained_images,
+            files: out.position()?,
+        };
+        resume::save(&dir, &self.model, &self.opt, &state)?;
+        Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! Where the training loop's events go: the sinks first (so a slow window loses nothing that is
 //! persisted), then the owner's channel.
 use super::TrainError;
-use crate::protocol::{Event, EventSink, Notify, StepMetrics};
+use crate::protocol::{Event, EventSink, Notify, SinkPosition, StepMetrics};
 use crate::spec::Preset;
 use crossbeam_channel::{Sender, TrySendError};
 
@@ -33,6 +33,25 @@ impl Outbox {
             s.open(preset)?;
         }
         Ok(())
+    }
+
+    /// Opens the sinks again for a resumed run.
+    pub fn reopen(&mut self, preset: &Preset, at: &SinkPosition) -> Result<(), TrainError> {
+        self.opened = true;
+        for s in &mut self.sinks {
+            s.reopen(preset, at)?;
+        }
+        Ok(())
+    }
+
+    /// Where the first sink's files stand (flushed).
+    pub fn position(&mut self) -> Result<Option<SinkPosition>, TrainError> {
+        for s in &mut self.sinks {
+            if let Some(p) = s.position()? {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
     }
 
     fn log(&mut self, e: &Event) -> Result<(), TrainError> {

@@ -1,0 +1,160 @@
+//! What continuing a run needs, saved beside its checkpoints as `resume.safetensors`: the
+//! weights and running statistics, the optimizer's state, and (as one RON text tensor) the step,
+//! the position in the epoch, every random generator's state and where each run-folder file
+//! stood. Written to a temporary file, synced and renamed: a kill leaves the old or the new one.
+use super::optimizer::Optim;
+use crate::engine::checkpoint::CheckpointError;
+use crate::engine::model::Model;
+use crate::protocol::SinkPosition;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tch::{Device, Kind, Tensor};
+
+pub const RESUME_FILE: &str = "resume.safetensors";
+const STATE_TENSOR: &str = "resume.state";
+
+/// A ChaCha8 generator's exact position.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RngState {
+    seed: [u8; 32],
+    stream: u64,
+    word_pos_hi: u64,
+    word_pos_lo: u64,
+}
+
+impl From<&ChaCha8Rng> for RngState {
+    fn from(r: &ChaCha8Rng) -> RngState {
+        let pos = r.get_word_pos();
+        RngState {
+            seed: r.get_seed(),
+            stream: r.get_stream(),
+            word_pos_hi: (pos >> 64) as u64,
+            word_pos_lo: pos as u64,
+        }
+    }
+}
+
+impl RngState {
+    pub fn rng(&self) -> ChaCha8Rng {
+        let mut r = ChaCha8Rng::from_seed(self.seed);
+        r.set_stream(self.stream);
+        r.set_word_pos(((self.word_pos_hi as u128) << 64) | self.word_pos_lo as u128);
+        r
+    }
+}
+
+/// Where a run stands between two steps.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ResumeState {
+    /// Optimizer steps done.
+    pub step: usize,
+    /// The epoch in progress (0-based) and how many of its batches are done.
+    pub epoch: usize,
+    pub batch_in_epoch: usize,
+    pub epochs_done: usize,
+    /// The data-order and augmentation generators at the start of `epoch`, and augmentation's
+    /// now (the epoch's shuffle and crops are drawn again, then it continues from here).
+    pub order_rng: RngState,
+    pub aug_rng_epoch: RngState,
+    pub aug_rng: RngState,
+    /// The epoch's running sums: loss·images, correct, images.
+    pub sums: (f64, f64, usize),
+    pub best_val: Option<f32>,
+    pub optim_steps: u64,
+    pub trained_images: usize,
+    /// Where the run folder's files stood.
+    pub files: Option<SinkPosition>,
+}
+
+fn io(file: &Path, e: impl std::fmt::Display) -> CheckpointError {
+    CheckpointError::Io {
+        file: file.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes `dir/resume.safetensors`.
+pub fn save(
+    dir: &Path,
+    model: &Model,
+    opt: &Optim,
+    state: &ResumeState,
+) -> Result<PathBuf, CheckpointError> {
+    let path = dir.join(RESUME_FILE);
+    let text = ron::to_string(state).map_err(|e| io(&path, e))?;
+    let mut named: Vec<(String, Tensor)> = model
+        .vs
+        .variables()
+        .into_iter()
+        .map(|(k, t)| (k, t.to_device(Device::Cpu).contiguous()))
+        .collect();
+    let (optim, _) = opt.state();
+    named.extend(
+        optim
+            .into_iter()
+            .map(|(k, t)| (k, t.to_device(Device::Cpu).contiguous())),
+    );
+    named.push((STATE_TENSOR.into(), Tensor::from_slice(text.as_bytes())));
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    let tmp = crate::spec::preset::temp_path(&path);
+    let written = Tensor::write_safetensors(&named, &tmp)
+        .map_err(|e| io(&path, e))
+        .and_then(|_| sync(&tmp).map_err(|e| io(&path, e)))
+        .and_then(|_| std::fs::rename(&tmp, &path).map_err(|e| io(&path, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map(|_| path)
+}
+
+/// Flushes a written file to the disk.
+pub fn sync(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(path)?.sync_all()
+}
+
+/// Reads `dir/resume.safetensors`: its tensors by name and the state.
+pub fn load(dir: &Path) -> Result<(HashMap<String, Tensor>, ResumeState), String> {
+    let path = dir.join(RESUME_FILE);
+    if !path.is_file() {
+        return Err(format!(
+            "{} has no {RESUME_FILE}: the run saved no state to continue from (it was written at each epoch's end, on Stop and on Save)",
+            dir.display()
+        ));
+    }
+    let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&path)
+        .map_err(|e| format!("{}: not readable ({e})", path.display()))?
+        .into_iter()
+        .collect();
+    let bytes = tensors
+        .get(STATE_TENSOR)
+        .ok_or_else(|| format!("{}: no resume state inside", path.display()))?;
+    let bytes = Vec::<u8>::try_from(bytes.to_kind(Kind::Uint8).view([-1]))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let state = ron::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((tensors, state))
+}
+
+/// Copies the saved weights and statistics into `model` (every variable must be there).
+pub fn restore_model(model: &mut Model, tensors: &HashMap<String, Tensor>) -> Result<(), String> {
+    let mut missing = Vec::new();
+    tch::no_grad(|| {
+        for (name, mut var) in model.vs.variables() {
+            match tensors.get(&name) {
+                Some(t) if t.size() == var.size() => var.copy_(t),
+                _ => missing.push(name),
+            }
+        }
+    });
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the resume state does not match the network (missing or mis-shaped: {})",
+            missing.join(", ")
+        ))
+    }
+}

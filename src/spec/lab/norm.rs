@@ -7,7 +7,7 @@ pub const EPS: f64 = 1e-5;
 
 /// A mini-batch of N samples × C channels × H × W, index ((n·C + c)·H + h)·W + w.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Batch {
+pub struct NchwBlock {
     pub n: usize,
     pub c: usize,
     pub h: usize,
@@ -15,15 +15,15 @@ pub struct Batch {
     pub v: Vec<f64>,
 }
 
-impl Batch {
+impl NchwBlock {
     /// 2 samples × 4 channels × 2×2, channels on different scales.
-    pub fn example() -> Batch {
+    pub fn example() -> NchwBlock {
         let v = vec![
             1., 2., 3., 4., /**/ 10., 12., 14., 16., /**/ -1., 0., 1., 0., /**/ 5.,
             5., 6., 8., 2., 3., 2., 1., /**/ 20., 18., 16., 14., /**/ 0., -2., 1., 1.,
             /**/ 7., 6., 4., 3.,
         ];
-        Batch {
+        NchwBlock {
             n: 2,
             c: 4,
             h: 2,
@@ -44,7 +44,7 @@ impl Batch {
 }
 
 /// Which group a value of (sample n, channel c) is normalized with.
-pub fn group_of(kind: Norm, b: &Batch, n: usize, c: usize) -> usize {
+pub fn group_of(kind: Norm, b: &NchwBlock, n: usize, c: usize) -> usize {
     match kind {
         Norm::Off => n * b.c + c,
         Norm::Batch => c,
@@ -76,7 +76,7 @@ pub struct GroupStats {
 }
 
 /// Every group of `kind` on `b` with its mean and (biased) variance.
-pub fn groups(kind: Norm, b: &Batch) -> Vec<GroupStats> {
+pub fn groups(kind: Norm, b: &NchwBlock) -> Vec<GroupStats> {
     let mut map: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for i in 0..b.v.len() {
         let (n, c) = b.nc(i);
@@ -98,7 +98,7 @@ pub fn groups(kind: Norm, b: &Batch) -> Vec<GroupStats> {
 
 /// y = γ_c·(x − μ)/√(σ² + ε) + β_c for every value (for decorrelated BN, the per-channel
 /// standardization only: its whitening is shown by [`whiten_2x2`]).
-pub fn normalize(kind: Norm, b: &Batch, gamma: &[f64], beta: &[f64]) -> Vec<f64> {
+pub fn normalize(kind: Norm, b: &NchwBlock, gamma: &[f64], beta: &[f64]) -> Vec<f64> {
     let mut out = b.v.clone();
     if kind == Norm::Off {
         return out;
@@ -118,7 +118,7 @@ pub fn normalize(kind: Norm, b: &Batch, gamma: &[f64], beta: &[f64]) -> Vec<f64>
 
 /// Decorrelated BN on two channels: their covariance over N, H, W before and after whitening
 /// with Σ^(−1/2) (a 2×2 symmetric matrix, inverted square root in closed form).
-pub fn whiten_2x2(b: &Batch, c0: usize) -> ([f64; 4], [f64; 4]) {
+pub fn whiten_2x2(b: &NchwBlock, c0: usize) -> ([f64; 4], [f64; 4]) {
     let vals = |c: usize| -> Vec<f64> {
         (0..b.n)
             .flat_map(|n| (0..b.h * b.w).map(move |p| (n, p)))

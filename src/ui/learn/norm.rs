@@ -2,13 +2,13 @@
 //! and decorrelated normalization — the values each averages together, their mean and variance,
 //! the normalized values, then γ and β.
 use super::try_this;
-use crate::spec::lab::norm::{axes, group_of, groups, normalize, whiten_2x2, Batch, EPS};
+use crate::spec::lab::norm::{axes, group_of, groups, normalize, whiten_2x2, NchwBlock, EPS};
 use crate::spec::lab::num;
 use crate::spec::Norm;
 use egui::{Color32, Ui};
 
 pub struct NormLab {
-    pub batch: Batch,
+    pub batch: NchwBlock,
     pub kind: Norm,
     pub gamma: [f64; 4],
     pub beta: [f64; 4],
@@ -19,7 +19,7 @@ pub struct NormLab {
 impl Default for NormLab {
     fn default() -> Self {
         NormLab {
-            batch: Batch::example(),
+            batch: NchwBlock::example(),
             kind: Norm::Batch,
             gamma: [1.0; 4],
             beta: [0.0; 4],

@@ -143,3 +143,65 @@ fn resuming_a_folder_without_a_resume_state_says_why() {
     };
     assert!(reason.contains("resume.safetensors"), "{reason}");
 }
+
+/// Fine-tuning: LeNet-5 trained on the 10 shapes, then a narrower second dense layer with the
+/// convolutions frozen: matching tensors are loaded, the changed ones initialized (and named),
+/// frozen weights do not move, the others do.
+#[test]
+fn fine_tuning_loads_what_matches_and_keeps_frozen_layers_fixed() {
+    use cnn_workbench::engine::checkpoint;
+    use tch::Device;
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("runs/base");
+    let events = start_run(preset(), opts(&base, false)).unwrap().wait();
+    assert!(matches!(events.last(), Some(Event::Finished(_))));
+
+    let mut p = preset();
+    p.training.epochs = 1;
+    p.network.layers[10] = Layer::Linear(cnn_workbench::spec::layer::Linear {
+        out_features: 64,
+        ..Default::default()
+    });
+    p.training.init_from = Some(base.clone());
+    p.training.freeze = vec![1, 4];
+    let tuned = tmp.path().join("runs/tuned");
+    let events = start_run(p, opts(&tuned, false)).unwrap().wait();
+    assert!(
+        matches!(events.last(), Some(Event::Finished(_))),
+        "{:?}",
+        events.last()
+    );
+    let notes: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Warning(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    let line = notes
+        .iter()
+        .find(|w| w.contains("fine-tuning from"))
+        .unwrap();
+    assert!(
+        line.contains("11_linear.weight [64, 120] (checkpoint: [84, 120])"),
+        "{line}"
+    );
+    assert!(
+        line.contains("13_linear.weight [10, 64] (checkpoint: [10, 84])"),
+        "{line}"
+    );
+    assert!(!line.contains("13_linear.bias"), "{line}");
+    assert!(notes
+        .iter()
+        .any(|w| w.contains("frozen layers") && w.contains("1, 4")));
+    let (_, before) = checkpoint::load(&base.join("model.safetensors"), Device::Cpu).unwrap();
+    let (_, after) = checkpoint::load(&tuned.join("model.safetensors"), Device::Cpu).unwrap();
+    let (b, a) = (before.vs.variables(), after.vs.variables());
+    for frozen in ["01_conv2d.weight", "01_conv2d.bias", "04_conv2d.weight"] {
+        assert!(a[frozen].equal(&b[frozen]), "{frozen} moved");
+    }
+    assert!(
+        !a["08_linear.weight"].equal(&b["08_linear.weight"]),
+        "a trained layer did not move"
+    );
+}

@@ -26,9 +26,42 @@ pub struct TrainArgs {
     /// Stop once the test accuracy (checked after each epoch) reaches this fraction.
     #[arg(long)]
     pub target_accuracy: Option<f32>,
+    /// Fine-tune: start from this checkpoint's weights (a .safetensors file or a run folder);
+    /// tensors whose names and shapes match are loaded, the others initialized and listed.
+    #[arg(long)]
+    pub init_from: Option<PathBuf>,
+    /// Freeze these layers (1-based; ranges and lists: "1-6", "1,2,5-7"): no gradient, no update.
+    #[arg(long)]
+    pub freeze: Option<String>,
     /// Print one machine-readable summary line at the end and no progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// "1-6,8" → [1, 2, 3, 4, 5, 6, 8].
+fn layer_list(text: &str) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let bad = || {
+            anyhow::anyhow!(
+                "--freeze {text}: \"{part}\" is not a layer number or range such as 1-6"
+            )
+        };
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (
+                    a.trim().parse().map_err(|_| bad())?,
+                    b.trim().parse().map_err(|_| bad())?,
+                );
+                if a == 0 || b < a {
+                    return Err(bad());
+                }
+                out.extend(a..=b);
+            }
+            None => out.push(part.parse().map_err(|_| bad())?),
+        }
+    }
+    Ok(out)
 }
 
 pub fn train(a: TrainArgs) -> Result<()> {
@@ -42,6 +75,12 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     if let Some(v) = a.max_steps {
         t.max_steps = Some(v);
+    }
+    if let Some(v) = &a.init_from {
+        t.init_from = Some(v.clone());
+    }
+    if let Some(v) = &a.freeze {
+        t.freeze = layer_list(v)?;
     }
     spec::infer(&preset.network)?;
     let run_dir = a

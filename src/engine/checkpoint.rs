@@ -49,8 +49,15 @@ pub fn save(
         .map(|(k, t)| (k, t.to_device(Device::Cpu).contiguous()))
         .collect();
     let tmp = temp_path(&path);
+    // Synced before the rename: a crash leaves the old file or the whole new one.
     let written = Tensor::write_safetensors(&named, &tmp)
         .map_err(|e| io(&path, &e))
+        .and_then(|_| {
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| io(&path, &e))
+        })
+        .inspect(|_| slow_save_for_tests())
         .and_then(|_| std::fs::rename(&tmp, &path).map_err(|e| io(&path, &e)));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -127,4 +134,16 @@ pub fn load(path: &Path, device: Device) -> Result<(Preset, Model), CheckpointEr
     let mut model = Model::build(&preset.network, device, preset.training.seed)?;
     load_weights(&mut model, &weights)?;
     Ok((preset, model))
+}
+
+/// Test seam: `CNN_WORKBENCH_TEST_SLOW_SAVE_MS` holds every checkpoint between its write and its
+/// rename for that long, so that the crash test's kills land inside saves.
+#[doc(hidden)]
+pub fn slow_save_for_tests() {
+    if let Some(ms) = std::env::var("CNN_WORKBENCH_TEST_SLOW_SAVE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }

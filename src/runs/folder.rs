@@ -92,9 +92,13 @@ impl Writer {
         })
     }
 
-    /// Flushed length in bytes.
+    /// Flushed and synced length in bytes (a resume state records it: it must survive a crash).
     fn len(&mut self) -> Result<u64, SinkError> {
         self.flush()?;
+        self.file
+            .get_ref()
+            .sync_data()
+            .map_err(|e| SinkError::new(&self.path, e))?;
         let meta = self.file.get_ref().metadata();
         meta.map(|m| m.len())
             .map_err(|e| SinkError::new(&self.path, e))
@@ -254,6 +258,12 @@ impl EventSink for RunFolder {
         at: &crate::protocol::SinkPosition,
     ) -> Result<(), SinkError> {
         let dir = self.dir.clone();
+        // Temporary files of saves a crash interrupted.
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
         self.open = Some(Open {
             steps: Writer::append_at(dir.join(STEPS_CSV), at.steps_bytes)?,
             epochs: Writer::append_at(dir.join(EPOCHS_CSV), at.metrics_bytes)?,
@@ -312,6 +322,7 @@ fn tensorboard_event(tb: &mut EventFile, e: &Event) -> Result<(), SinkError> {
 /// Reads a metrics CSV back as rows of numbers (header skipped).
 pub fn read_csv(path: &Path) -> Result<Vec<Vec<f64>>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = complete_lines(&text);
     let columns = text.lines().next().map_or(0, |h| h.split(',').count());
     text.lines()
         .enumerate()
@@ -334,4 +345,13 @@ pub fn read_csv(path: &Path) -> Result<Vec<Vec<f64>>, String> {
             Ok(row)
         })
         .collect()
+}
+
+/// The text up to its last newline: an append-only file cut by a crash ends in a torn line,
+/// which is not part of what was written.
+pub fn complete_lines(text: &str) -> &str {
+    match text.rfind('\n') {
+        Some(i) => &text[..=i],
+        None => "",
+    }
 }

@@ -46,6 +46,7 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
     folder::read_csv(&dir.join(folder::EPOCHS_CSV))?;
     let log = dir.join(EVENTS_LOG);
     let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let text = folder::complete_lines(&text);
     let mut state = RunState::new(if meta.name.is_empty() {
         id
     } else {

@@ -240,6 +240,11 @@ pub struct Training {
     pub checkpoint_every_epochs: usize,
     /// Keep a checkpoint of the epoch with the best validation accuracy (`best.safetensors`).
     pub checkpoint_best: bool,
+    /// Fine-tuning: start from this checkpoint's weights (a `.safetensors` file or a run
+    /// folder); tensors whose names and shapes match are loaded, the others initialized.
+    pub init_from: Option<std::path::PathBuf>,
+    /// Layers (1-based) whose parameters are frozen: no gradient, no update.
+    pub freeze: Vec<usize>,
 }
 
 impl Default for Training {
@@ -264,6 +269,8 @@ impl Default for Training {
             max_steps: None,
             checkpoint_every_epochs: 0,
             checkpoint_best: true,
+            init_from: None,
+            freeze: Vec::new(),
         }
     }
 }

@@ -7,6 +7,7 @@ mod control;
 mod loss;
 mod optimizer;
 pub use optimizer::build_optimizer;
+mod finetune;
 pub(crate) mod outbox;
 mod probe;
 pub mod resume;
@@ -81,6 +82,11 @@ pub(crate) fn run(
         _ => None,
     };
     let mut model = Model::build(&preset.network, device, t.seed)?;
+    let mut notes = Vec::new();
+    if let (Some(from), None) = (&t.init_from, &resumed) {
+        notes.push(finetune::init_from(&mut model, from).map_err(TrainError::Settings)?);
+    }
+    notes.extend(finetune::freeze(&model, preset).map_err(TrainError::Settings)?);
     let mut opt = optimizer::build_optimizer(&model.vs, t)?;
     let mut order_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 2));
     let mut aug_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 3));
@@ -125,7 +131,7 @@ pub(crate) fn run(
     if let Some(note) = thread_note {
         out.send(Event::Warning(note))?;
     }
-    for w in &data.warnings {
+    for w in data.warnings.iter().chain(&notes) {
         out.send(Event::Warning(w.clone()))?;
     }
     let background: Vec<f32> = data

@@ -103,6 +103,7 @@ pub fn save(
     let written = Tensor::write_safetensors(&named, &tmp)
         .map_err(|e| io(&path, e))
         .and_then(|_| sync(&tmp).map_err(|e| io(&path, e)))
+        .inspect(|_| crate::engine::checkpoint::slow_save_for_tests())
         .and_then(|_| std::fs::rename(&tmp, &path).map_err(|e| io(&path, e)));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);

@@ -114,7 +114,8 @@ impl Ensembles {
             .collect();
         let text = ron::to_string(&ok).map_err(|e| e.to_string())?;
         let path = dir.join(ENSEMBLES_FILE);
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+        crate::spec::preset::write_atomic(&path, text.as_bytes())
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// The ensemble accuracy of `variant`, if evaluated.

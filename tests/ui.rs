@@ -926,3 +926,17 @@ fn the_convolution_explorer_follows_edits_of_the_image_and_the_stride() {
     h.run();
     h.get_by_label_contains("averages over C, H, W");
 }
+
+#[test]
+fn a_frozen_tick_on_a_card_freezes_that_layer_for_fine_tuning() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    // LeNet-5's first card is its first convolution.
+    h.get_all_by_label("frozen").next().unwrap().click();
+    h.run();
+    assert_eq!(h.state().doc.preset.training.freeze, vec![1]);
+    h.get_by_label_contains("frozen layers: [1]");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert!(h.state().doc.preset.training.freeze.is_empty());
+}

@@ -36,6 +36,15 @@ impl WorkbenchApp {
             OpenZoo => self.open_zoo(),
             OpenExport(run) => self.open_export(run),
             OpenLearn(tab) => self.open_learn(tab),
+            ResumeRun(dir) => self.resume_run(dir),
+            SetFrozen(i, on) => self.doc.edit(|p| {
+                let f = &mut p.training.freeze;
+                f.retain(|&n| n != i + 1);
+                if on {
+                    f.push(i + 1);
+                    f.sort_unstable();
+                }
+            }),
             Train
             | Pause
             | Resume

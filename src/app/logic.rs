@@ -187,6 +187,38 @@ impl WorkbenchApp {
         }
     }
 
+    /// Continues a run from its folder's resume state, in that folder.
+    pub(crate) fn resume_run(&mut self, dir: std::path::PathBuf) {
+        if self.is_running() {
+            self.error = Some("A run is in progress; stop it before resuming another.".into());
+            return;
+        }
+        let preset = match crate::spec::Preset::load(&dir.join(crate::protocol::files::PRESET_FILE))
+        {
+            Ok(p) => p,
+            Err(e) => {
+                self.error = Some(format!("Cannot resume {}: {e}", dir.display()));
+                return;
+            }
+        };
+        let meta = crate::runs::folder::load_meta(&dir).unwrap_or_default();
+        let state = crate::runs::history::load_run(&dir)
+            .map(|r| r.state)
+            .unwrap_or_else(|_| RunState::new(meta.name.clone()));
+        let opts = RunOptions {
+            run_dir: Some(dir),
+            notify: self.repaint.clone(),
+            meta,
+            resume: true,
+            ..RunOptions::default()
+        };
+        match (self.launcher)(preset, opts) {
+            // The curves read back so far go on with the resumed run's events.
+            Ok(handle) => self.run = Some((state, Some(handle))),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
     pub(crate) fn start_compare(&mut self, spec: CompareSpec) {
         if self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
             self.error = Some("A comparison is already running.".into());

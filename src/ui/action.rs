@@ -37,6 +37,10 @@ pub enum Action {
     OpenDatasetView,
     /// The zoo of architectures.
     OpenZoo,
+    /// Continue a stopped or interrupted run in its folder (its resume state).
+    ResumeRun(PathBuf),
+    /// Freeze or unfreeze a layer for fine-tuning (0-based).
+    SetFrozen(usize, bool),
     /// The Learn window on one of its labs.
     OpenLearn(crate::ui::learn::LearnTab),
     /// File → Export to PyTorch…, for the editor's network or this run folder.

@@ -64,6 +64,7 @@ pub fn editor_ui(
     let err_index = err.as_ref().and_then(|e| e.layer_index());
     let d = preset.network.defaults();
     let fields = crate::spec::lab::receptive::fields(&preset.network).unwrap_or_default();
+    let frozen = preset.training.freeze.clone();
     let network = &mut preset.network;
 
     egui::ScrollArea::vertical()
@@ -81,6 +82,8 @@ pub fn editor_ui(
                     summary.layers.get(i - 1).map(|l| l.output)
                 };
                 let card = CardInfo {
+                    index: i,
+                    frozen: frozen.contains(&(i + 1)),
                     info,
                     field: fields.get(i).copied(),
                     cost: match (info, input) {
@@ -407,6 +410,9 @@ fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError
 /// What the editor knows about one layer of the network: its shape and counts, its receptive
 /// field, and how its counts are computed.
 struct CardInfo<'a> {
+    index: usize,
+    /// Frozen for fine-tuning (no gradient, no update).
+    frozen: bool,
     info: Option<&'a crate::spec::LayerInfo>,
     field: Option<crate::spec::lab::receptive::Field>,
     cost: Vec<String>,
@@ -461,6 +467,16 @@ fn stats_ui(
     }
     if !hover.is_empty() {
         r.on_hover_text(hover);
+    }
+    if card.info.is_some_and(|i| i.params > 0) {
+        let mut frozen = card.frozen;
+        if ui
+            .checkbox(&mut frozen, "frozen")
+            .on_hover_text("fine-tuning: this layer's parameters get no gradient and no update")
+            .changed()
+        {
+            actions.push(Action::SetFrozen(card.index, frozen));
+        }
     }
     if let Some(tab) = learn_tab(layer) {
         if ui

@@ -119,6 +119,16 @@ fn run_row_ui(ui: &mut Ui, r: &RunEntry, selection: &mut Vec<PathBuf>, actions: 
             actions.push(Action::InspectBeside(r.dir.clone()));
             ui.close();
         }
+        if ui
+            .button("Resume")
+            .on_hover_text(
+                "continue this run where its last resume state left it (epoch end, Stop or Save)",
+            )
+            .clicked()
+        {
+            actions.push(Action::ResumeRun(r.dir.clone()));
+            ui.close();
+        }
         if ui.button("Export to PyTorch…").clicked() {
             actions.push(Action::OpenExport(Some(r.dir.clone())));
             ui.close();

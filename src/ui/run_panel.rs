@@ -67,6 +67,25 @@ fn buttons_ui(
         if ui.add_enabled(active, egui::Button::new("Stop")).clicked() {
             actions.push(Action::Stop);
         }
+        // A stopped run can go on in its folder.
+        let stopped_dir = run
+            .filter(|r| {
+                !active
+                    && matches!(
+                        r.status,
+                        RunStatus::Finished { stopped: true, .. } | RunStatus::Interrupted
+                    )
+            })
+            .and_then(|r| r.start.as_ref()?.run_dir.clone());
+        if let Some(dir) = stopped_dir {
+            if ui
+                .button("Resume run")
+                .on_hover_text("continue from where it stopped, in the same run folder")
+                .clicked()
+            {
+                actions.push(Action::ResumeRun(dir));
+            }
+        }
         if ui
             .add_enabled(ready.is_ok(), egui::Button::new("Compare…"))
             .on_hover_text("train variants of this network over several seeds and overlay them")

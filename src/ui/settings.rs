@@ -359,6 +359,29 @@ fn run_settings_ui(ui: &mut Ui, t: &mut Training, context: &SettingsContext) {
         &mut t.probe_every_steps,
         1..=10_000,
     );
+    // Fine-tuning: a typed path (no file dialog needed); empty = from scratch.
+    let mut from = t
+        .init_from
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let r = row(ui, "fine-tune from", |ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut from)
+                .hint_text("checkpoint or run folder")
+                .desired_width(170.0),
+        )
+    });
+    if r.changed() {
+        let from = from.trim();
+        t.init_from = (!from.is_empty()).then(|| std::path::PathBuf::from(from));
+    }
+    if !t.freeze.is_empty() {
+        ui.weak(format!(
+            "frozen layers: {:?} (tick \"frozen\" on a card)",
+            t.freeze
+        ));
+    }
 }
 
 /// "Will it fit": the training memory estimate against the device's free memory.

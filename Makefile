@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 MNIST ?= ../shared/datasets/mnist
 
-.PHONY: all bootstrap build run test bench lint fmt clean-venv
+.PHONY: all bootstrap build run test bench fuzz lint fmt clean-venv
 
 all: build
 
@@ -24,6 +24,11 @@ test: bootstrap
 
 bench: build
 	bench/run.sh $(MNIST)
+
+# Every parser of outside input on 10,000 generated files each (make test runs 300 each).
+FUZZ_CASES ?= 10000
+fuzz: bootstrap
+	FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test --release --test fuzz -- --nocapture --test-threads 1
 
 lint: bootstrap
 	$(CARGO) clippy --all-targets -- -D warnings

@@ -247,7 +247,7 @@ fn fuzz_checkpoints_and_state_dicts() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(run.join("preset.ron"), dir.join("preset.ron")).unwrap();
     let file = dir.join("model.safetensors");
-    fuzz("safetensors", &[good.clone()], |d| {
+    fuzz("safetensors", std::slice::from_ref(&good), |d| {
         std::fs::write(&file, d).unwrap();
         let _ = import::read_state_dict(&file);
         checkpoint::load(&file, tch::Device::Cpu).is_ok()
@@ -287,12 +287,16 @@ fn fuzz_run_folders_events_and_csv() {
         "preset.ron",
     ] {
         let good = std::fs::read(run.join(file)).unwrap();
-        fuzz(&format!("run-folder-{file}"), &[good.clone()], |d| {
-            std::fs::write(run.join(file), d).unwrap();
-            let _ = history::scan(workspace);
-            let _ = folder::read_csv(&run.join(file));
-            history::load_run(&run).is_ok()
-        });
+        fuzz(
+            &format!("run-folder-{file}"),
+            std::slice::from_ref(&good),
+            |d| {
+                std::fs::write(run.join(file), d).unwrap();
+                let _ = history::scan(workspace);
+                let _ = folder::read_csv(&run.join(file));
+                history::load_run(&run).is_ok()
+            },
+        );
         std::fs::write(run.join(file), good).unwrap();
     }
     let lines: Vec<Vec<u8>> = std::fs::read_to_string(run.join("events.log"))

@@ -242,3 +242,34 @@ fn explain_this_number_equals_the_networks_output() {
     let err = insp.explain(&InputChoice::Test(0), 8, 0, 0, 0).unwrap_err();
     assert!(err.contains("convolution"), "{err}");
 }
+
+/// A checkpoint with NaN weights (a diverged run's) is named as such, not shown as "NaN%".
+#[test]
+fn non_finite_weights_are_named_and_accuracies_are_not_shown_as_nan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = trained(tmp.path());
+    let file = run.join("model.safetensors");
+    let mut tensors = tch::Tensor::read_safetensors(&file).unwrap();
+    for (name, t) in tensors.iter_mut() {
+        if name == "04_conv2d.weight" {
+            *t = t.fill(f64::NAN);
+        }
+    }
+    tch::Tensor::write_safetensors(&tensors, &file).unwrap();
+    let insp = Inspection::open(&file, None, Device::Cpu).unwrap();
+    assert_eq!(
+        insp.summary().non_finite,
+        vec!["04_conv2d.weight (NaN)".to_string()]
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cnn-workbench"))
+        .arg("inspect")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("the weights are not finite — 04_conv2d.weight (NaN)"),
+        "{text}"
+    );
+    assert!(!text.contains("NaN%") && !text.contains("nan%"), "{text}");
+}

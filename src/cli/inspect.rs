@@ -39,6 +39,13 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     let insp = Inspection::open(&a.checkpoint, data, device).map_err(anyhow::Error::msg)?;
     let c = insp.confusion(0);
     println!("{} — {} test images", insp.preset.name, c.total());
+    let bad = insp.summary().non_finite;
+    if !bad.is_empty() {
+        println!(
+            "warning: the weights are not finite — {}; the run diverged, and every number below is meaningless",
+            bad.join(", ")
+        );
+    }
     print_confusion(&c, &insp.data.class_names);
     if let Some(dir) = &a.export_filters {
         export_filters(&insp, dir)?;
@@ -54,7 +61,10 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
 
 /// The accuracy, the matrix (rows: true class) and per-class precision and recall.
 fn print_confusion(c: &Confusion, names: &[String]) {
-    println!("test accuracy: {:.2}%\n", c.accuracy * 100.0);
+    println!(
+        "test accuracy: {}\n",
+        cnn_workbench::protocol::percent(c.accuracy, 2)
+    );
     println!("confusion matrix (rows: true class, columns: predicted)");
     let width = names.iter().map(|n| n.len()).max().unwrap_or(1).max(5);
     print!("{:>width$} ", "");
@@ -81,11 +91,12 @@ fn print_confusion(c: &Confusion, names: &[String]) {
     }
     println!("\n{:<width$} {:>10} {:>10}", "class", "precision", "recall");
     for (i, n) in names.iter().enumerate() {
+        let pct = cnn_workbench::protocol::percent;
         println!(
-            "{:<width$} {:>9.2}% {:>9.2}%",
+            "{:<width$} {:>10} {:>10}",
             n,
-            c.precision[i] * 100.0,
-            c.recall[i] * 100.0
+            pct(c.precision[i], 2),
+            pct(c.recall[i], 2)
         );
     }
 }

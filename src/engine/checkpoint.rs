@@ -147,3 +147,24 @@ pub fn slow_save_for_tests() {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
+
+/// The model's tensors holding NaN or infinite values: "03_conv2d.weight (NaN)".
+pub fn non_finite(model: &Model) -> Vec<String> {
+    let mut out: Vec<String> = model
+        .vs
+        .variables()
+        .into_iter()
+        .filter_map(|(name, t)| {
+            let nan = t.isnan().any().int64_value(&[]) != 0;
+            let inf = t.isinf().any().int64_value(&[]) != 0;
+            match (nan, inf) {
+                (false, false) => None,
+                (true, false) => Some(format!("{name} (NaN)")),
+                (false, true) => Some(format!("{name} (infinite)")),
+                (true, true) => Some(format!("{name} (NaN and infinite)")),
+            }
+        })
+        .collect();
+    out.sort();
+    out
+}

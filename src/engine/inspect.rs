@@ -73,6 +73,7 @@ impl Inspection {
         let d = self.preset.network.defaults();
         InspectSummary {
             name: self.preset.name.clone(),
+            non_finite: crate::engine::checkpoint::non_finite(&self.model),
             class_names: self.data.class_names.clone(),
             test_images: self.test_len(),
             layers: self

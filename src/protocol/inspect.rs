@@ -34,6 +34,9 @@ pub struct LayerDesc {
 #[derive(Clone, Debug, PartialEq)]
 pub struct InspectSummary {
     pub name: String,
+    /// Weights that are NaN or infinite, by tensor name (a diverged run's checkpoint): every
+    /// number the inspector shows is then meaningless, and it says so.
+    pub non_finite: Vec<String>,
     pub class_names: Vec<String>,
     pub test_images: usize,
     pub layers: Vec<LayerDesc>,

@@ -218,3 +218,13 @@ impl Event {
         )
     }
 }
+
+/// A fraction as a percentage with `decimals`, or "n/a" when it is not a number (a diverged
+/// run's accuracy): tables never show "NaN%".
+pub fn percent(v: f32, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{:.*}%", decimals, v * 100.0)
+    } else {
+        "n/a".into()
+    }
+}

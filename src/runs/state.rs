@@ -72,9 +72,9 @@ impl RunStatus {
                 test_top5,
                 stopped,
             } => format!(
-                "{} · test {:.2}%{}",
+                "{} · test {}{}",
                 if *stopped { "stopped" } else { "finished" },
-                test_accuracy * 100.0,
+                crate::protocol::percent(*test_accuracy, 2),
                 top5_text(*test_top5)
             ),
             other => other.describe(),

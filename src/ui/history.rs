@@ -148,7 +148,11 @@ fn run_row_ui(ui: &mut Ui, r: &RunEntry, selection: &mut Vec<PathBuf>, actions: 
 fn headline(r: &RunEntry) -> String {
     match (&r.status, r.best_val_accuracy) {
         (RunStatus::Finished { .. }, Some(v)) => {
-            format!("{} · best val {:.1}%", r.status.describe_short(), v * 100.0)
+            format!(
+                "{} · best val {}",
+                r.status.describe_short(),
+                crate::protocol::percent(v, 1)
+            )
         }
         _ => r.status.describe_short(),
     }

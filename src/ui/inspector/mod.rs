@@ -262,6 +262,21 @@ pub fn inspector_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> 
         }
     });
     ui.separator();
+    if let Some(bad) = state
+        .a
+        .summary
+        .as_ref()
+        .map(|s| &s.non_finite)
+        .filter(|b| !b.is_empty())
+    {
+        ui.colored_label(
+            crate::ui::ERROR_COLOR,
+            format!(
+                "The weights are not finite — {}. The run diverged: every number below is meaningless.",
+                bad.join(", ")
+            ),
+        );
+    }
     if state.a.summary.is_none() {
         ui.horizontal(|ui| {
             ui.spinner();

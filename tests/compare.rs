@@ -212,9 +212,15 @@ fn damaged_run_folders_are_listed_with_the_reason() {
     let truncated = runs.join("truncated-csv");
     std::fs::create_dir_all(&truncated).unwrap();
     tiny().save(&truncated.join("preset.ron")).unwrap();
-    // Cut off in the middle of a row.
-    std::fs::write(truncated.join("metrics.csv"), "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs\n1,20,0.5,0.8,0.6,0").unwrap();
+    // A whole row with values missing: damaged.
+    std::fs::write(truncated.join("metrics.csv"), "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs\n1,20,0.5,0.8,0.6,0\n").unwrap();
     std::fs::write(truncated.join("events.log"), "").unwrap();
+    // Cut off in the middle of its last row (a crash while appending): that row is ignored.
+    let torn = runs.join("torn");
+    std::fs::create_dir_all(&torn).unwrap();
+    tiny().save(&torn.join("preset.ron")).unwrap();
+    std::fs::write(torn.join("metrics.csv"), "epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,duration_secs\n1,20,0.5,0.8,0.6,0").unwrap();
+    std::fs::write(torn.join("events.log"), "Warning(\"a\")\nEpoch((epo").unwrap();
     let interrupted = runs.join("interrupted");
     std::fs::create_dir_all(&interrupted).unwrap();
     tiny().save(&interrupted.join("preset.ron")).unwrap();
@@ -226,7 +232,7 @@ fn damaged_run_folders_are_listed_with_the_reason() {
     std::fs::write(interrupted.join("events.log"), "").unwrap();
 
     let entries = history::scan(ws.path());
-    assert_eq!(entries.len(), 3);
+    assert_eq!(entries.len(), 4);
     let status = |id: &str| entries.iter().find(|e| e.id == id).unwrap().status.clone();
     assert_eq!(
         status("no-preset"),
@@ -240,6 +246,7 @@ fn damaged_run_folders_are_listed_with_the_reason() {
         status("truncated-csv")
     );
     assert_eq!(status("interrupted"), RunStatus::Interrupted);
+    assert_eq!(status("torn"), RunStatus::Interrupted);
     // A damaged comparison manifest is listed too, not fatal.
     std::fs::create_dir_all(ws.path().join("comparisons/broken")).unwrap();
     std::fs::write(

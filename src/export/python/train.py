@@ -78,12 +78,34 @@ def total_steps(t, steps_per_epoch):
     return all_steps if t["max_steps"] is None else min(all_steps, t["max_steps"])
 
 
+def fine_tune(net, t, rank):
+    """The preset's fine-tuning: weights from `init_from` where names and shapes match, and the
+    `freeze` layers (1-based) with no gradient."""
+    if t.get("init_from"):
+        from safetensors.torch import load_file
+        path = Path(t["init_from"])
+        if path.is_dir():
+            path = next((path / f for f in ("model.safetensors", "best.safetensors")
+                         if (path / f).is_file()), path / "model.safetensors")
+        loaded, own = load_file(str(path)), net.state_dict()
+        fit = {k: v for k, v in loaded.items() if k in own and own[k].shape == v.shape}
+        net.load_state_dict(fit, strict=False)
+        if rank == 0:
+            fresh = sorted(set(own) - set(fit))
+            print(f"fine-tuning from {path}: {len(fit)} tensors loaded; initialized: {fresh}")
+    layers = list(net.children())
+    for n in t.get("freeze") or []:
+        for p in layers[n - 1].parameters():
+            p.requires_grad_(False)
+
+
 def build_optimizer(net, t):
     """The preset's optimizer; with no_decay_on_biases_and_norms, biases, normalization scales
     and shifts and Dice's α (every 1-D parameter) get no weight decay."""
     exempt = t["no_decay_on_biases_and_norms"]
-    decay = [p for p in net.parameters() if not (exempt and p.dim() <= 1)]
-    no_decay = [p for p in net.parameters() if exempt and p.dim() <= 1]
+    params = [p for p in net.parameters() if p.requires_grad]
+    decay = [p for p in params if not (exempt and p.dim() <= 1)]
+    no_decay = [p for p in params if exempt and p.dim() <= 1]
     groups = [g for g in ({"params": decay, "weight_decay": t["weight_decay"]},
                           {"params": no_decay, "weight_decay": 0.0}) if g["params"]]
     kind, o = next(iter(t["optimizer"].items()))
@@ -201,6 +223,7 @@ def main():
     data.workers = min(data_cfg.get("workers") or 2, 8) if data.files else 0
     torch.manual_seed(t["seed"])
     net = Net().to(device)
+    fine_tune(net, t, rank)
     run = None
     if rank == 0:
         run = RunFolder(args.runs, HERE / "preset.ron", args.name or preset["name"], t["seed"],

@@ -7,11 +7,13 @@ mod control;
 mod loss;
 mod optimizer;
 pub use optimizer::build_optimizer;
+mod clock;
 mod finetune;
 pub(crate) mod outbox;
 mod probe;
 pub mod resume;
 mod setup;
+mod start;
 use setup::{load_data, order_fingerprint};
 
 pub use crate::protocol::RunOptions;
@@ -23,13 +25,13 @@ use super::device::{device_name, parse_device};
 use super::model::Model;
 use crate::protocol::*;
 use crate::spec::Preset;
+use clock::Clock;
 use control::Control;
 use crossbeam_channel::Receiver;
 use outbox::Outbox;
 use probe::Probe;
 use rand::seq::SliceRandom;
 use rand::Rng;
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -76,34 +78,14 @@ pub(crate) fn run(
     // Always set: the count is process-wide, and an earlier run may have changed it.
     tch::set_num_threads(threads as i32);
     let data = load_data(preset, device)?;
-    let resumed = match (&opts.resume, &opts.run_dir) {
-        (true, Some(dir)) => Some(resume::load(dir).map_err(TrainError::Settings)?),
-        (true, None) => return Err(TrainError::Settings("resuming needs the run folder".into())),
-        _ => None,
-    };
-    let mut model = Model::build(&preset.network, device, t.seed)?;
-    let mut notes = Vec::new();
-    if let (Some(from), None) = (&t.init_from, &resumed) {
-        notes.push(finetune::init_from(&mut model, from).map_err(TrainError::Settings)?);
-    }
-    notes.extend(finetune::freeze(&model, preset).map_err(TrainError::Settings)?);
-    let mut opt = optimizer::build_optimizer(&model.vs, t)?;
-    let mut order_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 2));
-    let mut aug_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 3));
-    let resume_from = match resumed {
-        Some((tensors, st)) => {
-            resume::restore_model(&mut model, &tensors).map_err(TrainError::Settings)?;
-            opt.restore(&tensors, st.optim_steps);
-            order_rng = st.order_rng.rng();
-            aug_rng = st.aug_rng_epoch.rng();
-            out.reopen(preset, &st.files.unwrap_or_default())?;
-            Some(st)
-        }
-        None => {
-            out.open(preset)?;
-            None
-        }
-    };
+    let start::Prepared {
+        model,
+        opt,
+        order_rng,
+        aug_rng,
+        resume_from,
+        notes,
+    } = start::prepare(preset, opts, device, out)?;
 
     let n_train = data.train_len();
     let batch = t.batch_size.min(n_train);
@@ -177,37 +159,6 @@ pub(crate) fn run(
 fn receiver_gone() -> Event {
     Event::Failed {
         reason: "the receiver went away".into(),
-    }
-}
-
-/// Time and throughput bookkeeping.
-struct Clock {
-    start: Instant,
-    step_secs: f64,
-    loop_secs: f64,
-    trained_images: usize,
-    window_images: usize,
-    window_start: Instant,
-    last_emit: Instant,
-}
-
-impl Clock {
-    fn new(opts: &RunOptions) -> Clock {
-        let now = Instant::now();
-        Clock {
-            start: now,
-            step_secs: 0.0,
-            loop_secs: 0.0,
-            trained_images: 0,
-            window_images: 0,
-            window_start: now,
-            last_emit: now.checked_sub(opts.step_interval).unwrap_or(now),
-        }
-    }
-
-    fn restart_window(&mut self, now: Instant) {
-        self.window_start = now;
-        self.window_images = 0;
     }
 }
 
@@ -558,37 +509,5 @@ impl TrainLoop<'_> {
             stopped,
             checkpoint,
         }))
-    }
-}
-
-impl TrainLoop<'_> {
-    /// Writes the run folder's resume state: `epoch` in progress with `batch` of its batches
-    /// done (the generators' epoch-start copies and the running sums say the rest).
-    fn save_resume(
-        &mut self,
-        epoch: usize,
-        batch: usize,
-        out: &mut Outbox,
-    ) -> Result<(), TrainError> {
-        let Some(dir) = self.opts.run_dir.clone() else {
-            return Ok(());
-        };
-        let (_, optim_steps) = self.opt.state();
-        let state = resume::ResumeState {
-            step: self.step,
-            epoch,
-            batch_in_epoch: batch,
-            epochs_done: self.epochs_done,
-            order_rng: (&self.order_rng_epoch).into(),
-            aug_rng_epoch: (&self.aug_rng_epoch).into(),
-            aug_rng: (&self.aug_rng).into(),
-            sums: (self.sums.loss, self.sums.correct, self.sums.seen),
-            best_val: self.policy.best(),
-            optim_steps,
-            trained_images: self.clock.trained_images,
-            files: out.position()?,
-        };
-        resume::save(&dir, &self.model, &self.opt, &state)?;
-        Ok(())
     }
 }

@@ -212,49 +212,54 @@ fn grads_ui(ui: &mut Ui, n: &TinyNet, f: &Forward, g: &Grads, a: Option<&Grads>)
                 a.map(|a| a.z2[k]),
             );
         }
-        for k in 0..9 {
-            let d = derivative(
-                n.act,
-                f.z1[k],
-                DiceStats {
-                    mean: 0.0,
-                    var: 1.0,
-                },
-            );
-            row(
-                ui,
-                &format!("g(z1[{k}])"),
-                &format!("g(z2[{k}])·f'(z1[{k}]) = {}·{}", factor(g.z2[k]), factor(d)),
-                g.z1[k],
-                a.map(|a| a.z1[k]),
-            );
-        }
-        for i in 0..4 {
-            row(
-                ui,
-                &format!("g(w1[{i}])"),
-                "Σ over the 9 positions of g(z1)·x under the weight",
-                g.w1[i],
-                a.map(|a| a.w1[i]),
-            );
-        }
-        row(ui, "g(b1)", "Σ g(z1)", g.b1, a.map(|a| a.b1));
-        for i in 0..8 {
-            row(
-                ui,
-                &format!("g(w2[{},{}])", i / 4, i % 4),
-                &format!(
-                    "g(logit {})·z3[{}] = {}·{}",
-                    i / 4,
-                    i % 4,
-                    factor(g.logits[i / 4]),
-                    factor(f.z3[i % 4])
-                ),
-                g.w2[i],
-                a.map(|a| a.w2[i]),
-            );
-        }
+        params_rows(ui, n, f, g, a);
     });
+}
+
+/// The rows of g(z1), the conv's and the linear layer's parameters.
+fn params_rows(ui: &mut Ui, n: &TinyNet, f: &Forward, g: &Grads, a: Option<&Grads>) {
+    for k in 0..9 {
+        let d = derivative(
+            n.act,
+            f.z1[k],
+            DiceStats {
+                mean: 0.0,
+                var: 1.0,
+            },
+        );
+        row(
+            ui,
+            &format!("g(z1[{k}])"),
+            &format!("g(z2[{k}])·f'(z1[{k}]) = {}·{}", factor(g.z2[k]), factor(d)),
+            g.z1[k],
+            a.map(|a| a.z1[k]),
+        );
+    }
+    for i in 0..4 {
+        row(
+            ui,
+            &format!("g(w1[{i}])"),
+            "Σ over the 9 positions of g(z1)·x under the weight",
+            g.w1[i],
+            a.map(|a| a.w1[i]),
+        );
+    }
+    row(ui, "g(b1)", "Σ g(z1)", g.b1, a.map(|a| a.b1));
+    for i in 0..8 {
+        row(
+            ui,
+            &format!("g(w2[{},{}])", i / 4, i % 4),
+            &format!(
+                "g(logit {})·z3[{}] = {}·{}",
+                i / 4,
+                i % 4,
+                factor(g.logits[i / 4]),
+                factor(f.z3[i % 4])
+            ),
+            g.w2[i],
+            a.map(|a| a.w2[i]),
+        );
+    }
 }
 
 fn update_ui(ui: &mut Ui, s: &mut BackpropLab, g: &Grads) {

@@ -9,6 +9,10 @@ use cnn_workbench::spec::layer::{Dropout, Layer};
 use cnn_workbench::spec::{library, Augment, Optimizer, Preset, Schedule};
 use std::path::Path;
 
+/// libtorch's generator (dropout) is one per process: runs of these tests must not overlap,
+/// whatever `--test-threads` says.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn preset() -> Preset {
     let mut p = library::bundled("lenet5.ron").unwrap();
     p.data.synthetic_size = 600;
@@ -74,6 +78,7 @@ fn epochs(dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn a_stopped_run_resumed_gives_the_same_losses_step_for_step() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let tmp = tempfile::tempdir().unwrap();
     let whole = tmp.path().join("runs/whole");
     let events = start_run(preset(), opts(&whole, false)).unwrap().wait();
@@ -133,6 +138,7 @@ fn a_stopped_run_resumed_gives_the_same_losses_step_for_step() {
 
 #[test]
 fn resuming_a_folder_without_a_resume_state_says_why() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("empty");
     std::fs::create_dir_all(&dir).unwrap();
@@ -149,6 +155,7 @@ fn resuming_a_folder_without_a_resume_state_says_why() {
 /// frozen weights do not move, the others do.
 #[test]
 fn fine_tuning_loads_what_matches_and_keeps_frozen_layers_fixed() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     use cnn_workbench::engine::checkpoint;
     use tch::Device;
     let tmp = tempfile::tempdir().unwrap();

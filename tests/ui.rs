@@ -940,3 +940,44 @@ fn a_frozen_tick_on_a_card_freezes_that_layer_for_fine_tuning() {
     h.run();
     assert!(h.state().doc.preset.training.freeze.is_empty());
 }
+
+#[test]
+fn a_stopped_run_offers_resume_which_continues_in_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("runs/r1");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    cnn_workbench::app::library::default_preset()
+        .save(&run_dir.join("preset.ron"))
+        .unwrap();
+    // The scripted run ends stopped, in `run_dir`.
+    let mut events = scripted_events();
+    if let Some(Event::Started(s)) = events.first_mut() {
+        s.run_dir = Some(run_dir.clone());
+    }
+    if let Some(Event::Finished(f)) = events.last_mut() {
+        f.stopped = true;
+    }
+    let launched: Arc<Mutex<Vec<RunOptions>>> = Arc::new(Mutex::new(Vec::new()));
+    let seen = launched.clone();
+    let launcher: Launcher = Box::new(move |_p: Preset, o: RunOptions| {
+        seen.lock().unwrap().push(o);
+        Ok(Box::new(ScriptedRun {
+            events: VecDeque::from(events.clone()),
+            commands: Arc::new(Mutex::new(Vec::new())),
+        }) as Box<dyn RunHandle>)
+    });
+    let mut h = harness_with(launcher);
+    h.run();
+    h.get_by_label("Train").click();
+    for _ in 0..20 {
+        h.state_mut()
+            .drain_events(std::time::Duration::from_millis(50));
+        h.run_steps(2);
+    }
+    h.get_by_label("Resume run").click();
+    h.run();
+    let opts = launched.lock().unwrap();
+    assert_eq!(opts.len(), 2);
+    assert!(opts[1].resume);
+    assert_eq!(opts[1].run_dir.as_deref(), Some(run_dir.as_path()));
+}

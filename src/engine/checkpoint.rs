@@ -44,25 +44,47 @@ pub fn save(
         preset.save(&preset_path)?;
     }
     let path = dir.join(format!("{name}.safetensors"));
-    let named: Vec<(String, Tensor)> = sorted_variables(model)
+    let named: Vec<(String, Tensor)> = sorted_variables(model).into_iter().collect();
+    write_tensors(&path, named).map(|_| path)
+}
+
+/// Writes named tensors (moved to the CPU) as safetensors at `path`: to a temporary file,
+/// synced, then renamed — a crash leaves the old file or the whole new one.
+pub fn write_tensors(path: &Path, named: Vec<(String, Tensor)>) -> Result<(), CheckpointError> {
+    let io = |e: &dyn std::fmt::Display| CheckpointError::Io {
+        file: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let named: Vec<(String, Tensor)> = named
         .into_iter()
         .map(|(k, t)| (k, t.to_device(Device::Cpu).contiguous()))
         .collect();
-    let tmp = temp_path(&path);
-    // Synced before the rename: a crash leaves the old file or the whole new one.
+    let tmp = temp_path(path);
     let written = Tensor::write_safetensors(&named, &tmp)
-        .map_err(|e| io(&path, &e))
+        .map_err(|e| io(&e))
         .and_then(|_| {
             std::fs::File::open(&tmp)
                 .and_then(|f| f.sync_all())
-                .map_err(|e| io(&path, &e))
+                .map_err(|e| io(&e))
         })
         .inspect(|_| slow_save_for_tests())
-        .and_then(|_| std::fs::rename(&tmp, &path).map_err(|e| io(&path, &e)));
+        .and_then(|_| std::fs::rename(&tmp, path).map_err(|e| io(&e)));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    written.map(|_| path)
+    written
+}
+
+/// The weights of a run folder: `model.safetensors` (written at the end), else
+/// `best.safetensors` (a run that stopped early); a file is itself.
+pub fn weights_in(path: &Path) -> Option<PathBuf> {
+    if !path.is_dir() {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    ["model.safetensors", "best.safetensors"]
+        .iter()
+        .map(|f| path.join(f))
+        .find(|p| p.is_file())
 }
 
 fn sorted_variables(model: &Model) -> BTreeMap<String, Tensor> {

@@ -62,10 +62,7 @@ pub struct ExportReport {
 /// else `best.safetensors`) or a preset file.
 pub fn source_from_path(path: &Path) -> Result<Source, ExportError> {
     let (preset_path, weights) = if path.is_dir() {
-        let weights = ["model.safetensors", "best.safetensors"]
-            .iter()
-            .map(|f| path.join(f))
-            .find(|p| p.is_file());
+        let weights = crate::engine::checkpoint::weights_in(path);
         (path.join(crate::protocol::files::PRESET_FILE), weights)
     } else {
         (path.to_path_buf(), None)

@@ -63,7 +63,12 @@ pub fn editor_ui(
     let (summary, err) = check(&preset.network);
     let err_index = err.as_ref().and_then(|e| e.layer_index());
     let d = preset.network.defaults();
-    let fields = crate::spec::lab::receptive::fields(&preset.network).unwrap_or_default();
+    // From the inference just made, not a second one: this runs every frame.
+    let fields = if err.is_none() {
+        crate::spec::lab::receptive::fields_of(&preset.network, &summary)
+    } else {
+        Vec::new()
+    };
     let frozen = preset.training.freeze.clone();
     let network = &mut preset.network;
 

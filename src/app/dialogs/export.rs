@@ -88,10 +88,7 @@ impl WorkbenchApp {
     /// The folder of the run shown in the plots, when it has weights.
     fn shown_run_dir(&self) -> Option<PathBuf> {
         let dir = self.run.as_ref()?.0.start.as_ref()?.run_dir.clone()?;
-        ["model.safetensors", "best.safetensors"]
-            .iter()
-            .any(|f| dir.join(f).is_file())
-            .then_some(dir)
+        crate::engine::checkpoint::weights_in(&dir).map(|_| dir)
     }
 
     fn start_export(&mut self, ctx: &egui::Context) {

@@ -6,22 +6,15 @@ use std::collections::HashMap;
 use std::path::Path;
 use tch::Tensor;
 
-fn weights_file(path: &Path) -> std::path::PathBuf {
-    if path.is_dir() {
-        ["model.safetensors", "best.safetensors"]
-            .iter()
-            .map(|f| path.join(f))
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| path.join("model.safetensors"))
-    } else {
-        path.to_path_buf()
-    }
-}
-
 /// Loads the matching tensors of `from` into `model`; returns a line for the run's warnings
 /// naming what was loaded and what was initialized afresh (and why).
 pub fn init_from(model: &mut Model, from: &Path) -> Result<String, String> {
-    let file = weights_file(from);
+    let file = crate::engine::checkpoint::weights_in(from).ok_or_else(|| {
+        format!(
+            "cannot fine-tune from {}: no checkpoint there",
+            from.display()
+        )
+    })?;
     let loaded: HashMap<String, Tensor> = Tensor::read_safetensors(&file)
         .map_err(|e| format!("cannot fine-tune from {}: {e}", file.display()))?
         .into_iter()

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 pub const RESUME_FILE: &str = "resume.safetensors";
 const STATE_TENSOR: &str = "resume.state";
@@ -85,35 +85,10 @@ pub fn save(
 ) -> Result<PathBuf, CheckpointError> {
     let path = dir.join(RESUME_FILE);
     let text = ron::to_string(state).map_err(|e| io(&path, e))?;
-    let mut named: Vec<(String, Tensor)> = model
-        .vs
-        .variables()
-        .into_iter()
-        .map(|(k, t)| (k, t.to_device(Device::Cpu).contiguous()))
-        .collect();
-    let (optim, _) = opt.state();
-    named.extend(
-        optim
-            .into_iter()
-            .map(|(k, t)| (k, t.to_device(Device::Cpu).contiguous())),
-    );
+    let mut named: Vec<(String, Tensor)> = model.vs.variables().into_iter().collect();
+    named.extend(opt.state().0);
     named.push((STATE_TENSOR.into(), Tensor::from_slice(text.as_bytes())));
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    let tmp = crate::spec::preset::temp_path(&path);
-    let written = Tensor::write_safetensors(&named, &tmp)
-        .map_err(|e| io(&path, e))
-        .and_then(|_| sync(&tmp).map_err(|e| io(&path, e)))
-        .inspect(|_| crate::engine::checkpoint::slow_save_for_tests())
-        .and_then(|_| std::fs::rename(&tmp, &path).map_err(|e| io(&path, e)));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map(|_| path)
-}
-
-/// Flushes a written file to the disk.
-pub fn sync(path: &Path) -> std::io::Result<()> {
-    std::fs::File::open(path)?.sync_all()
+    crate::engine::checkpoint::write_tensors(&path, named).map(|_| path)
 }
 
 /// Reads `dir/resume.safetensors`: its tensors by name and the state.

@@ -55,11 +55,17 @@ fn plan_field(plan: &BlockPlan, r: usize, j: usize) -> (usize, usize) {
 /// Each layer's receptive field, in order; None when the network does not infer.
 pub fn fields(network: &Network) -> Option<Vec<Field>> {
     let summary = super::super::infer(network).ok()?;
+    Some(fields_of(network, &summary))
+}
+
+/// Each layer's receptive field, from the network's shape inference (`summary` must be
+/// `network`'s; the layers it covers get a field).
+pub fn fields_of(network: &Network, summary: &super::super::Summary) -> Vec<Field> {
     let d: Defaults = network.defaults();
     let (mut r, mut j, mut whole) = (1usize, 1usize, false);
     let mut shape = summary.input;
     let mut out = Vec::new();
-    for (i, layer) in network.layers.iter().enumerate() {
+    for (i, layer) in network.layers.iter().enumerate().take(summary.layers.len()) {
         let in_c = match shape {
             Shape::Map { c, .. } => c,
             Shape::Flat(n) => n,
@@ -93,7 +99,7 @@ pub fn fields(network: &Network) -> Option<Vec<Field>> {
         });
         shape = summary.layers[i].output;
     }
-    Some(out)
+    out
 }
 
 /// The input rows and columns (inclusive start, exclusive end, clipped to the image) that

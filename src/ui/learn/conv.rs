@@ -113,8 +113,7 @@ fn settings_ui(ui: &mut Ui, v: &mut ConvView) {
 
 /// A checkpoint's value taken apart: per input channel its window, the kernel and their dot
 /// product, four channels to a row; then the sum with the bias beside the network's value.
-fn explained_ui(ui: &mut Ui, v: &mut ConvView, e: &Explained) {
-    let lab = &v.lab;
+fn explained_ui(ui: &mut Ui, lab: &ConvLab, e: &Explained) {
     let f = &lab.filters[0];
     let ours = lab.value(0, 0, 0);
     ui.label(
@@ -180,7 +179,7 @@ fn explained_ui(ui: &mut Ui, v: &mut ConvView, e: &Explained) {
 }
 
 pub(super) fn conv_ui(ui: &mut Ui, v: &mut ConvView) {
-    if let Some(e) = v.explained.clone() {
+    if let Some(e) = &v.explained {
         ui.heading(format!(
             "Layer {} {}, channel {}, position ({}, {})",
             e.conv_layer, e.label, e.channel, e.y, e.x
@@ -189,7 +188,7 @@ pub(super) fn conv_ui(ui: &mut Ui, v: &mut ConvView) {
             *v = ConvView::default();
             return;
         }
-        explained_ui(ui, v, &e);
+        explained_ui(ui, &v.lab, e);
         return;
     }
     {

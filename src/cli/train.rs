@@ -133,7 +133,7 @@ pub struct ResumeArgs {
 pub fn resume(a: ResumeArgs) -> Result<()> {
     let dir = &a.run_dir;
     let preset = Preset::load(&dir.join(cnn_workbench::protocol::files::PRESET_FILE))
-        .with_context(|| format!("{} is not a run folder", dir.display()))?;
+        .map_err(|e| anyhow::anyhow!("{} is not a run folder: {e}", dir.display()))?;
     let meta = cnn_workbench::runs::folder::load_meta(dir).unwrap_or_default();
     let opts = RunOptions {
         run_dir: Some(dir.clone()),

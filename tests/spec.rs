@@ -424,3 +424,42 @@ fn element_wise_operations_are_counted_apart_from_multiply_adds() {
     assert_eq!(with_norm.layers[1].elementwise, 2 * 6 * 28 * 28);
     assert_eq!(with_norm.total_elementwise, s.total_elementwise + 2 * 4_704);
 }
+
+/// Frozen layers are stored as layer numbers; every edit of the layer list renumbers them so
+/// the same layers stay frozen (hand-checked expectations below).
+#[test]
+fn frozen_layers_follow_their_layer_through_every_edit() {
+    let mut p = cnn_workbench::app::library::default_preset();
+    let conv2 = p.network.layers[3].clone();
+    p.set_frozen(3, true); // layer 4: the second convolution
+    p.set_frozen(0, true); // layer 1
+    assert_eq!(p.training.freeze, vec![1, 4]);
+    // Insert before both: each moves down by one.
+    assert_eq!(p.insert_layer(0, Layer::Flatten), 0);
+    assert_eq!(p.training.freeze, vec![2, 5]);
+    assert_eq!(p.network.layers[4], conv2);
+    // Remove the inserted layer: back to where they were.
+    p.remove_layer(0).unwrap();
+    assert_eq!(p.training.freeze, vec![1, 4]);
+    // Remove a frozen layer: its mark goes, the other stays on its layer.
+    p.remove_layer(0).unwrap();
+    assert_eq!(p.training.freeze, vec![3]);
+    assert_eq!(p.network.layers[2], conv2);
+    // Move the frozen conv to the end (before index len) and to the front.
+    let n = p.network.layers.len();
+    assert_eq!(p.move_layer(2, n), Some(n - 1));
+    assert_eq!(p.training.freeze, vec![n]);
+    assert_eq!(p.network.layers[n - 1], conv2);
+    assert_eq!(p.move_layer(n - 1, 0), Some(0));
+    assert_eq!(p.training.freeze, vec![1]);
+    // A move onto itself changes nothing.
+    assert_eq!(p.move_layer(0, 1), None);
+    // Duplicate keeps the copy frozen too; out-of-range edits do nothing.
+    assert_eq!(p.duplicate_layer(0), Some(1));
+    assert_eq!(p.training.freeze, vec![1, 2]);
+    assert!(p.remove_layer(99).is_none());
+    assert_eq!(p.duplicate_layer(99), None);
+    // Unfreezing removes only that layer's mark.
+    p.set_frozen(0, false);
+    assert_eq!(p.training.freeze, vec![2]);
+}

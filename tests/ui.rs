@@ -981,3 +981,21 @@ fn a_stopped_run_offers_resume_which_continues_in_its_folder() {
     assert!(opts[1].resume);
     assert_eq!(opts[1].run_dir.as_deref(), Some(run_dir.as_path()));
 }
+
+#[test]
+fn shape_inference_runs_once_per_edit_not_once_per_frame() {
+    let mut h = harness_with(no_runs());
+    h.run();
+    let first = h.state().check.computed;
+    assert_eq!(first, 1, "once for the whole first frames");
+    h.run_steps(20);
+    assert_eq!(h.state().check.computed, first, "no edit, no inference");
+    h.get_by_label("Dropout").click();
+    h.run();
+    assert_eq!(h.state().check.computed, first + 1);
+    // Undo is an edit too; the editor shows the restored network's numbers at once.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run();
+    assert_eq!(h.state().check.computed, first + 2);
+    h.get_by_label_contains("Total: 61,706 parameters");
+}

@@ -4,6 +4,7 @@
 use crate::engine::data::{self, DecodeSpec};
 use crate::fetch::{self, Progress};
 use crate::protocol::data::DatasetPreview;
+use crate::protocol::Notify;
 use crate::spec::{Augment, DataSpec, DOWNLOADABLE};
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::path::PathBuf;
@@ -67,7 +68,7 @@ impl Progress for ChannelProgress {
 }
 
 impl Download {
-    pub(crate) fn start(name: &str, ctx: egui::Context) -> std::io::Result<Download> {
+    pub(crate) fn start(name: &str, notify: Notify) -> std::io::Result<Download> {
         let (tx, rx) = bounded(64);
         let cancel = Arc::new(AtomicBool::new(false));
         let mut progress = ChannelProgress {
@@ -83,7 +84,7 @@ impl Download {
                     .and_then(|entry| fetch::get(&entry, &fetch::cache_dir(), &mut progress))
                     .map_err(|e| e.to_string());
                 let _ = tx.send(DownloadEvent::Done(result));
-                ctx.request_repaint();
+                notify();
             })?;
         Ok(Download {
             name: name.into(),
@@ -155,7 +156,7 @@ impl DatasetView {
         spec: DataSpec,
         input: DecodeSpec,
         augment: Augment,
-        ctx: egui::Context,
+        notify: Notify,
     ) -> std::io::Result<DatasetView> {
         let (tx, rx) = bounded(1);
         let thread = std::thread::Builder::new()
@@ -163,7 +164,7 @@ impl DatasetView {
             .spawn(move || {
                 let r = data::preview(&spec, input, &augment, 8).map_err(|e| e.to_string());
                 let _ = tx.send(r);
-                ctx.request_repaint();
+                notify();
             })?;
         Ok(DatasetView {
             preview: None,

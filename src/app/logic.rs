@@ -8,7 +8,7 @@ use crate::protocol::{Command, RunMeta, RunOptions};
 use crate::runs::compare::CompareQueue;
 use crate::runs::history;
 use crate::runs::{Budget, RunState};
-use crate::spec::{self, CompareSpec, DataSource, Preset};
+use crate::spec::{CompareSpec, DataSource, Preset};
 use crate::ui;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -26,7 +26,9 @@ impl WorkbenchApp {
     pub fn ready(&mut self) -> Result<(), String> {
         let problem = self.data_problem();
         let p = &self.doc.preset;
-        spec::infer(&p.network).map_err(|e| e.to_string())?;
+        if let Some(e) = &self.check.refresh(&p.network).error {
+            return Err(e.to_string());
+        }
         p.training.validate()?;
         if let Some(problem) = problem {
             return Err(problem);
@@ -59,17 +61,12 @@ impl WorkbenchApp {
         self.data_check.as_ref().and_then(|(_, p)| p.clone())
     }
 
-    /// Free memory on the chosen device, cached (reading it is a file or a process).
+    /// Free memory on the chosen device, read on a background thread (nvidia-smi can take a
+    /// second) when the device changes or every 10 s; the last answer meanwhile.
     pub(crate) fn available_memory(&mut self) -> Option<usize> {
         let device = self.doc.preset.training.device.clone();
-        let stale = self.memory_check.as_ref().is_none_or(|(d, at, _)| {
-            *d != device || at.elapsed() > std::time::Duration::from_secs(10)
-        });
-        if stale {
-            let free = crate::engine::device::available_memory(&device);
-            self.memory_check = Some((device, std::time::Instant::now(), free));
-        }
-        self.memory_check.as_ref().and_then(|(_, _, f)| *f)
+        self.memory_check.poll(&device);
+        self.memory_check.free
     }
 
     /// A folder chosen in the dialog: the chosen kind keeps it, else its format is detected.
@@ -86,30 +83,29 @@ impl WorkbenchApp {
         });
     }
 
-    /// Download… and View dataset….
-    pub(crate) fn execute_data(&mut self, action: ui::Action, ctx: &egui::Context) {
-        match action {
-            ui::Action::OpenDownload if self.data_windows.download_choice.is_none() => {
-                let name = match &self.doc.preset.data.source {
-                    DataSource::Downloaded { name } => name.clone(),
-                    _ => "cifar-10".into(),
-                };
-                self.data_windows.download_choice = Some(name);
-            }
-            ui::Action::OpenDatasetView => {
-                let p = &self.doc.preset;
-                let input = data::DecodeSpec::from(p.network.input);
-                match super::data_tools::DatasetView::start(
-                    p.data.clone(),
-                    input,
-                    p.training.augment,
-                    ctx.clone(),
-                ) {
-                    Ok(v) => self.data_windows.view = Some(v),
-                    Err(e) => self.error = Some(format!("cannot read the dataset: {e}")),
-                }
-            }
-            _ => {}
+    /// Data → Download…: the download window, on the dataset the data panel names.
+    pub(crate) fn open_download(&mut self) {
+        if self.data_windows.download_choice.is_none() {
+            let name = match &self.doc.preset.data.source {
+                DataSource::Downloaded { name } => name.clone(),
+                _ => "cifar-10".into(),
+            };
+            self.data_windows.download_choice = Some(name);
+        }
+    }
+
+    /// Data → View dataset…: samples per class, counts, and the augmentation's effect.
+    pub(crate) fn open_dataset_view(&mut self, ctx: &egui::Context) {
+        let p = &self.doc.preset;
+        let input = data::DecodeSpec::from(p.network.input);
+        match super::data_tools::DatasetView::start(
+            p.data.clone(),
+            input,
+            p.training.augment,
+            self.waker.notify_now(ctx.clone()),
+        ) {
+            Ok(v) => self.data_windows.view = Some(v),
+            Err(e) => self.error = Some(format!("cannot read the dataset: {e}")),
         }
     }
 
@@ -127,8 +123,9 @@ impl WorkbenchApp {
         }
     }
 
+    /// A run of this window is training or paused (not one read back from the history).
     pub(crate) fn is_running(&self) -> bool {
-        self.run_state().is_some_and(|r| r.status.is_active())
+        matches!(&self.run, Some((s, Some(_))) if s.status.is_active())
     }
 
     /// A native file dialog; None when cancelled or when none is available (no portal), in
@@ -281,13 +278,21 @@ impl WorkbenchApp {
         }
     }
 
-    pub(crate) fn save(&mut self, path: &Path) {
+    /// Writes the document to `path` (atomically); on failure the error names the file and
+    /// the document stays modified. Returns whether it was saved.
+    pub(crate) fn save(&mut self, path: &Path) -> bool {
         match self.doc.preset.save(path) {
             Ok(()) => {
                 self.doc.mark_saved(path.to_path_buf());
                 self.remember(path);
+                true
             }
-            Err(e) => self.error = Some(format!("Could not save: {e}")),
+            Err(e) => {
+                self.error = Some(format!(
+                    "Could not save: {e}. The network is still open with its changes."
+                ));
+                false
+            }
         }
     }
 

@@ -1,208 +1,142 @@
-//! The menu bar and the keyboard shortcuts, from one table so that a shortcut and the label
-//! shown beside its menu item cannot disagree.
+//! The menu bar and the keyboard shortcuts, both made from `ui::commands::COMMANDS` so that a
+//! shortcut, its menu item and the label beside it cannot disagree.
 use super::WorkbenchApp;
+use crate::ui::commands::{self, Command, CommandState, Menu, COMMANDS};
 use crate::ui::Action;
-use egui::{Key, KeyboardShortcut, Modifiers};
-
-const CMD: Modifiers = Modifiers::COMMAND;
-const SHIFT_CMD: Modifiers = Modifiers {
-    shift: true,
-    ..Modifiers::COMMAND
-};
-
-/// Every global shortcut, most specific first (Ctrl+Shift+Z before Ctrl+Z).
-const SHORTCUTS: [(KeyboardShortcut, Shortcut); 8] = [
-    (KeyboardShortcut::new(SHIFT_CMD, Key::Z), Shortcut::Redo),
-    (KeyboardShortcut::new(CMD, Key::Y), Shortcut::Redo),
-    (KeyboardShortcut::new(CMD, Key::Z), Shortcut::Undo),
-    (KeyboardShortcut::new(SHIFT_CMD, Key::S), Shortcut::SaveAs),
-    (KeyboardShortcut::new(CMD, Key::S), Shortcut::Save),
-    (KeyboardShortcut::new(CMD, Key::O), Shortcut::Open),
-    (KeyboardShortcut::new(CMD, Key::N), Shortcut::New),
-    (KeyboardShortcut::new(CMD, Key::Enter), Shortcut::Train),
-];
-const DUPLICATE: KeyboardShortcut = KeyboardShortcut::new(CMD, Key::D);
-const DELETE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::Delete);
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shortcut {
-    Redo,
-    Undo,
-    SaveAs,
-    Save,
-    Open,
-    New,
-    Train,
-}
-
-impl Shortcut {
-    fn action(self) -> Action {
-        match self {
-            Shortcut::Redo => Action::Redo,
-            Shortcut::Undo => Action::Undo,
-            Shortcut::SaveAs => Action::SaveAs,
-            Shortcut::Save => Action::Save,
-            Shortcut::Open => Action::Open,
-            Shortcut::New => Action::New,
-            Shortcut::Train => Action::Train,
-        }
-    }
-}
-
-/// The label of the first shortcut for this command ("Ctrl+Shift+Z").
-fn label(ctx: &egui::Context, which: Shortcut) -> String {
-    SHORTCUTS
-        .iter()
-        .find(|(_, s)| *s == which)
-        .map(|(k, _)| ctx.format_shortcut(k))
-        .unwrap_or_default()
-}
 
 impl WorkbenchApp {
-    pub(crate) fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        for (shortcut, which) in SHORTCUTS {
-            if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) {
-                actions.push(which.action());
-            }
-        }
-        // Layer keys only when no text field or value is being edited.
-        let editing = ctx.memory(|m| m.focused().is_some());
-        if let (Some(s), false) = (self.selected, editing) {
-            if ctx.input_mut(|i| i.consume_shortcut(&DELETE)) {
-                actions.push(Action::RemoveLayer(s));
-            }
-            if ctx.input_mut(|i| i.consume_shortcut(&DUPLICATE)) {
-                actions.push(Action::DuplicateLayer(s));
-            }
+    /// What the commands depend on this frame.
+    pub(crate) fn command_state(&self, can_train: bool) -> CommandState {
+        let active = self.is_running();
+        CommandState {
+            selected: self.selected,
+            can_undo: self.doc.can_undo(),
+            can_redo: self.doc.can_redo(),
+            can_train: can_train && !active,
+            run_active: active,
+            run_paused: active
+                && self
+                    .run_state()
+                    .is_some_and(|r| r.status == crate::runs::RunStatus::Paused),
+            can_compare: can_train,
         }
     }
 
-    pub(crate) fn menu_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let ctx = ui.ctx().clone();
-        let key = |which| label(&ctx, which);
-        egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| self.file_menu_ui(ui, &key, actions));
-            ui.menu_button("Edit", |ui| {
-                let undo = egui::Button::new("Undo").shortcut_text(key(Shortcut::Undo));
-                if ui.add_enabled(self.doc.can_undo(), undo).clicked() {
-                    actions.push(Action::Undo);
-                }
-                let redo = egui::Button::new("Redo").shortcut_text(key(Shortcut::Redo));
-                if ui.add_enabled(self.doc.can_redo(), redo).clicked() {
-                    actions.push(Action::Redo);
-                }
-                ui.separator();
-                let sel = self.selected;
-                let dup = egui::Button::new("Duplicate layer")
-                    .shortcut_text(ctx.format_shortcut(&DUPLICATE));
-                if ui.add_enabled(sel.is_some(), dup).clicked() {
-                    actions.extend(sel.map(Action::DuplicateLayer));
-                }
-                let del =
-                    egui::Button::new("Delete layer").shortcut_text(ctx.format_shortcut(&DELETE));
-                if ui.add_enabled(sel.is_some(), del).clicked() {
-                    actions.extend(sel.map(Action::RemoveLayer));
-                }
-            });
-            ui.menu_button("Run", |ui| {
-                if ui
-                    .add(egui::Button::new("Train").shortcut_text(key(Shortcut::Train)))
-                    .clicked()
-                {
-                    actions.push(Action::Train);
-                }
-                for (text, action) in [
-                    ("Pause", Action::Pause),
-                    ("Resume", Action::Resume),
-                    ("Stop", Action::Stop),
-                ] {
-                    if ui.button(text).clicked() {
-                        actions.push(action);
-                    }
-                }
-                ui.separator();
-                ui.label(format!("run folders: {}", self.workspace.display()));
-            });
-            ui.menu_button("Learn", |ui| {
-                for tab in crate::ui::learn::LearnTab::ALL {
-                    if ui.button(tab.name()).clicked() {
-                        actions.push(Action::OpenLearn(tab));
-                    }
-                }
-                ui.weak("In the inspector's feature maps, click a pixel to take it apart.");
-            });
-            ui.menu_button("Help", |ui| {
-                for (k, which) in SHORTCUTS {
-                    ui.label(format!("{} — {}", ctx.format_shortcut(&k), describe(which)));
-                }
-                ui.label(format!(
-                    "{} — delete the selected layer",
-                    ctx.format_shortcut(&DELETE)
-                ));
-                ui.label(format!(
-                    "{} — duplicate it",
-                    ctx.format_shortcut(&DUPLICATE)
-                ));
-                ui.label("Drop a .ron preset on the window to open it.");
-            });
-        });
-    }
-
-    fn file_menu_ui(
+    pub(crate) fn shortcuts(
         &mut self,
-        ui: &mut egui::Ui,
-        key: &dyn Fn(Shortcut) -> String,
+        ctx: &egui::Context,
+        state: &CommandState,
         actions: &mut Vec<Action>,
     ) {
-        let item = |ui: &mut egui::Ui, text: &str, shortcut: String| {
-            ui.add(egui::Button::new(text).shortcut_text(shortcut))
-                .clicked()
-        };
-        if item(ui, "New", key(Shortcut::New)) {
-            actions.push(Action::New);
-        }
-        if item(ui, "Open…", key(Shortcut::Open)) {
-            actions.push(Action::Open);
-        }
-        ui.menu_button("Open Recent", |ui| {
-            if self.recent.is_empty() {
-                ui.weak("nothing yet");
+        // Layer keys only when no text field or value is being edited.
+        let typing = ctx.memory(|m| m.focused().is_some());
+        for (shortcut, command) in commands::shortcuts_in_order() {
+            if command.not_while_typing() && typing {
+                continue;
             }
-            for p in &self.recent {
-                if ui.button(p.display().to_string()).clicked() {
-                    actions.push(Action::OpenPath(p.clone()));
+            if ctx.input_mut(|i| i.consume_shortcut(&shortcut)) && command.enabled(state) {
+                actions.extend(command.action(state));
+            }
+        }
+    }
+
+    pub(crate) fn menu_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &CommandState,
+        actions: &mut Vec<Action>,
+    ) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            for menu in Menu::ALL {
+                if menu == Menu::Help {
+                    ui.menu_button("Learn", |ui| learn_menu_ui(ui, actions));
                 }
+                ui.menu_button(menu.name(), |ui| {
+                    for e in COMMANDS.iter().filter(|e| e.menu == menu) {
+                        if e.separator {
+                            ui.separator();
+                        }
+                        self.item_ui(ui, e.command, state, actions);
+                    }
+                    if menu == Menu::Run {
+                        ui.separator();
+                        ui.weak(format!("run folders: {}", self.workspace.display()));
+                    }
+                });
             }
         });
-        ui.separator();
-        if item(ui, "Save", key(Shortcut::Save)) {
-            actions.push(Action::Save);
-        }
-        if item(ui, "Save As…", key(Shortcut::SaveAs)) {
-            actions.push(Action::SaveAs);
-        }
-        ui.separator();
-        if item(ui, "Open Checkpoint…", String::new()) {
-            actions.push(Action::OpenCheckpoint);
-        }
-        if item(ui, "Export to PyTorch…", String::new()) {
-            actions.push(Action::OpenExport(None));
-        }
-        ui.separator();
-        if item(ui, "Quit", String::new()) {
-            actions.push(Action::Quit);
+    }
+
+    fn item_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        command: Command,
+        state: &CommandState,
+        actions: &mut Vec<Action>,
+    ) {
+        let e = command.entry();
+        match command {
+            Command::OpenRecent => recent_ui(ui, e.label, &self.recent, Action::OpenPath, actions),
+            Command::RecentWorkspaces => recent_ui(
+                ui,
+                e.label,
+                &self.recent_workspaces,
+                Action::OpenWorkspacePath,
+                actions,
+            ),
+            Command::Keys => {
+                ui.menu_button(e.label, keys_ui);
+            }
+            _ => {
+                let mut button = egui::Button::new(e.label);
+                if let Some(k) = e.keys.first() {
+                    button = button.shortcut_text(commands::shortcut_text(k));
+                }
+                if ui.add_enabled(command.enabled(state), button).clicked() {
+                    actions.extend(command.action(state));
+                    ui.close();
+                }
+            }
         }
     }
 }
 
-fn describe(which: Shortcut) -> &'static str {
-    match which {
-        Shortcut::Redo => "redo",
-        Shortcut::Undo => "undo",
-        Shortcut::SaveAs => "save as",
-        Shortcut::Save => "save",
-        Shortcut::Open => "open",
-        Shortcut::New => "new",
-        Shortcut::Train => "train",
+/// A submenu of recent files or folders; a click opens one.
+fn recent_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    paths: &[std::path::PathBuf],
+    action: fn(std::path::PathBuf) -> Action,
+    actions: &mut Vec<Action>,
+) {
+    ui.menu_button(label, |ui| {
+        if paths.is_empty() {
+            ui.weak("nothing yet");
+        }
+        for p in paths {
+            if ui.button(p.display().to_string()).clicked() {
+                actions.push(action(p.clone()));
+                ui.close();
+            }
+        }
+    });
+}
+
+fn learn_menu_ui(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    for tab in crate::ui::learn::LearnTab::ALL {
+        if ui.button(tab.name()).clicked() {
+            actions.push(Action::OpenLearn(tab));
+            ui.close();
+        }
     }
+    ui.weak("In the inspector's feature maps, click a pixel to take it apart.");
+}
+
+/// Every shortcut, from the table.
+fn keys_ui(ui: &mut egui::Ui) {
+    for e in COMMANDS.iter().filter(|e| !e.keys.is_empty()) {
+        let keys: Vec<String> = e.keys.iter().map(commands::shortcut_text).collect();
+        ui.label(format!("{} — {}", keys.join(" / "), e.describe));
+    }
+    ui.label("Drop a .ron preset on the window to open it.");
 }

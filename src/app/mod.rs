@@ -3,6 +3,7 @@
 //! (`persisted`), the menu and shortcuts (`menu`), dialogs, the inspector's threads and the
 //! history loader. Panels in `ui/` only draw and return [`Action`]s; they are carried out
 //! after the frame.
+mod about;
 mod command_handling;
 mod data_tools;
 mod dialogs;
@@ -12,6 +13,7 @@ mod inspector;
 mod learn;
 pub mod library;
 mod logic;
+mod memory;
 mod menu;
 mod persisted;
 mod waker;
@@ -67,8 +69,8 @@ pub struct WorkbenchApp {
     pub learn: Option<ui::learn::LearnState>,
     /// File → Export to PyTorch….
     export_dialog: Option<dialogs::ExportDialog>,
-    /// Free memory of a device, read when the device changes (or every 10 s).
-    memory_check: Option<(String, std::time::Instant, Option<usize>)>,
+    /// Free memory of a device, read off the UI thread when the device changes (or every 10 s).
+    memory_check: memory::MemoryCheck,
     last_title: String,
     allow_close: bool,
     repaint: Option<Notify>,
@@ -97,6 +99,16 @@ pub struct WorkbenchApp {
     train_when_open: Option<PathBuf>,
     /// CPU cores (for the thread setting).
     pub cores: usize,
+    /// The network's shape inference, recomputed once per edit.
+    pub check: ui::check::NetworkCheck,
+    /// What the unsaved-changes question's Save carries out once the save succeeded.
+    after_save: Option<Action>,
+    /// Actions to carry out after the current ones (in the same frame).
+    queued: Vec<Action>,
+    /// Workspaces opened before, newest first.
+    pub recent_workspaces: Vec<PathBuf>,
+    /// Help → About is open.
+    about: bool,
     /// Frames drawn so far.
     frames: u64,
 }
@@ -144,7 +156,7 @@ impl WorkbenchApp {
             data_check: None,
             data_windows: Default::default(),
             downloaded: data_tools::downloaded(),
-            memory_check: None,
+            memory_check: Default::default(),
             zoo: None,
             export_dialog: None,
             learn: None,
@@ -169,6 +181,11 @@ impl WorkbenchApp {
             inspector_threads: None,
             train_when_open: None,
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            check: Default::default(),
+            after_save: None,
+            queued: Vec::new(),
+            recent_workspaces: Vec::new(),
+            about: false,
             frames: 0,
         }
     }
@@ -213,12 +230,13 @@ impl WorkbenchApp {
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         let mut actions = Vec::new();
-        self.shortcuts(&ctx, &mut actions);
-        self.dropped_files(&ctx, &mut actions);
         let ready = self.ready();
+        let commands = self.command_state(ready.is_ok());
+        self.shortcuts(&ctx, &commands, &mut actions);
+        self.dropped_files(&ctx, &mut actions);
         let data_problem = self.data_problem();
 
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &commands, &mut actions));
         egui::Panel::left("palette")
             .resizable(true)
             .default_size(240.0)
@@ -255,7 +273,13 @@ impl WorkbenchApp {
                 );
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            ui::editor::editor_ui(ui, &mut self.doc.preset, self.selected, &mut actions);
+            ui::editor::editor_ui(
+                ui,
+                &mut self.doc.preset,
+                &mut self.check,
+                self.selected,
+                &mut actions,
+            );
         });
         self.dialogs_ui(&ctx, &mut actions);
         self.data_windows_ui(&ctx);
@@ -265,9 +289,19 @@ impl WorkbenchApp {
         self.compare_dialog_ui(&ctx, &mut actions);
         self.history_dialogs_ui(&ctx);
         self.inspector_window_ui(&ctx);
+        self.about_window_ui(&ctx);
 
         for a in actions {
             self.execute(a, &ctx);
+        }
+        // What a save let through (the unsaved-changes question's Save), and so on.
+        for _ in 0..4 {
+            if self.queued.is_empty() {
+                break;
+            }
+            for a in std::mem::take(&mut self.queued) {
+                self.execute(a, &ctx);
+            }
         }
         // One drag or one typed value is one undo step: record when nothing is being edited.
         let editing = ctx.egui_is_using_pointer() || ctx.memory(|m| m.focused().is_some());
@@ -309,6 +343,7 @@ impl WorkbenchApp {
                             running: self.run.as_ref().is_some_and(|(r, _)| r.status.is_active()),
                             downloaded: &self.downloaded,
                             available_memory,
+                            summary: self.check.complete(),
                         };
                         ui::settings::settings_ui(ui, &mut self.doc.preset, context, actions);
                     });

@@ -18,6 +18,7 @@ struct SavedState {
     saved: Option<Preset>,
     recent: Vec<PathBuf>,
     workspace: Option<PathBuf>,
+    recent_workspaces: Vec<PathBuf>,
 }
 
 impl WorkbenchApp {
@@ -30,6 +31,7 @@ impl WorkbenchApp {
             saved: Some(self.doc.saved().clone()),
             recent: self.recent.clone(),
             workspace: Some(self.workspace.clone()),
+            recent_workspaces: self.recent_workspaces.clone(),
         };
         ron::to_string(&state).ok()
     }
@@ -47,6 +49,7 @@ impl WorkbenchApp {
         if let Some(w) = s.workspace {
             self.workspace = w;
         }
+        self.recent_workspaces = s.recent_workspaces;
         self.sync_folder_text();
     }
 }

@@ -27,6 +27,17 @@ impl Waker {
         })
     }
 
+    /// For one-off results of a background thread (a download or a dataset preview done):
+    /// a frame at once, still at most one request outstanding.
+    pub fn notify_now(&self, ctx: egui::Context) -> Notify {
+        let pending = self.pending.clone();
+        Arc::new(move || {
+            if !pending.swap(true, Ordering::AcqRel) {
+                ctx.request_repaint();
+            }
+        })
+    }
+
     /// A frame is running: the next event may request another.
     pub fn frame_started(&self) {
         self.pending.store(false, Ordering::Release);

@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod compare;
 pub mod data;
+pub mod edit;
 pub mod lab;
 pub mod layer;
 pub mod library;

@@ -3,8 +3,13 @@
 use crate::spec::{CompareSpec, Layer};
 use std::path::PathBuf;
 
-/// Something the user asked for; carried out after the frame.
-#[derive(Clone, Debug)]
+/// Something the user asked for; carried out after the frame by one `match` with no wildcard
+/// arm (`app/command_handling.rs`), so a variant nobody handles does not compile. Its
+/// [`ActionKind`]s are listed for the journey tests: each kind has a test that performs it
+/// with a click or a key (`tests/journeys.rs` checks that none is missing).
+#[derive(Clone, Debug, strum::EnumDiscriminants)]
+#[strum_discriminants(name(ActionKind), derive(strum::EnumIter, strum::IntoStaticStr))]
+#[strum_discriminants(strum(serialize_all = "snake_case"))]
 pub enum Action {
     /// Insert at `at` (None: after the selected layer, or at the end).
     AddLayer {
@@ -30,7 +35,10 @@ pub enum Action {
     Save,
     SaveAs,
     SaveAsPath(PathBuf),
+    /// The data folder's Browse…: a folder dialog, or the typed path where there is none.
     PickDataFolder,
+    /// Use this folder as the data (its format detected, or the chosen kind kept).
+    SetDataFolder(PathBuf),
     /// The Download… window of the Data section.
     OpenDownload,
     /// The dataset view.
@@ -66,6 +74,12 @@ pub enum Action {
     DiffRuns,
     /// Ask for a checkpoint (file dialog or typed path) and inspect it.
     OpenCheckpoint,
+    /// Help → About.
+    OpenAbout,
+    /// File → Open Workspace…: ask for a folder (file dialog or typed path).
+    OpenWorkspace,
+    /// Use this folder as the workspace (run folders and comparisons).
+    OpenWorkspacePath(PathBuf),
     /// Inspect this checkpoint: a `.safetensors` file or a run folder.
     InspectCheckpoint(PathBuf),
     /// Open this checkpoint beside the one being inspected (side by side).

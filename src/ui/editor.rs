@@ -4,7 +4,7 @@
 use super::widgets::*;
 use super::{Action, ERROR_COLOR};
 use crate::spec::layer::*;
-use crate::spec::{infer_partial, thousands, Network, Preset, Shape, SpecError};
+use crate::spec::{thousands, Network, Preset, Shape, SpecError};
 use egui::{DragValue, RichText, Slider, Ui};
 
 /// What is dragged in the editor: a card being moved, or a layer from the palette.
@@ -12,17 +12,6 @@ use egui::{DragValue, RichText, Slider, Ui};
 pub enum DragPayload {
     Move(usize),
     New(Layer),
-}
-
-/// Shape inference for the editor: rows up to the first error, and the error (including a
-/// final output that does not match the classes).
-pub fn check(network: &Network) -> (crate::spec::Summary, Option<SpecError>) {
-    let (summary, err) = infer_partial(network);
-    if err.is_some() {
-        return (summary, err);
-    }
-    let err = crate::spec::infer(network).err();
-    (summary, err)
 }
 
 pub fn network_choices_ui(ui: &mut Ui, network: &mut Network) {
@@ -48,6 +37,7 @@ pub fn network_choices_ui(ui: &mut Ui, network: &mut Network) {
 pub fn editor_ui(
     ui: &mut Ui,
     preset: &mut Preset,
+    check: &mut super::check::NetworkCheck,
     selected: Option<usize>,
     actions: &mut Vec<Action>,
 ) {
@@ -60,15 +50,16 @@ pub fn editor_ui(
     ui.separator();
 
     let batch = preset.training.batch_size;
-    let (summary, err) = check(&preset.network);
+    // Inferred once per edit, not every frame (the name and choices above may just have
+    // changed it).
+    let super::check::NetworkCheck {
+        summary,
+        error: err,
+        fields,
+        ..
+    } = check.refresh(&preset.network);
     let err_index = err.as_ref().and_then(|e| e.layer_index());
     let d = preset.network.defaults();
-    // From the inference just made, not a second one: this runs every frame.
-    let fields = if err.is_none() {
-        crate::spec::lab::receptive::fields_of(&preset.network, &summary)
-    } else {
-        Vec::new()
-    };
     let frozen = preset.training.freeze.clone();
     let network = &mut preset.network;
 

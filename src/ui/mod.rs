@@ -1,6 +1,8 @@
 //! Drawing: each function draws one part of the window and returns actions; none waits on the
 //! trainer or touches a tensor.
 pub mod action;
+pub mod check;
+pub mod commands;
 pub mod compare;
 pub mod data_panel;
 pub mod editor;
@@ -15,5 +17,5 @@ pub mod theme;
 pub mod widgets;
 pub mod zoo;
 
-pub use action::Action;
+pub use action::{Action, ActionKind};
 pub use theme::ERROR_COLOR;

@@ -20,6 +20,8 @@ pub struct SettingsContext<'a> {
     pub downloaded: &'a [String],
     /// Memory the device has free, when known ("will it fit").
     pub available_memory: Option<usize>,
+    /// The network's shape inference, when it is possible (computed once per edit).
+    pub summary: Option<&'a crate::spec::Summary>,
 }
 
 /// The thread count: 0 is auto (one per core); a count larger than the cores is clamped.
@@ -91,7 +93,9 @@ pub fn settings_ui(
     egui::CollapsingHeader::new("Run")
         .default_open(true)
         .show(ui, |ui| run_settings_ui(ui, t, &context));
-    fit_ui(ui, preset, context.available_memory);
+    if let Some(summary) = context.summary {
+        fit_ui(ui, preset, summary, context.available_memory);
+    }
 }
 
 fn data_ui(
@@ -385,11 +389,8 @@ fn run_settings_ui(ui: &mut Ui, t: &mut Training, context: &SettingsContext) {
 }
 
 /// "Will it fit": the training memory estimate against the device's free memory.
-pub fn fit_ui(ui: &mut Ui, preset: &Preset, available: Option<usize>) {
+pub fn fit_ui(ui: &mut Ui, preset: &Preset, s: &crate::spec::Summary, available: Option<usize>) {
     use crate::spec::memory;
-    let Ok(s) = crate::spec::infer(&preset.network) else {
-        return;
-    };
     let t = &preset.training;
     let est = memory::estimate(&s, t, t.batch_size);
     match available {

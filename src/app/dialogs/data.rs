@@ -56,7 +56,7 @@ impl WorkbenchApp {
                         ui.weak(format!("into {}", crate::fetch::cache_dir().display()));
                         ui.weak("from the sources torchvision uses; each file's MD5 is checked before anything is unpacked");
                         if ui.button("Download").clicked() {
-                            match Download::start(&choice, ctx.clone()) {
+                            match Download::start(&choice, self.waker.notify_now(ctx.clone())) {
                                 Ok(d) => w.download = Some(d),
                                 Err(e) => self.error = Some(format!("cannot start the download: {e}")),
                             }

@@ -65,7 +65,7 @@ impl WorkbenchApp {
                     dir.display()
                 ));
                 ui.horizontal(|ui| {
-                    if ui.button("Delete").clicked() {
+                    if ui.button("Delete run").clicked() {
                         if let Err(e) = history::delete_run(&dir) {
                             self.error = Some(e);
                         }

@@ -20,6 +20,40 @@ pub(crate) enum PromptKind {
     Open,
     SaveAs,
     Checkpoint,
+    DataFolder,
+    Workspace,
+}
+
+impl PromptKind {
+    fn heading(self) -> &'static str {
+        match self {
+            PromptKind::Open => "Open preset",
+            PromptKind::SaveAs => "Save preset as",
+            PromptKind::Checkpoint => "Open checkpoint",
+            PromptKind::DataFolder => "Data folder",
+            PromptKind::Workspace => "Open workspace",
+        }
+    }
+
+    /// The field's label (tests find the field by it).
+    fn label(self) -> &'static str {
+        match self {
+            PromptKind::Open | PromptKind::SaveAs => "Path of the .ron file:",
+            PromptKind::Checkpoint => "Path of the .safetensors file or run folder:",
+            PromptKind::DataFolder => "Path of the dataset folder:",
+            PromptKind::Workspace => "Folder for run folders and comparisons:",
+        }
+    }
+
+    fn action(self, path: PathBuf) -> Action {
+        match self {
+            PromptKind::Open => Action::OpenPath(path),
+            PromptKind::SaveAs => Action::SaveAsPath(path),
+            PromptKind::Checkpoint => Action::InspectCheckpoint(path),
+            PromptKind::DataFolder => Action::SetDataFolder(path),
+            PromptKind::Workspace => Action::OpenWorkspacePath(path),
+        }
+    }
 }
 
 /// A typed path, for systems without a file-dialog portal (and for keyboard users).
@@ -62,11 +96,11 @@ impl WorkbenchApp {
                 ));
                 ui.horizontal(|ui| {
                     if ui.button("Save").clicked() {
+                        // Saved (asking for a path first when untitled), then carried out;
+                        // a failed or cancelled save carries out nothing.
                         self.pending = None;
+                        self.after_save = Some(pending.clone());
                         actions.push(Action::Save);
-                        if self.doc.path.is_some() {
-                            actions.push(pending.clone());
-                        }
                     }
                     if ui.button("Discard changes").clicked() {
                         // Carry out the action as if the work were saved.
@@ -85,17 +119,11 @@ impl WorkbenchApp {
     fn prompt_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         if let Some(prompt) = &mut self.prompt {
             let mut close = false;
+            let mut cancelled = false;
             egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
-                ui.heading(match prompt.kind {
-                    PromptKind::Open => "Open preset",
-                    PromptKind::SaveAs => "Save preset as",
-                    PromptKind::Checkpoint => "Open checkpoint",
-                });
-                let l = ui.label(if prompt.kind == PromptKind::Checkpoint {
-                    "Path of the .safetensors file or run folder:"
-                } else {
-                    "Path of the .ron file:"
-                });
+                ui.heading(prompt.kind.heading());
+                ui.weak("No file dialog opened here: type the path.");
+                let l = ui.label(prompt.kind.label());
                 let r = ui
                     .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
                     .labelled_by(l.id);
@@ -107,19 +135,20 @@ impl WorkbenchApp {
                     if ui.button("OK").clicked() || enter {
                         let path = PathBuf::from(prompt.text.trim());
                         if !prompt.text.trim().is_empty() {
-                            actions.push(match prompt.kind {
-                                PromptKind::Open => Action::OpenPath(path),
-                                PromptKind::SaveAs => Action::SaveAsPath(path),
-                                PromptKind::Checkpoint => Action::InspectCheckpoint(path),
-                            });
+                            actions.push(prompt.kind.action(path));
                         }
                         close = true;
                     }
                     if ui.button("Cancel").clicked() {
+                        cancelled = true;
                         close = true;
                     }
                 });
             });
+            if cancelled {
+                // Nothing waits for a save that did not happen.
+                self.after_save = None;
+            }
             if close {
                 self.prompt = None;
             }

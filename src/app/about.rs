@@ -1,0 +1,105 @@
+//! Help → About, and the workspace: which folder holds the run folders and comparisons, and
+//! switching to another (File → Open Workspace…, Recent Workspaces, `--workspace`).
+use super::WorkbenchApp;
+use std::path::PathBuf;
+
+const RECENT_WORKSPACES: usize = 8;
+
+/// The libtorch this binary was built against (from the torch package's version.py).
+pub const LIBTORCH_VERSION: &str = env!("CNN_WORKBENCH_LIBTORCH_VERSION");
+
+/// The commit a release build was made from, or a note that this is a development build.
+pub fn commit() -> &'static str {
+    option_env!("CNN_WORKBENCH_COMMIT").unwrap_or("development build")
+}
+
+impl WorkbenchApp {
+    /// Switches to `path` as the workspace; a path that is missing, a file or unreadable is
+    /// refused with the reason, and the current workspace stays.
+    pub fn open_workspace(&mut self, path: PathBuf) {
+        if let Err(e) = self.set_workspace(path) {
+            self.error = Some(e);
+        }
+    }
+
+    /// Uses `path` as the workspace (`--workspace`, Open Workspace…), or says why not.
+    pub fn set_workspace(&mut self, path: PathBuf) -> Result<(), String> {
+        if let Err(reason) = check_workspace(&path) {
+            return Err(format!(
+                "Cannot use {} as the workspace: {reason}. Still using {}.",
+                path.display(),
+                self.workspace.display()
+            ));
+        }
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        self.workspace = path.clone();
+        self.recent_workspaces.retain(|p| p != &path);
+        self.recent_workspaces.insert(0, path);
+        self.recent_workspaces.truncate(RECENT_WORKSPACES);
+        self.selection.clear();
+        self.history.clear();
+        self.comparisons.clear();
+        self.refresh_history();
+        Ok(())
+    }
+
+    pub(crate) fn about_window_ui(&mut self, ctx: &egui::Context) {
+        if !self.about {
+            return;
+        }
+        let mut open = true;
+        egui::Window::new("About cnn-workbench")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.heading(format!("cnn-workbench {}", env!("CARGO_PKG_VERSION")));
+                ui.label(env!("CARGO_PKG_DESCRIPTION"));
+                egui::Grid::new("about-grid").show(ui, |ui| {
+                    ui.label("commit");
+                    ui.label(commit());
+                    ui.end_row();
+                    ui.label("libtorch");
+                    ui.label(LIBTORCH_VERSION);
+                    ui.end_row();
+                    ui.label("devices");
+                    let cuda = self.devices.iter().any(|d| d.starts_with("cuda"));
+                    ui.label(if cuda {
+                        format!("CUDA found: {}", self.devices.join(", "))
+                    } else {
+                        "CPU only: libtorch sees no GPU".to_string()
+                    });
+                    ui.end_row();
+                    ui.label("workspace");
+                    ui.label(self.workspace.display().to_string());
+                    ui.end_row();
+                    ui.label("licence");
+                    ui.label(format!(
+                        "{}; libtorch (PyTorch) under its BSD-style licence",
+                        env!("CARGO_PKG_LICENSE")
+                    ));
+                    ui.end_row();
+                });
+                if ui.button("Close").clicked() {
+                    self.about = false;
+                }
+            });
+        if !open {
+            self.about = false;
+        }
+    }
+}
+
+/// Why `path` cannot be a workspace, if it cannot: it must be an existing, readable folder.
+pub fn check_workspace(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err("no such folder (create it first, or pick another)".into())
+        }
+        Err(e) => Err(format!("cannot read it ({e})")),
+        Ok(m) if !m.is_dir() => Err("it is a file, not a folder".into()),
+        Ok(_) => std::fs::read_dir(path)
+            .map(|_| ())
+            .map_err(|e| format!("cannot read it ({e})")),
+    }
+}

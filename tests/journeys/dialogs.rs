@@ -1,0 +1,49 @@
+//! Help: About and the key list; the error dialog.
+use crate::common::*;
+use egui_kittest::kittest::Queryable;
+
+#[test]
+fn journey_open_about() {
+    let (mut h, ws) = window(no_runs());
+    menu(&mut h, "Help", "About cnn-workbench");
+    h.get_by_label_contains(&format!("cnn-workbench {}", env!("CARGO_PKG_VERSION")));
+    h.get_by_label_contains("2.13.0");
+    h.get_by_label_contains("CPU only");
+    h.get_by_label(&ws.display().to_string());
+    h.get_by_label("Close").click();
+    h.run();
+    assert!(h.query_by_label("About cnn-workbench").is_none());
+}
+
+#[test]
+fn journey_menu_about() {
+    let (mut h, _) = window(no_runs());
+    menu(&mut h, "Help", "About cnn-workbench");
+    h.get_by_label("libtorch");
+}
+
+#[test]
+fn journey_menu_keys() {
+    let (mut h, _) = window(no_runs());
+    h.run();
+    h.get_by_label("Help").click();
+    h.run();
+    h.get_by_label("Keyboard shortcuts").hover();
+    h.run();
+    // Every shortcut of the table, as the README lists it.
+    let mut shown = 0;
+    for e in cnn_workbench::ui::commands::COMMANDS {
+        if e.keys.is_empty() {
+            continue;
+        }
+        let keys: Vec<String> = e
+            .keys
+            .iter()
+            .map(cnn_workbench::ui::commands::shortcut_text)
+            .collect();
+        h.get_by_label(&format!("{} — {}", keys.join(" / "), e.describe));
+        shown += 1;
+    }
+    assert_eq!(shown, 9);
+    h.get_by_label("Ctrl+S — save");
+}

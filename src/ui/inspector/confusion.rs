@@ -33,21 +33,22 @@ pub(super) fn confusion_ui(ui: &mut Ui, state: &mut InspectorState) {
     let width_id = ui.scope_id().with("confusion-matrix-width");
     let matrix_width = ui.data(|d| d.get_temp::<f32>(width_id));
     let beside = matrix_width.is_some_and(|w| ui.available_width() - w >= 3.0 * THUMB_SLOT);
-    let drawn = if beside {
-        ui.horizontal_top(|ui| {
+    // The matrix sits in the same place either way: its grid keeps its id (and its sizes).
+    let drawn = ui
+        .horizontal_top(|ui| {
             let r = ui.scope(|ui| matrix_ui(ui, state, &c, &names)).response;
-            ui.vertical(|ui| {
-                ui.set_max_width(ui.available_width());
-                cell_images_ui(ui, state, &c, &names);
-            });
+            if beside {
+                ui.vertical(|ui| {
+                    ui.set_max_width(ui.available_width());
+                    cell_images_ui(ui, state, &c, &names);
+                });
+            }
             r
         })
-        .inner
-    } else {
-        let r = ui.scope(|ui| matrix_ui(ui, state, &c, &names)).response;
+        .inner;
+    if !beside {
         cell_images_ui(ui, state, &c, &names);
-        r
-    };
+    }
     ui.data_mut(|d| d.insert_temp(width_id, drawn.rect.width()));
     if let Some(summary) = state.a.summary.as_mut() {
         summary.class_names = names;

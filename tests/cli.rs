@@ -248,3 +248,51 @@ fn quiet_training_reports_the_whole_loop_time_and_probes_can_be_turned_off() {
     let log = std::fs::read_to_string(tmp.path().join("r/events.log")).unwrap();
     assert!(!log.contains("Probe("), "--probe-every 0 probes nothing");
 }
+
+#[test]
+fn resume_refuses_a_finished_run_and_leaves_its_folder_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("done");
+    let (ok, _, err) = run(&[
+        "train",
+        "presets/lenet5.ron",
+        "--data",
+        "synthetic",
+        "--epochs",
+        "1",
+        "--max-steps",
+        "10",
+        "--train-limit",
+        "400",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let files = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = files(&out);
+    assert!(before.iter().any(|(n, _)| n == "resume.safetensors"));
+    let (ok, _, err) = run(&["resume", out.to_str().unwrap(), "--quiet"]);
+    assert!(!ok, "a finished run was resumed");
+    assert!(
+        err.contains("finished")
+            && err.contains("cannot be resumed")
+            && err.contains("--init-from"),
+        "{err}"
+    );
+    assert_eq!(files(&out), before, "the run folder changed");
+}

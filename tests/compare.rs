@@ -44,6 +44,7 @@ fn spec(values: &[&str], seeds: usize) -> CompareSpec {
         values: values.iter().map(|s| s.to_string()).collect(),
         seeds,
         insert_norm: false,
+        epochs: None,
     }
 }
 
@@ -175,6 +176,7 @@ fn a_failing_variant_does_not_stop_the_others() {
         values: vec!["0.01".into(), "1e30".into(), "0.02".into()],
         seeds: 1,
         insert_norm: false,
+        epochs: None,
     };
     let mut q = CompareQueue::new(&base, s, ws.path()).unwrap();
     run_queue(&mut q);
@@ -318,6 +320,7 @@ fn a_comparison_of_variants_that_build_the_same_network_is_refused_with_the_fix(
         values: vec!["batch".into(), "off".into()],
         seeds: 1,
         insert_norm: false,
+        epochs: None,
     };
     let err = s.variants(&base).unwrap_err();
     assert!(
@@ -360,4 +363,41 @@ fn a_comparison_of_variants_that_build_the_same_network_is_refused_with_the_fix(
     }
     let err = spec(&["relu", "mish"], 1).variants(&fixed).unwrap_err();
     assert!(err.contains("no activation of LeNet-5 follows"), "{err}");
+}
+
+#[test]
+fn each_variant_names_the_value_it_sets() {
+    use cnn_workbench::runs::compare::variant_changes;
+    let base = tiny();
+    let mut s = spec(&["relu", "gelu", "elu"], 1);
+    s.epochs = Some(4);
+    let variants = s.variants(&base).unwrap();
+    assert!(variants.iter().all(|(_, p)| p.training.epochs == 4));
+    let mut at_four = base.clone();
+    at_four.training.epochs = 4;
+    let lines: Vec<Vec<String>> = variants
+        .iter()
+        .map(|(_, p)| variant_changes(&at_four, p))
+        .collect();
+    assert_eq!(lines[0], Vec::<String>::new());
+    assert_eq!(lines[1], vec!["activation: ReLU -> GELU".to_string()]);
+    assert_eq!(lines[2], vec!["activation: ReLU -> ELU".to_string()]);
+    // Against the training panel's epochs, the comparison's own show too.
+    assert_eq!(
+        variant_changes(&base, &variants[0].1),
+        vec![format!("epochs: {} -> 4", base.training.epochs)]
+    );
+    let lr = CompareSpec {
+        dimension: Dimension::LearningRate,
+        values: vec!["0.01".into()],
+        ..CompareSpec::default()
+    };
+    let v = lr.variants(&base).unwrap();
+    assert_eq!(
+        variant_changes(&base, &v[0].1),
+        vec![format!(
+            "learning rate: {} -> 0.01",
+            base.training.learning_rate
+        )]
+    );
 }

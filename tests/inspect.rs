@@ -180,7 +180,11 @@ fn inspect_cli_prints_the_matrix_and_writes_pngs() {
         .output()
         .unwrap();
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("corrupt or truncated"));
+    // Said once which file, and in words what is wrong with it.
+    let err = String::from_utf8_lossy(&o.stderr);
+    let file = run.join("model.safetensors").display().to_string();
+    assert!(err.contains("not a safetensors checkpoint"), "{err}");
+    assert_eq!(err.matches(&file).count(), 1, "{err}");
 }
 
 #[test]

@@ -167,3 +167,58 @@ fn a_network_that_does_not_fit_warns_then_fails_cleanly() {
         "{events}"
     );
 }
+
+#[test]
+fn a_recent_copy_of_a_bundled_network_is_one_row() {
+    use cnn_workbench::spec::zoo::{builtin_rows, dedup, ZooRow};
+    let mut rows: Vec<(ZooRow, String)> = builtin_rows()
+        .into_iter()
+        .map(|(f, r)| (r, f.to_string()))
+        .collect();
+    let n = rows.len();
+    let copy = zoo("resnet18.ron");
+    rows.push((
+        ZooRow::of(&copy, "/home/me/resnet18.ron").unwrap(),
+        "recent".into(),
+    ));
+    // Edited: the same name, another network, a row of its own.
+    let mut edited = copy.clone();
+    edited.network.input.height = 160;
+    edited.network.input.width = 160;
+    rows.push((
+        ZooRow::of(&edited, "/home/me/r18-100.ron").unwrap(),
+        "edited".into(),
+    ));
+    let rows = dedup(rows);
+    assert_eq!(rows.len(), n + 1);
+    assert_eq!(
+        rows.iter().filter(|(r, _)| r.name == "ResNet-18").count(),
+        2
+    );
+    assert!(rows.iter().any(|(_, a)| a == "edited"));
+    assert!(!rows.iter().any(|(_, a)| a == "recent"));
+}
+
+#[test]
+fn chart_labels_never_overlap() {
+    use cnn_workbench::ui::zoo::place_labels;
+    use egui::{pos2, vec2};
+    // Twelve points on top of each other and a lone one: labels move around a point or are
+    // left out, and never cover each other.
+    let mut anchors: Vec<_> = (0..12)
+        .map(|i| (pos2(200.0 + i as f32, 200.0), 4.0, vec2(60.0, 12.0)))
+        .collect();
+    anchors.push((pos2(600.0, 100.0), 4.0, vec2(60.0, 12.0)));
+    let placed = place_labels(&anchors);
+    let rects: Vec<egui::Rect> = placed.iter().flatten().copied().collect();
+    // Above and below the first point at least, and the lone one; not all twelve.
+    assert!(rects.len() >= 3 && rects.len() < 13, "{}", rects.len());
+    for (i, a) in rects.iter().enumerate() {
+        for b in &rects[i + 1..] {
+            assert!(!a.intersects(*b), "{a:?} overlaps {b:?}");
+        }
+    }
+    // A point with room keeps its label above it.
+    let lone = placed[12].unwrap();
+    assert!(lone.max.y <= 100.0 && lone.center().x == 600.0, "{lone:?}");
+}

@@ -327,12 +327,22 @@ impl WorkbenchApp {
                 egui::ScrollArea::vertical()
                     .id_salt("right")
                     .show(ui, |ui| {
-                        ui::run_panel::run_controls_ui(
-                            ui,
-                            self.run.as_ref().map(|(s, _)| s),
-                            ready,
-                            actions,
-                        );
+                        // While a comparison trains, its current run, not the last one.
+                        let comparing = self.compare.as_ref().and_then(|q| {
+                            let job = q.running_job()?;
+                            Some((job, (q.current()?, q.total()), q.paused))
+                        });
+                        match comparing {
+                            Some((job, of, paused)) => ui::run_panel::comparison_run_ui(
+                                ui, &job.state, of, paused, actions,
+                            ),
+                            None => ui::run_panel::run_controls_ui(
+                                ui,
+                                self.run.as_ref().map(|(s, _)| s),
+                                ready,
+                                actions,
+                            ),
+                        }
                         ui.separator();
                         let available_memory = self.available_memory();
                         let context = ui::settings::SettingsContext {

@@ -129,11 +129,13 @@ pub struct ResumeArgs {
 }
 
 /// `cnn-workbench resume RUN_DIR`: continues a stopped, interrupted or crashed run in its own
-/// folder, from its last resume state.
+/// folder, from its last resume state; a finished run is refused.
 pub fn resume(a: ResumeArgs) -> Result<()> {
     let dir = &a.run_dir;
     let preset = Preset::load(&dir.join(cnn_workbench::protocol::files::PRESET_FILE))
         .map_err(|e| anyhow::anyhow!("{} is not a run folder: {e}", dir.display()))?;
+    // Before the trainer: a finished run is refused with its reason, its folder untouched.
+    cnn_workbench::runs::handle::check_resumable(dir).map_err(anyhow::Error::msg)?;
     let meta = cnn_workbench::runs::folder::load_meta(dir).unwrap_or_default();
     let opts = RunOptions {
         run_dir: Some(dir.clone()),

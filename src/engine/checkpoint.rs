@@ -87,6 +87,38 @@ pub fn weights_in(path: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Refuses a file that is not a safetensors file before it is read as one, in words: such a
+/// file starts with its header's length (8 bytes, little-endian), which must fit in the file,
+/// then the header, a JSON object.
+fn check_safetensors(path: &Path) -> Result<(), CheckpointError> {
+    use std::io::Read;
+    let err = |message: String| CheckpointError::Io {
+        file: path.display().to_string(),
+        message,
+    };
+    let mut f = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => err("no such file".into()),
+        _ => err(format!("cannot be read: {e}")),
+    })?;
+    let len = f
+        .metadata()
+        .map_err(|e| err(format!("cannot be read: {e}")))?
+        .len();
+    let mut head = [0u8; 9];
+    let starts_right = len > 9
+        && f.read_exact(&mut head).is_ok()
+        && head[8] == b'{'
+        && (2..=len - 8).contains(&u64::from_le_bytes([
+            head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7],
+        ]));
+    if path.is_dir() || !starts_right {
+        return Err(err(
+            "not a safetensors checkpoint (a checkpoint is a .safetensors file of weights, such as a run folder's model.safetensors)".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn sorted_variables(model: &Model) -> BTreeMap<String, Tensor> {
     model.vs.variables().into_iter().collect()
 }
@@ -95,15 +127,16 @@ fn sorted_variables(model: &Model) -> BTreeMap<String, Tensor> {
 /// tensor, wrong shape or dtype) with every problem named.
 pub fn load_weights(model: &mut Model, path: &Path) -> Result<(), CheckpointError> {
     let file = path.display().to_string();
-    if !path.is_file() {
-        return Err(CheckpointError::Io {
-            file,
-            message: "no such file".into(),
-        });
-    }
+    check_safetensors(path)?;
+    // tch's error names the path again: the cause alone follows the file's name.
     let tensors = Tensor::read_safetensors(path).map_err(|e| CheckpointError::Io {
         file: file.clone(),
-        message: format!("not a readable safetensors file (corrupt or truncated?): {e}"),
+        message: match e {
+            tch::TchError::SafeTensorError { err, .. } => {
+                format!("a damaged safetensors file (corrupt or truncated?): {err:?}")
+            }
+            other => format!("not readable: {other}"),
+        },
     })?;
     let loaded: BTreeMap<String, Tensor> = tensors.into_iter().collect();
     let vars = sorted_variables(model);
@@ -151,6 +184,8 @@ pub fn load(path: &Path, device: Device) -> Result<(Preset, Model), CheckpointEr
     } else {
         path.to_path_buf()
     };
+    // The file first: one that is no checkpoint is named as such, not by its folder's preset.
+    check_safetensors(&weights)?;
     let dir = weights.parent().unwrap_or(Path::new("."));
     let preset = Preset::load(&dir.join(PRESET_FILE))?;
     let mut model = Model::build(&preset.network, device, preset.training.seed)?;

@@ -118,6 +118,9 @@ pub struct RunState {
     /// Per layer with parameters: name and (step, norm).
     pub grad_norms: Vec<(String, Vec<[f64; 2]>)>,
     pub warnings: Vec<String>,
+    /// The checkpoint written last and the step it holds: one line in the run panel, however
+    /// many are written (every epoch, the best so far, on request), not one per save.
+    pub last_checkpoint: Option<(std::path::PathBuf, usize)>,
     pub finish: Option<FinishInfo>,
 }
 
@@ -138,6 +141,7 @@ impl RunState {
             layers: Vec::new(),
             grad_norms: Vec::new(),
             warnings: Vec::new(),
+            last_checkpoint: None,
             finish: None,
         }
     }
@@ -204,9 +208,9 @@ impl RunState {
             }
             Event::Paused { .. } => self.status = RunStatus::Paused,
             Event::Resumed { .. } => self.status = RunStatus::Running,
-            Event::CheckpointSaved { path, .. } => self
-                .warnings
-                .push(format!("checkpoint saved: {}", path.display())),
+            Event::CheckpointSaved { path, step } => {
+                self.last_checkpoint = Some((path.clone(), *step))
+            }
             Event::Warning(w) => self.warnings.push(w.clone()),
             Event::Finished(f) => {
                 self.status = RunStatus::Finished {

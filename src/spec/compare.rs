@@ -80,6 +80,8 @@ pub struct CompareSpec {
     /// Varying normalization: first insert a Norm layer (following the network's choice)
     /// after each convolution that has none, before its activation — the usual place.
     pub insert_norm: bool,
+    /// Epochs each run trains; None: the preset's.
+    pub epochs: Option<usize>,
 }
 
 impl Default for CompareSpec {
@@ -89,6 +91,7 @@ impl Default for CompareSpec {
             values: Dimension::Activation.default_values(),
             seeds: 3,
             insert_norm: false,
+            epochs: None,
         }
     }
 }
@@ -123,6 +126,7 @@ impl CompareSpec {
             values,
             seeds,
             insert_norm: false,
+            epochs: None,
         })
     }
 
@@ -135,7 +139,13 @@ impl CompareSpec {
         if self.seeds == 0 {
             return Err("a comparison needs at least one seed".into());
         }
+        if self.epochs == Some(0) {
+            return Err("a comparison needs at least one epoch".into());
+        }
         let mut base = base.clone();
+        if let Some(e) = self.epochs {
+            base.training.epochs = e;
+        }
         if self.insert_norm && self.dimension == Dimension::Normalization {
             insert_norm_after_convs(&mut base.network);
         }

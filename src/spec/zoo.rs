@@ -46,6 +46,39 @@ impl ZooRow {
     }
 }
 
+impl ZooRow {
+    /// The same architecture under the same name, wherever it was found (a bundled preset
+    /// and a recently opened copy of it are one row).
+    pub fn same_as(&self, other: &ZooRow) -> bool {
+        (
+            &self.name,
+            self.input,
+            self.depth,
+            self.params,
+            self.macs,
+            self.activation_bytes_per_image,
+        ) == (
+            &other.name,
+            other.input,
+            other.depth,
+            other.params,
+            other.macs,
+            other.activation_bytes_per_image,
+        )
+    }
+}
+
+/// The rows with each architecture once: the first of those that are the same.
+pub fn dedup<A>(rows: Vec<(ZooRow, A)>) -> Vec<(ZooRow, A)> {
+    let mut out: Vec<(ZooRow, A)> = Vec::with_capacity(rows.len());
+    for (row, a) in rows {
+        if !out.iter().any(|(r, _)| r.same_as(&row)) {
+            out.push((row, a));
+        }
+    }
+    out
+}
+
 /// Rows for every bundled and zoo preset, with its file name.
 pub fn builtin_rows() -> Vec<(&'static str, ZooRow)> {
     super::library::BUNDLED

@@ -6,6 +6,9 @@ use super::{Action, ERROR_COLOR};
 use crate::spec::layer::*;
 use crate::spec::{thousands, Network, Preset, Shape, SpecError};
 use egui::{DragValue, RichText, Slider, Ui};
+use stats::{stats_ui, CardInfo};
+
+mod stats;
 
 /// What is dragged in the editor: a card being moved, or a layer from the palette.
 #[derive(Clone, Debug)]
@@ -62,6 +65,7 @@ pub fn editor_ui(
     let d = preset.network.defaults();
     let frozen = preset.training.freeze.clone();
     let network = &mut preset.network;
+    let scroll_to = scroll_target(ui, selected, network.layers.len());
 
     egui::ScrollArea::vertical()
         .id_salt("layer-cards")
@@ -97,7 +101,7 @@ pub fn editor_ui(
                 } else {
                     None
                 };
-                card_ui(
+                let r = card_ui(
                     ui,
                     i,
                     &mut network.layers[i],
@@ -108,6 +112,9 @@ pub fn editor_ui(
                     err_index.is_some_and(|e| i + 1 > e),
                     actions,
                 );
+                if scroll_to == Some(i) {
+                    r.scroll_to_me(None);
+                }
             }
             // Dropping below the last card appends.
             let (_, payload) = ui.dnd_drop_zone::<DragPayload, ()>(egui::Frame::NONE, |ui| {
@@ -121,6 +128,21 @@ pub fn editor_ui(
 
     ui.separator();
     totals_ui(ui, &summary, err.as_ref(), batch);
+}
+
+/// The card to bring into view this frame: the selected one, once, when the selection or the
+/// number of layers changed since the last frame (a layer inserted from the palette lands
+/// after the selected card, possibly below the visible part of the list).
+fn scroll_target(ui: &Ui, selected: Option<usize>, count: usize) -> Option<usize> {
+    let id = ui.scope_id().with("editor-scrolled-to");
+    let now = (selected, count);
+    let before = ui.data_mut(|d| {
+        let before = d.get_temp::<(Option<usize>, usize)>(id);
+        d.insert_temp(id, now);
+        before
+    });
+    // The first frame shows the network from its top.
+    before.filter(|b| *b != now).and(selected)
 }
 
 fn drop_action(payload: &DragPayload, at: usize) -> Action {
@@ -169,7 +191,7 @@ fn card_ui(
     selected: bool,
     after_error: bool,
     actions: &mut Vec<Action>,
-) {
+) -> egui::Response {
     let stroke = if error.is_some() {
         egui::Stroke::new(2.0, ERROR_COLOR)
     } else if selected {
@@ -178,48 +200,57 @@ fn card_ui(
         ui.visuals().widgets.noninteractive.bg_stroke
     };
     let frame = egui::Frame::group(ui.style()).stroke(stroke);
-    let response = frame
-        .show(ui, |ui| {
-            ui.set_width(ui.available_width());
-            ui.horizontal(|ui| {
-                ui.dnd_drag_source(
-                    egui::Id::unique(("card-drag", i)),
-                    DragPayload::Move(i),
-                    |ui| {
-                        ui.label("::").on_hover_text("drag to reorder");
-                    },
-                );
-                let title = format!("{}  {}", i + 1, layer.label(d));
-                if ui
-                    .selectable_label(selected, RichText::new(title).strong())
-                    .clicked()
-                {
-                    actions.push(Action::Select(Some(i)));
-                }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+    // A click anywhere on the card that no widget takes selects it: the card senses clicks
+    // beneath its widgets, and its text is not selectable (a click on it would be taken).
+    let card = ui.scope_builder(egui::UiBuilder::new().sense(egui::Sense::click()), |ui| {
+        ui.style_mut().interaction.selectable_labels = false;
+        frame
+            .show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.horizontal(|ui| {
+                    ui.dnd_drag_source(
+                        egui::Id::unique(("card-drag", i)),
+                        DragPayload::Move(i),
+                        |ui| {
+                            ui.label("::").on_hover_text("drag to reorder");
+                        },
+                    );
+                    let title = format!("{}  {}", i + 1, layer.label(d));
                     if ui
-                        .small_button("Delete")
-                        .on_hover_text("remove this layer (Del)")
+                        .selectable_label(selected, RichText::new(title).strong())
                         .clicked()
                     {
-                        actions.push(Action::RemoveLayer(i));
+                        actions.push(Action::Select(Some(i)));
                     }
-                    if ui
-                        .small_button("Duplicate")
-                        .on_hover_text("insert a copy below (Ctrl+D)")
-                        .clicked()
-                    {
-                        actions.push(Action::DuplicateLayer(i));
-                    }
-                    stats_ui(ui, card, after_error, layer, actions);
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .small_button("Delete")
+                            .on_hover_text("remove this layer (Del)")
+                            .clicked()
+                        {
+                            actions.push(Action::RemoveLayer(i));
+                        }
+                        if ui
+                            .small_button("Duplicate")
+                            .on_hover_text("insert a copy below (Ctrl+D)")
+                            .clicked()
+                        {
+                            actions.push(Action::DuplicateLayer(i));
+                        }
+                        stats_ui(ui, card, after_error, layer, actions);
+                    });
                 });
-            });
-            layer_params_ui(ui, i, layer, d);
-            if let Some(e) = &error {
-                ui.colored_label(ERROR_COLOR, e);
-            }
-        })
-        .response;
+                layer_params_ui(ui, i, layer, d);
+                if let Some(e) = &error {
+                    ui.colored_label(ERROR_COLOR, e);
+                }
+            })
+            .response
+    });
+    if card.response.clicked() && !selected {
+        actions.push(Action::Select(Some(i)));
+    }
+    let response = card.inner;
     if let Some(payload) = response.dnd_release_payload::<DragPayload>() {
         actions.push(drop_action(&payload, i));
     } else if response.dnd_hover_payload::<DragPayload>().is_some() {
@@ -231,6 +262,7 @@ fn card_ui(
             egui::Stroke::new(3.0, ui.visuals().selection.bg_fill),
         );
     }
+    response
 }
 
 /// Inline parameter widgets for one layer.
@@ -400,87 +432,5 @@ fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError
     });
     if let Some(e) = err {
         ui.colored_label(ERROR_COLOR, e.to_string());
-    }
-}
-
-/// What the editor knows about one layer of the network: its shape and counts, its receptive
-/// field, and how its counts are computed.
-struct CardInfo<'a> {
-    index: usize,
-    /// Frozen for fine-tuning (no gradient, no update).
-    frozen: bool,
-    info: Option<&'a crate::spec::LayerInfo>,
-    field: Option<crate::spec::lab::receptive::Field>,
-    cost: Vec<String>,
-}
-
-/// The layer to learn about in the Learn window, if any.
-fn learn_tab(layer: &Layer) -> Option<crate::ui::learn::LearnTab> {
-    use crate::ui::learn::LearnTab;
-    Some(match layer {
-        Layer::Conv2d(_) => LearnTab::Convolution,
-        Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::L2Pool(_) => LearnTab::Pooling,
-        Layer::Activation(_) => LearnTab::Activations,
-        Layer::Norm(_) => LearnTab::Normalization,
-        _ => return None,
-    })
-}
-
-/// "16×28×28 · RF 5 j1 · 144 params · 112.9k MACs", the count formulas on hover, and a "?"
-/// link into the Learn window.
-fn stats_ui(
-    ui: &mut Ui,
-    card: &CardInfo,
-    after_error: bool,
-    layer: &Layer,
-    actions: &mut Vec<Action>,
-) {
-    let rf = match card.field {
-        Some(crate::spec::lab::receptive::Field::Window { size, jump }) => {
-            format!(" · RF {size} j{jump}")
-        }
-        Some(crate::spec::lab::receptive::Field::Whole) => " · RF all".into(),
-        None => String::new(),
-    };
-    let stats = match card.info {
-        Some(info) => format!(
-            "{}{rf} · {} params · {} MACs",
-            info.output,
-            compact(info.params),
-            compact(info.macs)
-        ),
-        None if after_error => "? (fix the layer above)".into(),
-        None => "?".into(),
-    };
-    let r = ui.monospace(stats);
-    let mut hover = card.cost.join("\n");
-    if let Some(f) = card.field {
-        hover += &format!(
-            "{}receptive field: {} (input pixels one output value sees; jump = input pixels between neighbouring outputs)",
-            if hover.is_empty() { "" } else { "\n" },
-            f.label()
-        );
-    }
-    if !hover.is_empty() {
-        r.on_hover_text(hover);
-    }
-    if card.info.is_some_and(|i| i.params > 0) {
-        let mut frozen = card.frozen;
-        if ui
-            .checkbox(&mut frozen, "frozen")
-            .on_hover_text("fine-tuning: this layer's parameters get no gradient and no update")
-            .changed()
-        {
-            actions.push(Action::SetFrozen(card.index, frozen));
-        }
-    }
-    if let Some(tab) = learn_tab(layer) {
-        if ui
-            .small_button("?")
-            .on_hover_text(format!("Learn: {} step by step", tab.name().to_lowercase()))
-            .clicked()
-        {
-            actions.push(Action::OpenLearn(tab));
-        }
     }
 }

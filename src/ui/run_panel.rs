@@ -42,7 +42,9 @@ fn buttons_ui(
     active: bool,
     actions: &mut Vec<Action>,
 ) {
-    ui.horizontal(|ui| {
+    // Wrapped: a button that appears (Resume run) moves the next ones down, not the panel's
+    // edge out.
+    ui.horizontal_wrapped(|ui| {
         let train = ui
             .add_enabled(
                 ready.is_ok() && !active,
@@ -57,12 +59,8 @@ fn buttons_ui(
             actions.push(Action::Train);
         }
         let paused = run.is_some_and(|r| r.status == RunStatus::Paused);
-        if paused {
-            if ui.button("Resume").clicked() {
-                actions.push(Action::Resume);
-            }
-        } else if ui.add_enabled(active, egui::Button::new("Pause")).clicked() {
-            actions.push(Action::Pause);
+        if let Some(a) = pause_button(ui, paused, active, (Action::Pause, Action::Resume)) {
+            actions.push(a);
         }
         if ui.add_enabled(active, egui::Button::new("Stop")).clicked() {
             actions.push(Action::Stop);
@@ -101,6 +99,73 @@ fn buttons_ui(
             actions.push(Action::SaveCheckpoint);
         }
     });
+}
+
+/// Pause, or Resume while paused, as one button of one width whichever it says (the row and
+/// the panel keep their size); the action of the caption clicked.
+fn pause_button(
+    ui: &mut Ui,
+    paused: bool,
+    enabled: bool,
+    (pause, resume): (Action, Action),
+) -> Option<Action> {
+    let width = caption_width(ui, &["Pause", "Resume"]);
+    let (caption, action) = if paused {
+        ("Resume", resume)
+    } else {
+        ("Pause", pause)
+    };
+    let button = egui::Button::new(caption).min_size(egui::vec2(width, 0.0));
+    ui.add_enabled(enabled || paused, button)
+        .clicked()
+        .then_some(action)
+}
+
+/// The width of a button showing the widest of these captions.
+fn caption_width(ui: &Ui, captions: &[&str]) -> f32 {
+    let padding = ui.spacing().button_padding.x * 2.0;
+    captions
+        .iter()
+        .map(|c| {
+            egui::WidgetText::from(*c)
+                .into_galley(
+                    ui,
+                    Some(egui::TextWrapMode::Extend),
+                    f32::INFINITY,
+                    egui::TextStyle::Button,
+                )
+                .size()
+                .x
+        })
+        .fold(0.0, f32::max)
+        + padding
+}
+
+/// The comparison's run in progress, in place of the run controls while a comparison trains:
+/// which run of how many, Pause/Resume and Cancel for the comparison, its progress and status.
+pub fn comparison_run_ui(
+    ui: &mut Ui,
+    run: &RunState,
+    (number, total): (usize, usize),
+    paused: bool,
+    actions: &mut Vec<Action>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("Comparison: run {number} of {total}")).strong());
+        let acts = (Action::ComparePause, Action::CompareResume);
+        if let Some(a) = pause_button(ui, paused, true, acts) {
+            actions.push(a);
+        }
+        if ui
+            .button("Cancel comparison")
+            .on_hover_text("stop the running runs and drop the queued ones")
+            .clicked()
+        {
+            actions.push(Action::CompareCancel);
+        }
+    });
+    progress_ui(ui, run);
+    status_ui(ui, run, actions);
 }
 
 /// The progress bar with epoch, step, images/s and ETA.
@@ -166,6 +231,11 @@ fn status_ui(ui: &mut Ui, run: &RunState, actions: &mut Vec<Action>) {
         {
             actions.push(Action::InspectCheckpoint(path));
         }
+    }
+    if let Some((path, step)) = &run.last_checkpoint {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        ui.weak(format!("checkpoint saved: {name} (step {step})"))
+            .on_hover_text(path.display().to_string());
     }
     for w in run.warnings.iter().rev().take(3) {
         ui.weak(w);

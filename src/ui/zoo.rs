@@ -93,13 +93,18 @@ pub fn zoo_ui(
 }
 
 /// log10 multiply-adds against log10 parameters; the radius grows with log2 of the activation
-/// memory (MiB).
+/// memory (MiB). Labels that would overlap one already drawn move below, right or left of
+/// their point, or are left out (the point still names itself on hover).
 fn chart_ui(ui: &mut Ui, rows: &[(ZooRow, Action)]) {
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let color = ui.visuals().text_color();
     Plot::new("zoo-chart")
         .height(320.0)
         .x_axis_label("multiply-adds per image (log10)")
         .y_axis_label("parameters (log10)")
         .show(ui, |plot| {
+            let transform = *plot.transform();
+            let mut anchors = Vec::with_capacity(rows.len());
             for (r, _) in rows {
                 let x = (r.macs.max(1) as f64).log10();
                 let y = (r.params.max(1) as f64).log10();
@@ -108,11 +113,45 @@ fn chart_ui(ui: &mut Ui, rows: &[(ZooRow, Action)]) {
                 plot.points(
                     Points::new(r.name.clone(), PlotPoints::from(vec![[x, y]])).radius(radius),
                 );
-                plot.text(Text::new(
-                    format!("{}-label", r.name),
-                    [x, y + 0.12].into(),
-                    r.name.clone(),
-                ));
+                let size = plot
+                    .ctx()
+                    .fonts_mut(|f| f.layout_no_wrap(r.name.clone(), font.clone(), color).size());
+                let at = transform.position_from_point(&[x, y].into());
+                anchors.push((at, radius, size));
+            }
+            for ((r, _), place) in rows.iter().zip(place_labels(&anchors)) {
+                if let Some(rect) = place {
+                    plot.text(Text::new(
+                        format!("{}-label", r.name),
+                        transform.value_from_position(rect.center()),
+                        r.name.clone(),
+                    ));
+                }
             }
         });
+}
+
+/// Where each label goes, in screen points: a rectangle above its point (at `pos`, of
+/// `radius`), else below, right or left of it, that overlaps no label placed before it; None
+/// when every place does. Each entry: (point, radius, label size).
+pub fn place_labels(anchors: &[(egui::Pos2, f32, egui::Vec2)]) -> Vec<Option<egui::Rect>> {
+    use egui::{vec2, Align2, Rect};
+    let mut placed: Vec<Rect> = Vec::new();
+    anchors
+        .iter()
+        .map(|&(pos, radius, size)| {
+            let gap = radius + 2.0;
+            let candidates = [
+                Align2::CENTER_BOTTOM.anchor_size(pos - vec2(0.0, gap), size),
+                Align2::CENTER_TOP.anchor_size(pos + vec2(0.0, gap), size),
+                Align2::LEFT_CENTER.anchor_size(pos + vec2(gap, 0.0), size),
+                Align2::RIGHT_CENTER.anchor_size(pos - vec2(gap, 0.0), size),
+            ];
+            let free = candidates
+                .into_iter()
+                .find(|c| placed.iter().all(|p| !p.intersects(*c)));
+            placed.extend(free);
+            free
+        })
+        .collect()
 }

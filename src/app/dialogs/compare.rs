@@ -4,6 +4,9 @@ use crate::runs::compare::variant_changes;
 use crate::spec::{CompareSpec, Dimension, Preset};
 use crate::ui::{self, Action};
 
+/// Wide enough for the values field and a variant's changes.
+const DIALOG_WIDTH: f32 = 560.0;
+
 /// The Compare dialog's fields.
 pub(crate) struct CompareDialog {
     pub spec: CompareSpec,
@@ -15,45 +18,28 @@ impl WorkbenchApp {
     pub(crate) fn compare_dialog_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
         if let Some(d) = &mut self.compare_dialog {
             let mut close = false;
-            egui::Modal::new(egui::Id::unique("compare-dialog")).show(ctx, |ui| {
+            let id = egui::Id::unique("compare-dialog");
+            // Anchored by its top and of one width: it stays put while its content changes
+            // size (values typed, the changes list growing), rather than re-centring.
+            let area = egui::Modal::default_area(id)
+                .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 60.0));
+            egui::Modal::new(id).area(area).show(ctx, |ui| {
+                ui.set_width(DIALOG_WIDTH);
                 ui.heading("Compare variants");
                 ui.label("Train this network once per value and seed. Runs with the same seed see the same data in the same order and start from the same weights wherever the shapes match.");
-                ui.horizontal(|ui| {
-                    let l = ui.label("vary");
-                    egui::ComboBox::from_id_salt("cmp-dim")
-                        .selected_text(d.spec.dimension.name())
-                        .show_ui(ui, |ui| {
-                            for dim in Dimension::ALL {
-                                if ui.selectable_label(d.spec.dimension == dim, dim.name()).clicked() && d.spec.dimension != dim {
-                                    d.spec.dimension = dim;
-                                    d.values = dim.default_values().join(", ");
-                                }
-                            }
-                        })
-                        .response
-                        .labelled_by(l.id);
-                });
-                ui.horizontal(|ui| {
-                    let l = ui.label("values");
-                    ui.add(egui::TextEdit::singleline(&mut d.values).desired_width(320.0)).labelled_by(l.id);
-                });
-                ui::widgets::count_ui(ui, "seeds", &mut d.spec.seeds, 1..=20);
                 let cuda = self.doc.preset.training.device.starts_with("cuda");
-                ui.add_enabled_ui(cuda, |ui| {
-                    ui::widgets::count_ui(ui, "runs at once on the GPU", &mut self.compare_parallel, 1..=8);
-                })
-                .response
-                .on_disabled_hover_text("on the CPU runs go one after another (set the device to cuda first)");
-                if d.spec.dimension == Dimension::Normalization {
-                    ui.checkbox(&mut d.spec.insert_norm, "insert a Norm layer after each convolution")
-                        .on_hover_text("before its activation, following the network's normalization: the usual place");
-                }
+                let panel_epochs = self.doc.preset.training.epochs;
+                fields_ui(ui, d, panel_epochs, (cuda, &mut self.compare_parallel));
                 d.spec.values = d.values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
                 let check = d.spec.variants(&self.doc.preset);
                 match &check {
                     Ok(v) => {
                         ui.weak(format!("{} variants × {} seeds = {} runs, one after another", v.len(), d.spec.seeds, v.len() * d.spec.seeds));
-                        variant_changes_ui(ui, &self.doc.preset, v);
+                        // Against the network at the comparison's epochs: each variant's line
+                        // names what it varies, not the epochs they all share.
+                        let mut base = self.doc.preset.clone();
+                        base.training.epochs = d.spec.epochs.unwrap_or(base.training.epochs);
+                        variant_changes_ui(ui, &base, v);
                     }
                     Err(e) => {
                         ui.colored_label(ui::ERROR_COLOR, e);
@@ -73,6 +59,57 @@ impl WorkbenchApp {
                 self.compare_dialog = None;
             }
         }
+    }
+}
+
+/// The dialog's fields: dimension, values, seeds, epochs, runs at once, the Norm insertion.
+fn fields_ui(
+    ui: &mut egui::Ui,
+    d: &mut CompareDialog,
+    panel_epochs: usize,
+    (cuda, parallel): (bool, &mut usize),
+) {
+    ui.horizontal(|ui| {
+        let l = ui.label("vary");
+        egui::ComboBox::from_id_salt("cmp-dim")
+            .selected_text(d.spec.dimension.name())
+            .show_ui(ui, |ui| {
+                for dim in Dimension::ALL {
+                    if ui
+                        .selectable_label(d.spec.dimension == dim, dim.name())
+                        .clicked()
+                        && d.spec.dimension != dim
+                    {
+                        d.spec.dimension = dim;
+                        d.values = dim.default_values().join(", ");
+                    }
+                }
+            })
+            .response
+            .labelled_by(l.id);
+    });
+    ui.horizontal(|ui| {
+        let l = ui.label("values");
+        ui.add(egui::TextEdit::singleline(&mut d.values).desired_width(320.0))
+            .labelled_by(l.id);
+    });
+    ui::widgets::count_ui(ui, "seeds", &mut d.spec.seeds, 1..=20);
+    // Starts at the training panel's epochs; kept with the comparison.
+    let epochs = d.spec.epochs.get_or_insert(panel_epochs);
+    ui::widgets::count_ui(ui, "epochs per run", epochs, 1..=10_000);
+    ui.add_enabled_ui(cuda, |ui| {
+        ui::widgets::count_ui(ui, "runs at once on the GPU", parallel, 1..=8);
+    })
+    .response
+    .on_disabled_hover_text("on the CPU runs go one after another (set the device to cuda first)");
+    if d.spec.dimension == Dimension::Normalization {
+        ui.checkbox(
+            &mut d.spec.insert_norm,
+            "insert a Norm layer after each convolution",
+        )
+        .on_hover_text(
+            "before its activation, following the network's normalization: the usual place",
+        );
     }
 }
 

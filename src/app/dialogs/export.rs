@@ -29,6 +29,8 @@ pub(crate) struct ExportDialog {
     onnx: bool,
     /// The folder exists: asking whether to replace it.
     confirm_replace: bool,
+    /// The path field whose Browse… opened no dialog: it shows a hint and takes the focus.
+    typed_hint: Option<PathField>,
     job: Option<ExportJob>,
     outcome: Option<Result<String, String>>,
 }
@@ -80,6 +82,7 @@ impl WorkbenchApp {
             torchscript: false,
             onnx: false,
             confirm_replace: false,
+            typed_hint: None,
             job: None,
             outcome: None,
         });
@@ -172,9 +175,17 @@ fn export_form_ui(ui: &mut egui::Ui, d: &mut ExportDialog, native: bool) -> bool
     );
     ui.radio_value(&mut d.from_run, true, "A run, with its weights:");
     ui.add_enabled_ui(d.from_run, |ui| {
-        path_row(ui, "Run folder", &mut d.run_text, native);
+        let row = PathRow {
+            field: PathField::Run,
+            label: "Run folder",
+        };
+        row.show(ui, &mut d.run_text, &mut d.typed_hint, native);
     });
-    path_row(ui, "Export into folder", &mut d.folder_text, native);
+    let row = PathRow {
+        field: PathField::Out,
+        label: "Export into folder",
+    };
+    row.show(ui, &mut d.folder_text, &mut d.typed_hint, native);
     ui.checkbox(&mut d.torchscript, "Also TorchScript (model.pt)");
     ui.checkbox(&mut d.onnx, "Also ONNX (model.onnx, opset 18)");
     let busy = d.job.is_some();
@@ -225,15 +236,65 @@ fn export_form_ui(ui: &mut egui::Ui, d: &mut ExportDialog, native: bool) -> bool
     start
 }
 
-fn path_row(ui: &mut egui::Ui, label: &str, text: &mut String, native: bool) {
-    ui.horizontal(|ui| {
-        let l = ui.label(format!("{label}:"));
-        ui.add(egui::TextEdit::singleline(text).desired_width(380.0))
-            .labelled_by(l.id);
-        if native && ui.button("Browse…").clicked() {
-            if let Some(p) = rfd::FileDialog::new().pick_folder() {
-                *text = p.display().to_string();
+/// The dialog's two folder fields.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PathField {
+    Run,
+    Out,
+}
+
+/// A labelled folder field with Browse….
+struct PathRow {
+    field: PathField,
+    label: &'static str,
+}
+
+impl PathRow {
+    /// rfd returns None both when cancelled and when no file-dialog portal runs (it cannot
+    /// tell which), and never opens one in tests: either way the typed path is the way on, so
+    /// the field takes the focus and says so.
+    fn show(
+        &self,
+        ui: &mut egui::Ui,
+        text: &mut String,
+        hint: &mut Option<PathField>,
+        native: bool,
+    ) {
+        ui.horizontal(|ui| {
+            let l = ui.label(format!("{}:", self.label));
+            let field = ui
+                .add(egui::TextEdit::singleline(text).desired_width(380.0))
+                .labelled_by(l.id);
+            if field.changed() && *hint == Some(self.field) {
+                *hint = None;
             }
+            if ui
+                .button("Browse…")
+                .on_hover_text("choose the folder in a file dialog, or type its path")
+                .clicked()
+            {
+                let picked = if native {
+                    rfd::FileDialog::new().pick_folder()
+                } else {
+                    None
+                };
+                match picked {
+                    Some(p) => {
+                        *text = p.display().to_string();
+                        *hint = None;
+                    }
+                    None => {
+                        field.request_focus();
+                        *hint = Some(self.field);
+                    }
+                }
+            }
+        });
+        if *hint == Some(self.field) {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "No file dialog opened — type the path here.",
+            );
         }
-    });
+    }
 }

@@ -18,6 +18,8 @@ impl WorkbenchApp {
                 }
             }
         }
+        // A recent copy of a bundled preset is the same row.
+        let rows = crate::spec::zoo::dedup(rows);
         self.zoo = Some((rows, ui::zoo::ZooView::default()));
     }
 

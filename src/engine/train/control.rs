@@ -3,7 +3,7 @@ use super::checkpoints::save_on_demand;
 use super::outbox::Outbox;
 use super::TrainError;
 use crate::engine::model::Model;
-use crate::protocol::{Command, Event, RunOptions};
+use crate::protocol::{Command, Event, RunOptions, StepMetrics};
 use crate::spec::Preset;
 use crossbeam_channel::Receiver;
 
@@ -16,14 +16,16 @@ pub(super) enum Control {
 
 /// Takes every waiting command; while paused, waits for the next one. The flag says a
 /// checkpoint was saved on request (the caller then saves the resume state beside it).
+/// `unsent`: the step's metrics not yet sent, sent first when a command stops, pauses or
+/// saves at this step (the window then shows the step the checkpoint is named after).
 pub(super) fn between_steps(
     cmds: &Receiver<Command>,
     out: &mut Outbox,
     ctx: (&Preset, &RunOptions, &Model),
-    step: usize,
+    (step, unsent): (usize, &mut Option<StepMetrics>),
 ) -> Result<(Control, bool), TrainError> {
     let mut saved = false;
-    let control = commands(cmds, out, ctx, step, &mut saved)?;
+    let control = commands(cmds, out, ctx, (step, unsent), &mut saved)?;
     Ok((control, saved))
 }
 
@@ -31,7 +33,7 @@ fn commands(
     cmds: &Receiver<Command>,
     out: &mut Outbox,
     ctx: (&Preset, &RunOptions, &Model),
-    step: usize,
+    (step, unsent): (usize, &mut Option<StepMetrics>),
     saved: &mut bool,
 ) -> Result<Control, TrainError> {
     let mut paused = false;
@@ -42,6 +44,14 @@ fn commands(
         } else {
             cmds.try_recv().ok()
         };
+        if matches!(
+            cmd,
+            Some(Command::Pause | Command::Stop | Command::SaveCheckpoint(_))
+        ) {
+            if let Some(m) = unsent.take() {
+                out.send(Event::Step(m))?;
+            }
+        }
         match cmd {
             // The owner is gone while paused: nobody can resume.
             None if paused => return Ok(Control::Stop),

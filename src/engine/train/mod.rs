@@ -143,6 +143,7 @@ pub(crate) fn run(
         step: resume_from.as_ref().map_or(0, |s| s.step),
         epochs_done: resume_from.as_ref().map_or(0, |s| s.epochs_done),
         last: None,
+        unsent: None,
         policy: checkpoints::EpochPolicy::new(resume_from.as_ref().and_then(|s| s.best_val)),
         pending_probe: None,
         reported: HashSet::new(),
@@ -196,6 +197,10 @@ struct TrainLoop<'a> {
     step: usize,
     epochs_done: usize,
     last: Option<StepMetrics>,
+    /// The last step's metrics while no Step event has carried them yet (Step events are
+    /// throttled): sent before a pause, a stop or a checkpoint, so the step the window shows
+    /// is the step they happen at.
+    unsent: Option<StepMetrics>,
     policy: checkpoints::EpochPolicy,
     /// Gradient norms of a step that is probed, until its Probe event is sent.
     pending_probe: Option<Vec<GradNorm>>,
@@ -273,7 +278,10 @@ impl TrainLoop<'_> {
             batches.next();
         }
         for b in skip..self.steps_per_epoch {
-            let (control, saved) = control::between_steps(self.cmds, out, self.ctx(), self.step)?;
+            let mut unsent = self.unsent.take();
+            let (control, saved) =
+                control::between_steps(self.cmds, out, self.ctx(), (self.step, &mut unsent))?;
+            self.unsent = unsent;
             if saved {
                 self.save_resume(epoch, b, out)?;
             }
@@ -416,6 +424,7 @@ impl TrainLoop<'_> {
             elapsed_secs: self.clock.start.elapsed().as_secs_f64(),
         };
         self.last = Some(metrics);
+        self.unsent = Some(metrics);
         out.step(&metrics)?;
         if probe_now {
             self.pending_probe = Some(grads);
@@ -430,12 +439,13 @@ impl TrainLoop<'_> {
     fn emit_step(&mut self, epoch_end: bool, out: &mut Outbox) -> Result<bool, TrainError> {
         let now = Instant::now();
         let due = now.duration_since(self.clock.last_emit) >= self.opts.step_interval;
-        let Some(metrics) = self.last.filter(|_| epoch_end || due) else {
+        let Some(metrics) = self.unsent.filter(|_| epoch_end || due) else {
             return Ok(true);
         };
         if !out.offer(Event::Step(metrics))? {
             return Ok(false);
         }
+        self.unsent = None;
         self.clock.last_emit = now;
         self.clock.restart_window(now);
         Ok(true)

@@ -195,6 +195,12 @@ impl CompareQueue {
         active.first().map(|_| self.done() + 1)
     }
 
+    /// The first run in progress, while the comparison is not finished: the one the run
+    /// controls show.
+    pub fn running_job(&self) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.status == JobStatus::Running)
+    }
+
     /// Seconds left: the mean time of finished runs times the runs left, less the progress of
     /// the running ones.
     pub fn eta_secs(&self) -> Option<f64> {

@@ -28,15 +28,36 @@ pub(super) fn confusion_ui(ui: &mut Ui, state: &mut InspectorState) {
         ui.checkbox(&mut state.normalized, "row-normalized");
     });
     averaging_ui(ui, state);
-    ui.horizontal_top(|ui| {
-        matrix_ui(ui, state, &c, &names);
-        ui.vertical(|ui| cell_images_ui(ui, state, &c, &names));
-    });
+    // The cell's images beside the matrix where three of them fit in the window, else below
+    // it: never past the window's edge. The matrix's width is last frame's.
+    let width_id = ui.scope_id().with("confusion-matrix-width");
+    let matrix_width = ui.data(|d| d.get_temp::<f32>(width_id));
+    let beside = matrix_width.is_some_and(|w| ui.available_width() - w >= 3.0 * THUMB_SLOT);
+    // The matrix sits in the same place either way: its grid keeps its id (and its sizes).
+    let drawn = ui
+        .horizontal_top(|ui| {
+            let r = ui.scope(|ui| matrix_ui(ui, state, &c, &names)).response;
+            if beside {
+                ui.vertical(|ui| {
+                    ui.set_max_width(ui.available_width());
+                    cell_images_ui(ui, state, &c, &names);
+                });
+            }
+            r
+        })
+        .inner;
+    if !beside {
+        cell_images_ui(ui, state, &c, &names);
+    }
+    ui.data_mut(|d| d.insert_temp(width_id, drawn.rect.width()));
     if let Some(summary) = state.a.summary.as_mut() {
         summary.class_names = names;
     }
     state.a.confusion = Some(c);
 }
+
+/// The room one image of a cell takes: at most 64 points and spacing.
+const THUMB_SLOT: f32 = 72.0;
 
 /// The matrix: counts or row fractions, recall per row, precision per column.
 fn matrix_ui(ui: &mut Ui, state: &mut InspectorState, c: &Confusion, names: &[String]) {
@@ -134,7 +155,9 @@ fn cell_images_ui(ui: &mut Ui, state: &mut InspectorState, c: &Confusion, names:
                 let tex = state
                     .a
                     .texture(ui, format!("cell-{t}"), || render::picture(img, 0.0, 1.0));
-                ui.add(egui::Image::new((tex.id(), tex.size_vec2() * 2.0)));
+                // 2× for MNIST and CIFAR, smaller for large images: at most 64 points.
+                let scale = (64.0 / tex.size_vec2().max_elem().max(1.0)).min(2.0);
+                ui.add(egui::Image::new((tex.id(), tex.size_vec2() * scale)));
                 ui.small(format!("#{t} {:.0}%", prob * 100.0));
             });
         }

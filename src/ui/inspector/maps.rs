@@ -6,19 +6,25 @@ use crate::render;
 use egui::{RichText, Ui};
 use std::path::PathBuf;
 
+/// One bar per class; the names in one column, so the bars start together (names padded with
+/// spaces do not line up in a proportional font).
 pub(super) fn probs_ui(ui: &mut Ui, probs: &[f32], predicted: usize, names: &[String]) {
-    for (i, p) in probs.iter().enumerate() {
-        ui.horizontal(|ui| {
-            let name = names.get(i).cloned().unwrap_or_else(|| i.to_string());
-            let text = RichText::new(format!("{name:>12}"));
-            ui.label(if i == predicted { text.strong() } else { text });
-            ui.add(
-                egui::ProgressBar::new(*p)
-                    .desired_width(120.0)
-                    .text(format!("{:.1}%", p * 100.0)),
-            );
+    egui::Grid::new("class-probabilities")
+        .num_columns(2)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            for (i, p) in probs.iter().enumerate() {
+                let name = names.get(i).cloned().unwrap_or_else(|| i.to_string());
+                let text = RichText::new(name);
+                ui.label(if i == predicted { text.strong() } else { text });
+                ui.add(
+                    egui::ProgressBar::new(*p)
+                        .desired_width(120.0)
+                        .text(format!("{:.1}%", p * 100.0)),
+                );
+                ui.end_row();
+            }
         });
-    }
 }
 
 pub(super) fn maps_ui(ui: &mut Ui, side: &mut CheckpointView, thumb: usize, input: &InputChoice) {

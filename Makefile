@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 MNIST ?= ../shared/datasets/mnist
 
-.PHONY: all bootstrap build run test bench fuzz lint fmt clean-venv
+.PHONY: all bootstrap build run test e2e bench fuzz lint fmt clean-venv
 
 all: build
 
@@ -21,6 +21,11 @@ test: bootstrap
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test --release -- --test-threads 1
+	scripts/e2e.sh
+
+# The window under Xvfb driven with real X input (xdotool): open, rename, Ctrl+S, Ctrl+Enter.
+e2e: build
+	scripts/e2e.sh
 
 bench: build
 	bench/run.sh $(MNIST)

@@ -148,6 +148,7 @@ fn variants_with_the_same_seed_start_from_the_same_weights() {
     let a = Model::build(&base.network, Device::Cpu, 7).unwrap();
     let b = Model::build(&mish.network, Device::Cpu, 7).unwrap();
     let c = Model::build(&base.network, Device::Cpu, 8).unwrap();
+    let mut weights = 0;
     for (name, t) in a.vs.variables() {
         let same = b.vs.variables()[&name].equal(&t);
         assert!(
@@ -159,8 +160,13 @@ fn variants_with_the_same_seed_start_from_the_same_weights() {
                 !c.vs.variables()[&name].equal(&t),
                 "{name} equal across seeds"
             );
+            weights += 1;
         }
     }
+    assert_eq!(
+        weights, 5,
+        "LeNet-5's two convolutions and three linear layers"
+    );
 }
 
 #[test]

@@ -277,6 +277,7 @@ fn streaming_gives_the_same_images_as_memory() {
     assert!(st.is_streamed() && !mem.is_streamed());
     assert!(matches!(st.train, Split::Files(_)));
     // Same statistics (the sample is the whole, small, training set) and the same test batch.
+    assert_eq!((mem.mean.len(), st.mean.len()), (3, 3));
     for (a, b) in mem.mean.iter().zip(&st.mean) {
         assert!((a - b).abs() < 1e-5, "{:?} vs {:?}", mem.mean, st.mean);
     }

@@ -82,6 +82,12 @@ fn check_shapes(network: &Network) {
     );
     for train in [true, false] {
         let outs = model.forward_all(&x, train);
+        // zip stops at the shorter: without this a missing output would go unchecked.
+        assert_eq!(
+            outs.len(),
+            model.summary.layers.len(),
+            "one output per layer"
+        );
         for (info, out) in model.summary.layers.iter().zip(&outs) {
             assert_eq!(
                 out.size(),
@@ -964,6 +970,7 @@ fn every_bundled_preset_trains() {
             .collect();
         std::fs::write(cifar.path().join(name), data).unwrap();
     }
+    let mut trained = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         // presets/zoo/ holds the full-size networks, checked by tests/zoo.rs.
@@ -985,7 +992,12 @@ fn every_bundled_preset_trains() {
         };
         assert_eq!(f.steps, 6, "{}", path.display());
         assert!(f.test_loss.is_finite(), "{}", path.display());
+        trained += 1;
     }
+    assert!(
+        trained >= library::BUNDLED.len(),
+        "{trained} presets trained"
+    );
 }
 
 #[test]
@@ -1418,6 +1430,7 @@ fn weight_decay_can_spare_biases_and_normalization() {
         (model.forward_t(&x, true).sum(Kind::Float) * 0.0).backward();
         opt.step();
         let vars = model.vs.variables();
+        let mut spared_seen = 0;
         for (name, old) in before {
             if name.contains("running") {
                 continue;
@@ -1425,12 +1438,18 @@ fn weight_decay_can_spare_biases_and_normalization() {
             let ratio = f64::try_from((&vars[&name] - &old * 0.95).abs().max()).unwrap();
             let same = f64::try_from((&vars[&name] - &old).abs().max()).unwrap();
             let spared = name.ends_with(".bias") || name.starts_with("02_norm");
+            spared_seen += usize::from(spared);
             if spare && spared {
                 assert!(same < 1e-7, "{name} must not decay");
             } else {
                 assert!(ratio < 1e-6, "{name} must decay by 0.95 (spare {spare})");
             }
         }
+        // The norm's weight and bias and every layer's bias: the spared branch did run.
+        assert!(
+            spared_seen >= 7,
+            "{spared_seen} parameters were candidates for sparing"
+        );
     }
 }
 

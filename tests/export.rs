@@ -193,6 +193,13 @@ fn train_py_under_torchrun_writes_a_run_folder_the_workbench_reads() {
     // The weights are the workbench's: they load into its model and give the same accuracy.
     let (_, model) = checkpoint::load(&runs[0].dir, Device::Cpu).unwrap();
     assert_eq!(model.layer_count(), run.preset.network.layers.len());
+    let insp =
+        cnn_workbench::engine::inspect::Inspection::open(&runs[0].dir, None, Device::Cpu).unwrap();
+    let ours = insp.confusion(0).accuracy;
+    assert!(
+        (ours - test_accuracy).abs() < 0.005,
+        "the workbench measures {ours}, train.py reported {test_accuracy}"
+    );
 }
 
 /// The pid of the torchrun worker with RANK=1 among the processes on this machine.

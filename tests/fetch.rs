@@ -190,6 +190,8 @@ fn a_404_mirror_is_skipped_and_the_archive_unpacks_into_a_cifar_folder() {
         p.lines
     );
     assert_eq!(log.lock().unwrap().len(), 2);
+    assert!(p.updates > 0, "the download reported no progress");
+    assert_eq!(p.resumed_from, [0], "one file, from its start");
     assert!(matches!(detect(&dir).unwrap(), DataSource::Cifar { .. }));
     let (train, test, names) = cifar::load(&dir, false).unwrap();
     assert_eq!(

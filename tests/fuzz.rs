@@ -5,8 +5,9 @@
 //! promises. `FUZZ_CASES` inputs per parser (`make test`: 300; `make fuzz`: 10,000). An input
 //! that panics is written to target/fuzz-findings/ and the test fails naming it.
 use cnn_workbench::engine::{checkpoint, data, import, model::Model};
-use cnn_workbench::runs::{compare::Comparison, folder, history};
-use cnn_workbench::spec::{self, library, DataSpec, Preset};
+use cnn_workbench::runs::compare::{Comparison, ComparisonRun};
+use cnn_workbench::runs::{folder, history};
+use cnn_workbench::spec::{self, library, CompareSpec, DataSpec, Preset};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
@@ -64,30 +65,40 @@ fn mutate(rng: &mut ChaCha8Rng, seed: &[u8]) -> Vec<u8> {
     d
 }
 
-fn input(rng: &mut ChaCha8Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+/// A generated input, and whether it is a mutation of a valid seed (else random bytes).
+fn input(rng: &mut ChaCha8Rng, seeds: &[Vec<u8>]) -> (Vec<u8>, bool) {
     if seeds.is_empty() || rng.random_bool(0.1) {
         let n = rng.random_range(0..2048);
-        (0..n).map(|_| rng.random()).collect()
+        ((0..n).map(|_| rng.random()).collect(), false)
     } else {
         let i = rng.random_range(0..seeds.len());
-        mutate(rng, &seeds[i])
+        (mutate(rng, &seeds[i]), true)
     }
 }
 
-/// Runs `parse` on `cases()` generated inputs; fails on the first panic (saving the input)
-/// or on an input that takes over 10 s.
-fn fuzz(name: &str, seeds: &[Vec<u8>], parse: impl Fn(&[u8]) -> bool) {
+/// Runs `parse` on every seed (each must be accepted) and on `cases()` generated inputs;
+/// fails on the first panic (saving the input) or on an input that takes over 10 s. At least
+/// `min_rate` of the mutations must be accepted too: a parser that rejects everything (or a
+/// test whose seeds no longer fit the parser) fails instead of passing by saying no. Each
+/// parser's `min_rate` is about half the rate seen at 300 cases.
+fn fuzz(name: &str, seeds: &[Vec<u8>], min_rate: f64, parse: impl Fn(&[u8]) -> bool) {
+    for (i, seed) in seeds.iter().enumerate() {
+        assert!(parse(seed), "{name}: valid seed {i} is rejected");
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(name.len() as u64 * 7919);
     let start = Instant::now();
     let mut slowest = Duration::ZERO;
-    let mut accepted = 0;
+    let (mut accepted, mut mutations, mut mutations_accepted) = (0, 0, 0);
     for i in 0..cases() {
-        let data = input(&mut rng, seeds);
+        let (data, mutation) = input(&mut rng, seeds);
         let t = Instant::now();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(&data)));
         let took = t.elapsed();
         slowest = slowest.max(took);
-        accepted += usize::from(matches!(r, Ok(true)));
+        let ok = matches!(r, Ok(true));
+        accepted += usize::from(ok);
+        mutations += usize::from(mutation);
+        mutations_accepted += usize::from(ok && mutation);
         if r.is_err() || took > Duration::from_secs(10) {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-findings");
             std::fs::create_dir_all(&dir).unwrap();
@@ -104,11 +115,22 @@ fn fuzz(name: &str, seeds: &[Vec<u8>], parse: impl Fn(&[u8]) -> bool) {
             );
         }
     }
+    let rate = mutations_accepted as f64 / mutations.max(1) as f64;
     println!(
-        "fuzz {name}: {} inputs ({accepted} accepted) in {:.1} s, slowest {:.1} ms, no panic",
+        "fuzz {name}: {} inputs ({accepted} accepted; mutations {mutations_accepted} of \
+         {mutations} = {:.1}%, at least {:.1}% required) in {:.1} s, slowest {:.1} ms, no panic",
         cases(),
+        rate * 1e2,
+        min_rate * 1e2,
         start.elapsed().as_secs_f64(),
         slowest.as_secs_f64() * 1e3
+    );
+    assert!(
+        mutations_accepted > 0 && rate >= min_rate,
+        "{name}: {mutations_accepted} of {mutations} mutations of valid inputs accepted \
+         ({:.1}%), below {:.1}%",
+        rate * 1e2,
+        min_rate * 1e2
     );
 }
 
@@ -128,7 +150,7 @@ fn fuzz_presets_and_shape_inference() {
         .chain(library::ZOO.iter())
         .map(|(_, t)| t.as_bytes().to_vec())
         .collect();
-    fuzz("preset", &seeds, |d| {
+    fuzz("preset", &seeds, 0.02, |d| {
         match Preset::from_ron(&String::from_utf8_lossy(d), "fuzz.ron") {
             Ok(p) => {
                 let _ = spec::lab::receptive::fields(&p.network);
@@ -143,13 +165,16 @@ fn fuzz_presets_and_shape_inference() {
 #[test]
 fn fuzz_idx_files() {
     let tmp = tempfile::tempdir().unwrap();
+    // Two image files for the three labels (a labels file as the images would be refused
+    // whole, so it is no seed).
     let images = idx_file(&[3, 4, 4], &[7; 48]);
+    let other = idx_file(&[3, 2, 5], &(0..30).collect::<Vec<u8>>());
     let labels = idx_file(&[3], &[0, 1, 2]);
     let t = tmp.path();
     std::fs::write(t.join("t10k-images-idx3-ubyte"), &images).unwrap();
     std::fs::write(t.join("t10k-labels-idx1-ubyte"), &labels).unwrap();
     std::fs::write(t.join("train-labels-idx1-ubyte"), &labels).unwrap();
-    fuzz("idx", &[images.clone(), labels], |d| {
+    fuzz("idx", &[images, other], 0.10, |d| {
         std::fs::write(t.join("train-images-idx3-ubyte"), d).unwrap();
         data::idx::load_split(t, "train", 10).is_ok()
     });
@@ -171,7 +196,7 @@ fn fuzz_cifar_batches() {
         .collect();
     let batch: Vec<u8> = record.repeat(2);
     std::fs::write(t.join("test_batch.bin"), &batch).unwrap();
-    fuzz("cifar-bin", &[batch], |d| {
+    fuzz("cifar-bin", &[batch], 0.08, |d| {
         std::fs::write(t.join("data_batch_1.bin"), d).unwrap();
         data::cifar::load(t, false).is_ok()
     });
@@ -184,7 +209,7 @@ fn fuzz_pickles() {
         b"\x80\x02}q\x00(X\x04\x00\x00\x00dataq\x01K\x01X\x06\x00\x00\x00labelsq\x02]q\x03(K\x01K\x02eu.".to_vec(),
         b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00]\x94(C\x03abc\x94K\x05e.".to_vec(),
     ];
-    fuzz("pickle", &seeds, |d| match data::pickle::load(d) {
+    fuzz("pickle", &seeds, 0.05, |d| match data::pickle::load(d) {
         Ok(v) => {
             let _ = data::pickle::u8_array(&v);
             true
@@ -214,7 +239,7 @@ fn fuzz_images() {
         height: 8,
         width: 8,
     };
-    fuzz("image", &seeds, |d| {
+    fuzz("image", &seeds, 0.08, |d| {
         std::fs::write(&path, d).unwrap();
         data::folder::decode(&path, spec, Some((0.3, 5))).is_ok()
     });
@@ -247,7 +272,7 @@ fn fuzz_checkpoints_and_state_dicts() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::copy(run.join("preset.ron"), dir.join("preset.ron")).unwrap();
     let file = dir.join("model.safetensors");
-    fuzz("safetensors", std::slice::from_ref(&good), |d| {
+    fuzz("safetensors", std::slice::from_ref(&good), 0.07, |d| {
         std::fs::write(&file, d).unwrap();
         let _ = import::read_state_dict(&file);
         checkpoint::load(&file, tch::Device::Cpu).is_ok()
@@ -263,7 +288,7 @@ fn fuzz_checkpoints_and_state_dicts() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let seed = std::fs::read(&pth).unwrap();
-    fuzz("torch-save", &[seed], |d| {
+    fuzz("torch-save", &[seed], 0.03, |d| {
         std::fs::write(&pth, d).unwrap();
         import::read_state_dict(&pth).is_ok()
     });
@@ -279,22 +304,30 @@ fn fuzz_run_folders_events_and_csv() {
     let tmp = tempfile::tempdir().unwrap();
     let run = run_folder(tmp.path());
     let workspace = tmp.path();
-    for file in [
-        "events.log",
-        "metrics.csv",
-        "steps.csv",
-        "run.ron",
-        "preset.ron",
+    for (file, min_rate) in [
+        ("events.log", 0.05),
+        ("metrics.csv", 0.10),
+        ("steps.csv", 0.05),
+        ("run.ron", 0.005),
+        ("preset.ron", 0.005),
     ] {
         let good = std::fs::read(run.join(file)).unwrap();
         fuzz(
             &format!("run-folder-{file}"),
             std::slice::from_ref(&good),
+            min_rate,
             |d| {
                 std::fs::write(run.join(file), d).unwrap();
                 let _ = history::scan(workspace);
-                let _ = folder::read_csv(&run.join(file));
-                history::load_run(&run).is_ok()
+                let csv = folder::read_csv(&run.join(file));
+                // The history reads a run with a damaged steps.csv or run.ron (it shows what it
+                // can), so those files' own parsers say whether the input was accepted.
+                let own = match file {
+                    "steps.csv" => csv.is_ok(),
+                    "run.ron" => folder::load_meta(&run).is_ok(),
+                    _ => true,
+                };
+                history::load_run(&run).is_ok() && own
             },
         );
         std::fs::write(run.join(file), good).unwrap();
@@ -304,7 +337,7 @@ fn fuzz_run_folders_events_and_csv() {
         .lines()
         .map(|l| l.as_bytes().to_vec())
         .collect();
-    fuzz("event-line", &lines, |d| {
+    fuzz("event-line", &lines, 0.01, |d| {
         folder::parse_event_line(&String::from_utf8_lossy(d)).is_ok()
     });
 }
@@ -315,8 +348,23 @@ fn fuzz_comparison_manifests_and_catalogs() {
     let ws = tmp.path();
     let dir = ws.join("comparisons/c1");
     std::fs::create_dir_all(&dir).unwrap();
-    let manifest = br#"(name: "act", created: "20261129-000000", spec: (variants: [], seeds: [1, 2]), runs: [(variant: "relu", seed: 1, dir: "runs/a")])"#.to_vec();
-    fuzz("manifest", &[manifest], |d| {
+    // Written by the workbench's own types, so that it stays a valid manifest (a hand-written
+    // one had drifted from the format and every input was rejected).
+    let run = |variant: &str, seed| ComparisonRun {
+        variant: variant.into(),
+        seed,
+        run: format!("{variant}-{seed}"),
+    };
+    let manifest = Comparison {
+        name: "act".into(),
+        created: "20261129-000000".into(),
+        spec: CompareSpec::default(),
+        runs: vec![run("relu", 1), run("relu", 2), run("mish", 1)],
+    };
+    let manifest = ron::ser::to_string_pretty(&manifest, Default::default())
+        .unwrap()
+        .into_bytes();
+    fuzz("manifest", &[manifest], 0.01, |d| {
         std::fs::write(dir.join(cnn_workbench::runs::compare::MANIFEST), d).unwrap();
         let _ = Comparison::list(ws);
         Comparison::load(ws, "c1").is_ok()
@@ -325,7 +373,7 @@ fn fuzz_comparison_manifests_and_catalogs() {
     let seed = ron::ser::to_string_pretty(&cnn_workbench::fetch::catalog(), Default::default())
         .unwrap()
         .into_bytes();
-    fuzz("catalog", &[seed], |d| {
+    fuzz("catalog", &[seed], 0.02, |d| {
         std::fs::write(&catalog, d).unwrap();
         cnn_workbench::fetch::load_catalog(&catalog).is_ok()
     });

@@ -141,6 +141,7 @@ fn activation_derivatives_match_autograd() {
     let xs = [-3.0, -1.5, -0.3, 0.4, 1.2, 2.5];
     for a in acts {
         let auto = lab::derivative(a, &xs, dice.mean, dice.var);
+        assert_eq!(auto.len(), xs.len(), "{a:?}");
         for (x, g) in xs.iter().zip(&auto) {
             let hand = derivative(a, *x, dice);
             assert!(
@@ -173,6 +174,7 @@ fn backprop_by_hand_equals_autograd() {
                 ("b1", vec![hand.b1], vec![auto.b1]),
             ];
             for (name, h, a) in pairs {
+                assert_eq!(h.len(), a.len(), "{act:?} {name}");
                 for (x, y) in h.iter().zip(&a) {
                     assert!((x - y).abs() < 1e-12, "{act:?} {name}: {h:?} vs {a:?}");
                 }

@@ -68,6 +68,7 @@ print(json.dumps({
         })
         .collect();
     let loss = tb["loss"].as_array().unwrap();
+    assert!(rows.len() > 10, "{} steps in steps.csv", rows.len());
     assert_eq!(loss.len(), rows.len());
     for (e, (step, value)) in loss.iter().zip(&rows) {
         assert_eq!(e[0].as_u64().unwrap(), *step);

@@ -374,7 +374,7 @@ fn a_real_tiny_training_run_moves_the_plots() {
     );
     assert!(!run.train_loss.is_empty());
     assert_eq!(run.val_accuracy.len(), 1);
-    assert!(run.layers.iter().all(|l| !l.snapshots.is_empty()));
+    assert!(!run.layers.is_empty() && run.layers.iter().all(|l| !l.snapshots.is_empty()));
     assert!(!run.grad_norms.is_empty());
     h.get_by_label_contains("finished — test accuracy");
     let dir = run.start.as_ref().and_then(|s| s.run_dir.clone()).unwrap();

@@ -76,6 +76,7 @@ fn googlenet_counts_match_the_lectures_table() {
         .map(|(i, _)| s.layers[i].macs)
         .collect();
     let table_millions = [128.0, 304.0, 73.0, 88.0, 100.0, 119.0, 170.0, 51.1, 71.0];
+    assert_eq!(inception.len(), table_millions.len(), "{inception:?}");
     for (got, want) in inception.iter().zip(table_millions) {
         assert!((*got as f64 / 1e6 - want).abs() < 1.0, "{inception:?}");
     }

@@ -6,6 +6,8 @@ use crate::protocol::Event;
 use crate::spec::Preset;
 use std::path::{Path, PathBuf};
 
+pub mod filter;
+
 pub const RUNS_DIR: &str = "runs";
 pub const COMPARISONS_DIR: &str = "comparisons";
 
@@ -18,6 +20,86 @@ pub struct RunEntry {
     pub meta: RunMeta,
     pub status: RunStatus,
     pub best_val_accuracy: Option<f32>,
+    /// The preset's own name (a run may be renamed).
+    pub preset_name: String,
+    /// Seconds the run took (so far, for one that did not finish).
+    pub duration_secs: Option<f64>,
+    /// The network's parameter count.
+    pub params: Option<usize>,
+    /// Epochs completed.
+    pub epochs: usize,
+}
+
+impl RunEntry {
+    /// The test accuracy of a finished (or stopped) run.
+    pub fn test_accuracy(&self) -> Option<f32> {
+        match self.status {
+            RunStatus::Finished { test_accuracy, .. } => Some(test_accuracy),
+            _ => None,
+        }
+    }
+
+    /// The name shown in the list: a comparison's runs by variant and seed, others by name.
+    pub fn display_name(&self) -> String {
+        match (&self.meta.variant, self.meta.name.is_empty()) {
+            (Some(v), _) => format!("{v} · seed {}", self.meta.seed),
+            (None, true) => self.id.clone(),
+            (None, false) => self.meta.name.clone(),
+        }
+    }
+}
+
+/// "20261127-104512" → "2026-11-27 10:45"; anything else as it is.
+pub fn short_time(created: &str) -> String {
+    let b = created.as_bytes();
+    if b.len() >= 13 && b[8] == b'-' && created.is_ascii() {
+        format!(
+            "{}-{}-{} {}:{}",
+            &created[0..4],
+            &created[4..6],
+            &created[6..8],
+            &created[9..11],
+            &created[11..13]
+        )
+    } else {
+        created.to_string()
+    }
+}
+
+fn entry(dir: PathBuf, id: String, run: LoadedRun) -> RunEntry {
+    let s = &run.state;
+    RunEntry {
+        best_val_accuracy: s.epochs.iter().map(|m| m.val_accuracy).reduce(f32::max),
+        preset_name: run.preset.name,
+        duration_secs: s
+            .finish
+            .as_ref()
+            .map(|f| f.duration_secs)
+            .or_else(|| s.step_secs.last().map(|p| p[1])),
+        params: s.start.as_ref().map(|st| st.summary.total_params),
+        epochs: s.epochs.len(),
+        dir,
+        id,
+        meta: run.meta,
+        status: run.status,
+    }
+}
+
+fn damaged(dir: PathBuf, id: String, reason: String) -> RunEntry {
+    RunEntry {
+        meta: folder::load_meta(&dir).unwrap_or_else(|_| RunMeta {
+            name: id.clone(),
+            ..RunMeta::default()
+        }),
+        dir,
+        id,
+        status: RunStatus::Damaged { reason },
+        best_val_accuracy: None,
+        preset_name: String::new(),
+        duration_secs: None,
+        params: None,
+        epochs: 0,
+    }
 }
 
 /// A run read back from its folder.
@@ -97,28 +179,8 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
             let dir = e.path();
             let id = e.file_name().to_string_lossy().into_owned();
             match load_run(&dir) {
-                Ok(run) => RunEntry {
-                    best_val_accuracy: run
-                        .state
-                        .epochs
-                        .iter()
-                        .map(|m| m.val_accuracy)
-                        .reduce(f32::max),
-                    dir,
-                    id,
-                    meta: run.meta,
-                    status: run.status,
-                },
-                Err(reason) => RunEntry {
-                    meta: folder::load_meta(&dir).unwrap_or_else(|_| RunMeta {
-                        name: id.clone(),
-                        ..RunMeta::default()
-                    }),
-                    dir,
-                    id,
-                    status: RunStatus::Damaged { reason },
-                    best_val_accuracy: None,
-                },
+                Ok(run) => entry(dir, id, run),
+                Err(reason) => damaged(dir, id, reason),
             }
         })
         .collect();

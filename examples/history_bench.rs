@@ -266,7 +266,7 @@ fn bench(n: usize, t: &Template) {
         ("lenet", filter::SortKey::Name, false),
         ("acc > 0.9", filter::SortKey::BestVal, false),
         ("test >= 95 time < 2m", filter::SortKey::Time, true),
-        ("mish sweep-3 finished", filter::SortKey::Test, false),
+        ("mish finished", filter::SortKey::Test, false),
     ];
     for (text, key, group) in cases {
         let sort = filter::Sort {

@@ -66,23 +66,79 @@ pub fn short_time(created: &str) -> String {
     }
 }
 
-fn entry(dir: PathBuf, id: String, run: LoadedRun) -> RunEntry {
-    let s = &run.state;
-    RunEntry {
-        best_val_accuracy: s.epochs.iter().map(|m| m.val_accuracy).reduce(f32::max),
-        preset_name: run.preset.name,
-        duration_secs: s
-            .finish
-            .as_ref()
-            .map(|f| f.duration_secs)
-            .or_else(|| s.step_secs.last().map(|p| p[1])),
-        params: s.start.as_ref().map(|st| st.summary.total_params),
-        epochs: s.epochs.len(),
-        dir,
-        id,
-        meta: run.meta,
-        status: run.status,
+/// The last line of the log that starts with one of `prefixes`, with its 1-based number.
+fn last_line<'a>(lines: &[&'a str], prefixes: &[&str]) -> Option<(usize, &'a str)> {
+    lines
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| prefixes.iter().any(|p| l.starts_with(p)))
+        .map(|(i, l)| (i + 1, *l))
+}
+
+/// What the list shows of a run folder, read without replaying its whole log (a long run
+/// logs thousands of events; the list needs its start, its end and `metrics.csv`), so that
+/// thousands of runs list quickly. Opening the run replays everything ([`load_run`]).
+fn summarize(dir: &Path, id: &str) -> Result<RunEntry, String> {
+    let preset_path = dir.join(PRESET_FILE);
+    if !preset_path.is_file() {
+        return Err("missing preset.ron".into());
     }
+    let preset = Preset::load(&preset_path).map_err(|e| e.to_string())?;
+    let meta = folder::load_meta(dir).unwrap_or_else(|_| RunMeta {
+        name: id.to_string(),
+        ..RunMeta::default()
+    });
+    let epochs = folder::read_csv(&dir.join(folder::EPOCHS_CSV))?;
+    let log = dir.join(EVENTS_LOG);
+    let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let lines: Vec<&str> = folder::complete_lines(&text).lines().collect();
+    let parse = |found: Option<(usize, &str)>| -> Result<Option<Event>, String> {
+        found
+            .map(|(n, line)| {
+                folder::parse_event_line(line).map_err(|e| format!("{EVENTS_LOG} line {n}: {e}"))
+            })
+            .transpose()
+    };
+    let started = parse(last_line(&lines, &["Started("]))?;
+    let terminal = parse(last_line(&lines, &["Finished(", "Diverged(", "Failed("]))?;
+    let status = match &terminal {
+        Some(Event::Finished(f)) => RunStatus::Finished {
+            test_accuracy: f.test_accuracy,
+            test_top5: f.test_top5,
+            stopped: f.stopped,
+        },
+        Some(Event::Diverged { step, .. }) => RunStatus::Diverged { step: *step },
+        Some(Event::Failed { reason }) => RunStatus::Failed {
+            reason: reason.clone(),
+        },
+        _ => RunStatus::Interrupted,
+    };
+    let duration_secs = match &terminal {
+        Some(Event::Finished(f)) => Some(f.duration_secs),
+        _ => match parse(last_line(&lines, &["Step("]))? {
+            Some(Event::Step(m)) => Some(m.elapsed_secs),
+            _ => None,
+        },
+    };
+    Ok(RunEntry {
+        dir: dir.to_path_buf(),
+        id: id.to_string(),
+        // metrics.csv: epoch, step, train loss, train accuracy, val loss, val accuracy, …
+        best_val_accuracy: epochs
+            .iter()
+            .filter_map(|row| row.get(5).map(|v| *v as f32))
+            .reduce(f32::max),
+        preset_name: preset.name,
+        duration_secs,
+        params: match started {
+            Some(Event::Started(s)) => Some(s.summary.total_params),
+            _ => None,
+        },
+        epochs: epochs.len(),
+        meta,
+        status,
+    })
 }
 
 fn damaged(dir: PathBuf, id: String, reason: String) -> RunEntry {
@@ -178,10 +234,7 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
         .map(|e| {
             let dir = e.path();
             let id = e.file_name().to_string_lossy().into_owned();
-            match load_run(&dir) {
-                Ok(run) => entry(dir, id, run),
-                Err(reason) => damaged(dir, id, reason),
-            }
+            summarize(&dir, &id).unwrap_or_else(|reason| damaged(dir, id, reason))
         })
         .collect();
     entries.sort_by(|a, b| b.meta.created.cmp(&a.meta.created).then(b.id.cmp(&a.id)));

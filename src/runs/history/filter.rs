@@ -206,12 +206,8 @@ impl Query {
     }
 
     pub fn matches(&self, e: &RunEntry) -> bool {
-        if self.is_empty() {
-            return true;
-        }
-        let haystack = haystack(e);
         self.terms.iter().all(|t| match t {
-            Term::Text(w) => haystack.contains(w.as_str()),
+            Term::Text(w) => text_matches(e, w),
             Term::Metric { field, op, value } => {
                 metric(e, *field).is_some_and(|v| compare(v, *op, *value, tolerance(*field)))
             }
@@ -234,24 +230,32 @@ pub fn status_word(s: &RunStatus) -> &'static str {
     }
 }
 
-/// Everything free words are matched against, lowercase, one line.
-fn haystack(e: &RunEntry) -> String {
+/// Whether `hay` contains `needle` (lowercase), ignoring case; no allocation for ASCII, as
+/// this runs over every entry at each keystroke.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        hay.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(needle)
+    }
+}
+
+/// A free word: in the name, id, preset, status, variant, comparison or a tag.
+fn text_matches(e: &RunEntry, word: &str) -> bool {
     let m = &e.meta;
-    let mut s = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}\n{}",
-        m.name,
-        e.id,
-        e.preset_name,
+    [
+        m.name.as_str(),
+        e.id.as_str(),
+        e.preset_name.as_str(),
         status_word(&e.status),
         m.variant.as_deref().unwrap_or(""),
         m.comparison.as_deref().unwrap_or(""),
-        m.tags.join("\n")
-    );
-    s.make_ascii_lowercase();
-    if !s.is_ascii() {
-        s = s.to_lowercase();
-    }
-    s
+    ]
+    .into_iter()
+    .chain(m.tags.iter().map(String::as_str))
+    .any(|field| contains_ci(field, word))
 }
 
 fn metric(e: &RunEntry, f: Field) -> Option<f64> {
@@ -329,15 +333,16 @@ pub fn select(entries: &[RunEntry], query: &Query, sort: Sort) -> Vec<usize> {
             }
         }),
         SortKey::Name => {
-            let names: HashMap<usize, String> = idx
+            let mut named: Vec<(String, usize)> = idx
                 .iter()
-                .map(|&i| (i, entries[i].display_name().to_lowercase()))
+                .map(|&i| (entries[i].display_name().to_lowercase(), i))
                 .collect();
-            idx.sort_by(|&a, &b| {
-                let o = names[&a].cmp(&names[&b]);
+            named.sort_by(|(na, a), (nb, b)| {
+                let o = na.cmp(nb);
                 let o = if sort.descending { o.reverse() } else { o };
-                o.then_with(|| newest(&entries[a], &entries[b]))
+                o.then_with(|| newest(&entries[*a], &entries[*b]))
             });
+            idx = named.into_iter().map(|(_, i)| i).collect();
         }
         key => idx.sort_by(|&a, &b| {
             by_option(

@@ -9,7 +9,9 @@
 #   3. time to 99% MNIST test accuracy: presets/mnist-fast.ron beside the same recipe in PyTorch;
 #   4. data loading: images/s decoded, random-resized-cropped, flipped and batched from a
 #      generated folder of JPEGs, the streaming loader beside torchvision's ImageFolder +
-#      DataLoader(num_workers=2), one shuffled epoch each.
+#      DataLoader(num_workers=2), one shuffled epoch each;
+#   5. the History with 1,000 and 10,000 runs: scan (open to list), filter + sort, a frame
+#      (examples/history_bench.rs).
 # bench/window.sh (not part of this: it needs Xvfb) compares training in the window with headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,3 +72,8 @@ echo "   time ratio (PyTorch / cnn-workbench): $(ratio "$(field duration_secs <<
 
 echo
 bench/loader.sh
+
+echo
+echo "5. History: 1,000 and 10,000 run folders (copies of a real LeNet-5 run), scan, filter + sort, frame"
+cargo build --release --quiet --example history_bench
+target/release/examples/history_bench 2>/dev/null | sed 's/^/   /'

@@ -7,7 +7,14 @@ mod cli;
 
 /// The window; with a preset on the command line it opens that (asking first if the restored
 /// session has unsaved changes), and with `--train` starts training it once it is open.
-fn open_window(preset: Option<PathBuf>, train: bool) -> Result<()> {
+/// `workspace`: `--workspace` (or `CNN_WORKBENCH_WORKSPACE`); one that cannot be used is named
+/// in the window, which keeps the workspace it had.
+fn open_window(preset: Option<PathBuf>, train: bool, workspace: Option<PathBuf>) -> Result<()> {
+    let workspace = cnn_workbench::runs::workspace::chosen_workspace(workspace.as_deref())
+        .map(|w| cnn_workbench::runs::check_workspace(&w).map(|()| w));
+    if let Some(Err(e)) = &workspace {
+        eprintln!("error: {e}");
+    }
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("cnn-workbench")
@@ -31,6 +38,11 @@ fn open_window(preset: Option<PathBuf>, train: bool) -> Result<()> {
         options,
         Box::new(move |cc| {
             let mut app = cnn_workbench::app::WorkbenchApp::new(cc);
+            match workspace {
+                Some(Ok(dir)) => app.workspace = dir,
+                Some(Err(e)) => app.error = Some(e.to_string()),
+                None => {}
+            }
             if let Some(path) = preset {
                 app.open_from_command_line(path, train, &cc.egui_ctx);
             }
@@ -58,6 +70,10 @@ struct Args {
     /// Start training the preset as soon as the window is open.
     #[arg(long, requires = "preset")]
     train: bool,
+    /// The workspace whose runs the window lists and where its runs go (default:
+    /// $CNN_WORKBENCH_WORKSPACE, else ~/.local/share/cnn-workbench — the commands' too).
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -102,8 +118,9 @@ enum Cmd {
     /// Datasets: `data get cifar-10` downloads, verifies and unpacks one; `data list`.
     #[command(subcommand)]
     Data(cli::DataCmd),
-    /// A short demo training in the terminal (LeNet-5 on the built-in shapes).
-    Demo,
+    /// A short demo training in the terminal (LeNet-5 on the built-in shapes), kept in the
+    /// workspace.
+    Demo(cli::DemoArgs),
 }
 
 fn main() {
@@ -119,7 +136,7 @@ fn main() {
         Some(Cmd::Train(t)) => cli::train(t),
         Some(Cmd::Summary { preset, batch_size }) => cli::summary(&preset, batch_size),
         Some(Cmd::Zoo { sort, presets }) => cli::zoo(&sort, &presets),
-        Some(Cmd::Demo) => cli::demo(),
+        Some(Cmd::Demo(d)) => cli::demo(d),
         Some(Cmd::Resume(r)) => cli::resume(r),
         Some(Cmd::Data(d)) => cli::data(d),
         Some(Cmd::Import(i)) => cli::import(i),
@@ -132,7 +149,7 @@ fn main() {
             }
             Ok(())
         }
-        None => open_window(args.preset, args.train),
+        None => open_window(args.preset, args.train, args.workspace),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

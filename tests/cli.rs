@@ -296,3 +296,125 @@ fn resume_refuses_a_finished_run_and_leaves_its_folder_as_it_was() {
     );
     assert_eq!(files(&out), before, "the run folder changed");
 }
+
+/// The binary run from `cwd` as a user whose home is `home` (the default workspace is then
+/// `home/data/cnn-workbench`), with no workspace variable set.
+fn bin_in(cwd: &Path, home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cnn-workbench"));
+    c.current_dir(cwd)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("CNN_WORKBENCH_WORKSPACE");
+    c
+}
+
+fn output(c: &mut Command) -> (bool, String, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SHORT_RUN: [&str; 8] = [
+    "train",
+    "presets/lenet5.ron",
+    "--data",
+    "synthetic",
+    "--max-steps",
+    "5",
+    "--train-limit",
+    "300",
+];
+
+#[test]
+fn a_run_trained_in_any_folder_lands_in_the_workspace_the_window_lists() {
+    let (cwd, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // The command, from a folder without presets/: the bundled preset is used.
+    let (ok, out, err) = output(bin_in(cwd.path(), home.path()).args([
+        "train",
+        "presets/lenet5.ron",
+        "--data",
+        "synthetic",
+        "--max-steps",
+        "5",
+    ]));
+    assert!(ok, "{err}");
+    let workspace = home.path().join("data/cnn-workbench");
+    assert!(out.contains(&workspace.display().to_string()), "{out}");
+    assert!(
+        !cwd.path().join("runs").exists(),
+        "nothing is written in the current folder"
+    );
+    let runs = cnn_workbench::runs::history::scan(&workspace);
+    assert_eq!(runs.len(), 1);
+    assert!(
+        matches!(
+            runs[0].status,
+            cnn_workbench::runs::RunStatus::Finished { .. }
+        ),
+        "{:?}",
+        runs[0].status
+    );
+    assert_eq!(runs[0].params, Some(61_706));
+    // Other commands take the run by its id in the same workspace.
+    let (ok, out, err) = output(bin_in(cwd.path(), home.path()).args(["inspect", &runs[0].id]));
+    assert!(ok, "{err}");
+    assert!(out.contains("test accuracy"), "{out}");
+}
+
+#[test]
+fn the_workspace_flag_beats_the_variable_which_beats_the_default() {
+    let (cwd, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (env_ws, flag_ws) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (ok, _, err) = output(
+        bin_in(cwd.path(), home.path())
+            .args(SHORT_RUN)
+            .env("CNN_WORKBENCH_WORKSPACE", env_ws.path()),
+    );
+    assert!(ok, "{err}");
+    assert_eq!(cnn_workbench::runs::history::scan(env_ws.path()).len(), 1);
+    let (ok, _, err) = output(
+        bin_in(cwd.path(), home.path())
+            .args(SHORT_RUN)
+            .args(["--workspace", flag_ws.path().to_str().unwrap()])
+            .env("CNN_WORKBENCH_WORKSPACE", env_ws.path()),
+    );
+    assert!(ok, "{err}");
+    assert_eq!(cnn_workbench::runs::history::scan(flag_ws.path()).len(), 1);
+    assert_eq!(cnn_workbench::runs::history::scan(env_ws.path()).len(), 1);
+    assert!(!home.path().join("data/cnn-workbench/runs").exists());
+}
+
+#[test]
+fn a_workspace_that_is_a_file_or_missing_is_refused_with_its_path() {
+    let (cwd, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let file = cwd.path().join("notes.txt");
+    std::fs::write(&file, "not a folder").unwrap();
+    let (ok, _, err) = output(
+        bin_in(cwd.path(), home.path())
+            .args(SHORT_RUN)
+            .args(["--workspace", file.to_str().unwrap()]),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("workspace {} is a file", file.display())),
+        "{err}"
+    );
+    let missing = cwd.path().join("nowhere");
+    let (ok, _, err) = output(
+        bin_in(cwd.path(), home.path())
+            .args(["compare", "presets/lenet5.ron", "--seeds", "1"])
+            .env("CNN_WORKBENCH_WORKSPACE", &missing),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("workspace {} does not exist", missing.display())),
+        "{err}"
+    );
+    assert!(
+        !missing.exists(),
+        "a chosen workspace is not created behind the user's back"
+    );
+}

@@ -13,9 +13,16 @@ pub struct HistoryLoader {
     scan: Option<Receiver<HistoryLists>>,
     /// A refresh asked for while a scan was running: scan again when it ends.
     again: bool,
+    /// Scans delivered so far: the History redoes its filtered listing when this changes.
+    generation: u64,
 }
 
 impl HistoryLoader {
+    /// How many scans have been delivered (changes with every new set of lists).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Whether no scan is running.
     pub fn is_idle(&self) -> bool {
         self.scan.is_none()
@@ -48,6 +55,7 @@ impl HistoryLoader {
         match rx.try_recv() {
             Ok(lists) => {
                 self.scan = None;
+                self.generation += 1;
                 Some(lists)
             }
             Err(TryRecvError::Empty) => None,

@@ -86,6 +86,8 @@ pub struct WorkbenchApp {
     pub history: Vec<RunEntry>,
     pub comparisons: Vec<(String, Result<Comparison, String>)>,
     history_stale: bool,
+    /// The History tab's filter, sort and grouping.
+    history_view: ui::history::HistoryView,
     selection: Vec<PathBuf>,
     rename: Option<RenameDialog>,
     confirm_delete: Option<PathBuf>,
@@ -172,6 +174,7 @@ impl WorkbenchApp {
             history: Vec::new(),
             comparisons: Vec::new(),
             history_stale: true,
+            history_view: Default::default(),
             selection: Vec::new(),
             rename: None,
             confirm_delete: None,
@@ -246,14 +249,6 @@ impl WorkbenchApp {
                     ui::palette::palette_ui(ui, &mut actions);
                     ui.separator();
                     ui::palette::library_ui(ui, &self.bundled, &self.recent, &mut actions);
-                    ui.separator();
-                    ui::history::history_ui(
-                        ui,
-                        &self.history,
-                        &self.comparisons,
-                        &mut self.selection,
-                        &mut actions,
-                    );
                 });
             });
         self.settings_panel_ui(ui, &ready, data_problem.as_deref(), &mut actions);
@@ -265,11 +260,23 @@ impl WorkbenchApp {
                 let compare = self.compare.as_ref();
                 let view = &mut self.compare_view;
                 let acts = &mut actions;
+                let lists = ui::history::HistoryLists {
+                    runs: &self.history,
+                    comparisons: &self.comparisons,
+                    generation: self.history_loader.generation(),
+                    workspace: &self.workspace,
+                };
+                let (history_view, selection) = (&mut self.history_view, &mut self.selection);
                 ui::plots::plots_ui(
                     ui,
                     self.run.as_ref().map(|(s, _)| s),
                     &mut self.plots,
-                    |ui| ui::compare::compare_ui(ui, compare, view, acts),
+                    |ui, tab| match tab {
+                        ui::plots::PlotTab::History => {
+                            ui::history::history_ui(ui, lists, history_view, selection, acts)
+                        }
+                        _ => ui::compare::compare_ui(ui, compare, view, acts),
+                    },
                 );
             });
         egui::CentralPanel::default().show(ui, |ui| {

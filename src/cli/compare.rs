@@ -1,5 +1,5 @@
 //! `cnn-workbench compare`: a variant × seed queue, headless, and its summary table.
-use super::{say, RunArgs};
+use super::{say, RunArgs, WorkspaceArg};
 use anyhow::Result;
 use cnn_workbench::runs::compare::{CompareQueue, Comparison, JobStatus};
 use cnn_workbench::spec::CompareSpec;
@@ -19,9 +19,8 @@ pub struct CompareArgs {
     pub seeds: Option<usize>,
     #[command(flatten)]
     pub run: RunArgs,
-    /// Where run folders and the comparison go (default: the app's workspace).
-    #[arg(long)]
-    pub workspace: Option<PathBuf>,
+    #[command(flatten)]
+    pub workspace: WorkspaceArg,
     /// Varying normalization: insert a Norm layer after each convolution first (before its
     /// activation), so that networks without normalization layers can be compared.
     #[arg(long)]
@@ -42,10 +41,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         spec.seeds = k;
     }
     spec.insert_norm |= a.insert_norm;
-    let workspace = a
-        .workspace
-        .clone()
-        .unwrap_or_else(cnn_workbench::runs::default_workspace);
+    let workspace = a.workspace.dir()?;
     let mut queue = CompareQueue::new(&preset, spec, &workspace).map_err(anyhow::Error::msg)?;
     queue.parallel = a.parallel.max(1);
     let total = queue.total();

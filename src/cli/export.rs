@@ -15,9 +15,11 @@ pub enum FormatArg {
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// A run folder (its preset and weights), a preset file, or a bundled or zoo preset's
-    /// file name such as lenet5.ron.
+    /// A run folder (its preset and weights), a run's id in the workspace's runs/, a preset
+    /// file, or a bundled or zoo preset's file name such as lenet5.ron.
     pub source: PathBuf,
+    #[command(flatten)]
+    pub workspace: super::WorkspaceArg,
     /// The folder to write the project into.
     #[arg(long)]
     pub to: PathBuf,
@@ -42,7 +44,7 @@ fn source(path: &Path) -> Result<Source> {
 }
 
 pub fn export(a: ExportArgs) -> Result<()> {
-    let src = source(&a.source)?;
+    let src = source(&a.workspace.run_path(&a.source)?)?;
     let formats: Vec<Format> = a
         .formats
         .iter()

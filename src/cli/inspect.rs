@@ -9,8 +9,11 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct InspectArgs {
-    /// A checkpoint: a `.safetensors` file with `preset.ron` beside it, or a run folder.
+    /// A checkpoint: a `.safetensors` file with `preset.ron` beside it, a run folder, or a
+    /// run's id in the workspace's runs/.
     pub checkpoint: PathBuf,
+    #[command(flatten)]
+    pub workspace: super::WorkspaceArg,
     /// A folder of MNIST-format IDX files, or "synthetic" / "synthetic-rgb" (default: the
     /// checkpoint's own data).
     #[arg(long)]
@@ -30,7 +33,11 @@ pub struct InspectArgs {
     pub ensemble: Vec<PathBuf>,
 }
 
-pub fn inspect(a: InspectArgs) -> Result<()> {
+pub fn inspect(mut a: InspectArgs) -> Result<()> {
+    a.checkpoint = a.workspace.run_path(&a.checkpoint)?;
+    for e in &mut a.ensemble {
+        *e = a.workspace.run_path(e)?;
+    }
     let data = a.data.as_deref().map(super::data_source).transpose()?;
     let device = tch::Device::cuda_if_available();
     if a.tta.is_some() || !a.ensemble.is_empty() {

@@ -15,13 +15,54 @@ pub use export::{export, ExportArgs};
 pub use import::{import, ImportArgs};
 pub use inspect::{inspect, InspectArgs};
 pub use summary::summary;
-pub use train::{demo, resume, train, ResumeArgs, TrainArgs};
+pub use train::{demo, resume, train, DemoArgs, ResumeArgs, TrainArgs};
 pub use zoo::zoo;
 
 use anyhow::Result;
 use cnn_workbench::spec::{DataSource, Preset};
 use indicatif::ProgressBar;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// `--workspace`, for every command that reads or writes runs.
+#[derive(clap::Args, Clone, Default)]
+pub struct WorkspaceArg {
+    /// The workspace: run folders go to DIR/runs, comparisons to DIR/comparisons (default:
+    /// $CNN_WORKBENCH_WORKSPACE, else ~/.local/share/cnn-workbench — the window's).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+}
+
+impl WorkspaceArg {
+    /// The workspace folder (the default one is created when missing; a chosen one must exist).
+    pub fn dir(&self) -> Result<PathBuf> {
+        Ok(cnn_workbench::runs::resolve_workspace(
+            self.workspace.as_deref(),
+        )?)
+    }
+
+    /// A run given as a path, or by its id (folder name) in the workspace's `runs/`.
+    pub fn run_path(&self, arg: &Path) -> Result<PathBuf> {
+        let single = arg.components().count() == 1;
+        if arg.exists() || !single {
+            return Ok(arg.to_path_buf());
+        }
+        let workspace = match self.dir() {
+            Ok(dir) => dir,
+            // Asked for by name: say why that workspace is no good.
+            Err(e) if self.workspace.is_some() => return Err(e),
+            // Otherwise the caller's error names the path that was not found.
+            Err(_) => return Ok(arg.to_path_buf()),
+        };
+        let in_workspace = workspace
+            .join(cnn_workbench::runs::history::RUNS_DIR)
+            .join(arg);
+        Ok(if in_workspace.exists() {
+            in_workspace
+        } else {
+            arg.to_path_buf()
+        })
+    }
+}
 
 /// Settings shared by the commands that train (train, compare).
 #[derive(clap::Args)]
@@ -72,7 +113,18 @@ impl RunArgs {
     }
 }
 
+/// A preset file; where no such file exists, the bundled preset of that file name, so that
+/// `train presets/lenet5.ron` works from any folder.
 pub(crate) fn load_preset(path: &Path) -> Result<Preset> {
+    if !path.exists() {
+        let bundled = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(cnn_workbench::spec::library::bundled);
+        if let Some(preset) = bundled {
+            return Ok(preset);
+        }
+    }
     Ok(Preset::load(path)?)
 }
 

@@ -1,6 +1,6 @@
 //! `cnn-workbench train` and `demo`: one run with a progress bar.
 use super::summary::format_summary;
-use super::{say, RunArgs};
+use super::{say, RunArgs, WorkspaceArg};
 use anyhow::{bail, Context, Result};
 use cnn_workbench::protocol::{Event, FinishInfo, RunMeta, RunOptions};
 use cnn_workbench::spec::{self, DataSource, Preset};
@@ -13,9 +13,11 @@ pub struct TrainArgs {
     pub preset: PathBuf,
     #[command(flatten)]
     pub run: RunArgs,
-    /// The run folder to write (default: runs/<preset>-<time>).
+    /// The run folder to write, anywhere (default: WORKSPACE/runs/<preset>-<time>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub workspace: WorkspaceArg,
     #[arg(long)]
     pub seed: Option<u64>,
     #[arg(long)]
@@ -83,10 +85,10 @@ pub fn train(a: TrainArgs) -> Result<()> {
         t.freeze = layer_list(v)?;
     }
     spec::infer(&preset.network)?;
-    let run_dir = a
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(cnn_workbench::runs::run_name(&preset.name)));
+    let run_dir = match &a.out {
+        Some(out) => out.clone(),
+        None => workspace_run_dir(&a.workspace, &preset.name)?,
+    };
     let opts = RunOptions {
         run_dir: Some(run_dir.clone()),
         meta: RunMeta {
@@ -118,11 +120,21 @@ pub fn train(a: TrainArgs) -> Result<()> {
     Ok(())
 }
 
+/// A new run's folder in the workspace: `runs/<preset>-<time>`.
+fn workspace_run_dir(workspace: &WorkspaceArg, preset_name: &str) -> Result<PathBuf> {
+    Ok(workspace
+        .dir()?
+        .join(cnn_workbench::runs::history::RUNS_DIR)
+        .join(cnn_workbench::runs::run_name(preset_name)))
+}
+
 #[derive(clap::Args)]
 pub struct ResumeArgs {
     /// The run folder to continue (it holds resume.safetensors, written at each epoch's end,
-    /// on Stop and on Save).
+    /// on Stop and on Save), or its id in the workspace's runs/.
     pub run_dir: PathBuf,
+    #[command(flatten)]
+    pub workspace: WorkspaceArg,
     /// Print one machine-readable summary line at the end and no progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -131,7 +143,7 @@ pub struct ResumeArgs {
 /// `cnn-workbench resume RUN_DIR`: continues a stopped, interrupted or crashed run in its own
 /// folder, from its last resume state; a finished run is refused.
 pub fn resume(a: ResumeArgs) -> Result<()> {
-    let dir = &a.run_dir;
+    let dir = &a.workspace.run_path(&a.run_dir)?;
     let preset = Preset::load(&dir.join(cnn_workbench::protocol::files::PRESET_FILE))
         .map_err(|e| anyhow::anyhow!("{} is not a run folder: {e}", dir.display()))?;
     // Before the trainer: a finished run is refused with its reason, its folder untouched.
@@ -258,8 +270,14 @@ fn epoch_line(m: &cnn_workbench::protocol::EpochMetrics) -> String {
     )
 }
 
-/// Until the window exists: a short demo training on the built-in synthetic data.
-pub fn demo() -> Result<()> {
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub workspace: WorkspaceArg,
+}
+
+/// A short demo training on the built-in synthetic data, kept in the workspace like any run.
+pub fn demo(a: DemoArgs) -> Result<()> {
     let preset = Preset::from_ron(
         include_str!("../../presets/lenet5.ron"),
         "presets/lenet5.ron",
@@ -272,6 +290,19 @@ pub fn demo() -> Result<()> {
         "{}",
         format_summary(&preset, &spec::infer(&preset.network)?)
     );
-    run_with_progress(preset, RunOptions::default(), false)?;
+    let run_dir = workspace_run_dir(&a.workspace, &preset.name)?;
+    let opts = RunOptions {
+        run_dir: Some(run_dir.clone()),
+        meta: RunMeta {
+            name: preset.name.clone(),
+            seed: preset.training.seed,
+            created: cnn_workbench::runs::timestamp(),
+            tags: vec!["demo".into()],
+            ..Default::default()
+        },
+        ..RunOptions::default()
+    };
+    run_with_progress(preset, opts, false)?;
+    println!("run folder: {}", run_dir.display());
     Ok(())
 }

@@ -6,6 +6,8 @@ use crate::protocol::Event;
 use crate::spec::Preset;
 use std::path::{Path, PathBuf};
 
+pub mod filter;
+
 pub const RUNS_DIR: &str = "runs";
 pub const COMPARISONS_DIR: &str = "comparisons";
 
@@ -18,6 +20,142 @@ pub struct RunEntry {
     pub meta: RunMeta,
     pub status: RunStatus,
     pub best_val_accuracy: Option<f32>,
+    /// The preset's own name (a run may be renamed).
+    pub preset_name: String,
+    /// Seconds the run took (so far, for one that did not finish).
+    pub duration_secs: Option<f64>,
+    /// The network's parameter count.
+    pub params: Option<usize>,
+    /// Epochs completed.
+    pub epochs: usize,
+}
+
+impl RunEntry {
+    /// The test accuracy of a finished (or stopped) run.
+    pub fn test_accuracy(&self) -> Option<f32> {
+        match self.status {
+            RunStatus::Finished { test_accuracy, .. } => Some(test_accuracy),
+            _ => None,
+        }
+    }
+
+    /// The name shown in the list: a comparison's runs by variant and seed, others by name.
+    pub fn display_name(&self) -> String {
+        match (&self.meta.variant, self.meta.name.is_empty()) {
+            (Some(v), _) => format!("{v} · seed {}", self.meta.seed),
+            (None, true) => self.id.clone(),
+            (None, false) => self.meta.name.clone(),
+        }
+    }
+}
+
+/// "20261127-104512" → "2026-11-27 10:45"; anything else as it is.
+pub fn short_time(created: &str) -> String {
+    let b = created.as_bytes();
+    if b.len() >= 13 && b[8] == b'-' && created.is_ascii() {
+        format!(
+            "{}-{}-{} {}:{}",
+            &created[0..4],
+            &created[4..6],
+            &created[6..8],
+            &created[9..11],
+            &created[11..13]
+        )
+    } else {
+        created.to_string()
+    }
+}
+
+/// The last line of the log that starts with one of `prefixes`, with its 1-based number.
+fn last_line<'a>(lines: &[&'a str], prefixes: &[&str]) -> Option<(usize, &'a str)> {
+    lines
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| prefixes.iter().any(|p| l.starts_with(p)))
+        .map(|(i, l)| (i + 1, *l))
+}
+
+/// What the list shows of a run folder, read without replaying its whole log (a long run
+/// logs thousands of events; the list needs its start, its end and `metrics.csv`), so that
+/// thousands of runs list quickly. Opening the run replays everything ([`load_run`]).
+fn summarize(dir: &Path, id: &str) -> Result<RunEntry, String> {
+    let preset_path = dir.join(PRESET_FILE);
+    if !preset_path.is_file() {
+        return Err("missing preset.ron".into());
+    }
+    let preset = Preset::load(&preset_path).map_err(|e| e.to_string())?;
+    let meta = folder::load_meta(dir).unwrap_or_else(|_| RunMeta {
+        name: id.to_string(),
+        ..RunMeta::default()
+    });
+    let epochs = folder::read_csv(&dir.join(folder::EPOCHS_CSV))?;
+    let log = dir.join(EVENTS_LOG);
+    let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let lines: Vec<&str> = folder::complete_lines(&text).lines().collect();
+    let parse = |found: Option<(usize, &str)>| -> Result<Option<Event>, String> {
+        found
+            .map(|(n, line)| {
+                folder::parse_event_line(line).map_err(|e| format!("{EVENTS_LOG} line {n}: {e}"))
+            })
+            .transpose()
+    };
+    let started = parse(last_line(&lines, &["Started("]))?;
+    let terminal = parse(last_line(&lines, &["Finished(", "Diverged(", "Failed("]))?;
+    let status = match &terminal {
+        Some(Event::Finished(f)) => RunStatus::Finished {
+            test_accuracy: f.test_accuracy,
+            test_top5: f.test_top5,
+            stopped: f.stopped,
+        },
+        Some(Event::Diverged { step, .. }) => RunStatus::Diverged { step: *step },
+        Some(Event::Failed { reason }) => RunStatus::Failed {
+            reason: reason.clone(),
+        },
+        _ => RunStatus::Interrupted,
+    };
+    let duration_secs = match &terminal {
+        Some(Event::Finished(f)) => Some(f.duration_secs),
+        _ => match parse(last_line(&lines, &["Step("]))? {
+            Some(Event::Step(m)) => Some(m.elapsed_secs),
+            _ => None,
+        },
+    };
+    Ok(RunEntry {
+        dir: dir.to_path_buf(),
+        id: id.to_string(),
+        // metrics.csv: epoch, step, train loss, train accuracy, val loss, val accuracy, …
+        best_val_accuracy: epochs
+            .iter()
+            .filter_map(|row| row.get(5).map(|v| *v as f32))
+            .reduce(f32::max),
+        preset_name: preset.name,
+        duration_secs,
+        params: match started {
+            Some(Event::Started(s)) => Some(s.summary.total_params),
+            _ => None,
+        },
+        epochs: epochs.len(),
+        meta,
+        status,
+    })
+}
+
+fn damaged(dir: PathBuf, id: String, reason: String) -> RunEntry {
+    RunEntry {
+        meta: folder::load_meta(&dir).unwrap_or_else(|_| RunMeta {
+            name: id.clone(),
+            ..RunMeta::default()
+        }),
+        dir,
+        id,
+        status: RunStatus::Damaged { reason },
+        best_val_accuracy: None,
+        preset_name: String::new(),
+        duration_secs: None,
+        params: None,
+        epochs: 0,
+    }
 }
 
 /// A run read back from its folder.
@@ -96,30 +234,7 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
         .map(|e| {
             let dir = e.path();
             let id = e.file_name().to_string_lossy().into_owned();
-            match load_run(&dir) {
-                Ok(run) => RunEntry {
-                    best_val_accuracy: run
-                        .state
-                        .epochs
-                        .iter()
-                        .map(|m| m.val_accuracy)
-                        .reduce(f32::max),
-                    dir,
-                    id,
-                    meta: run.meta,
-                    status: run.status,
-                },
-                Err(reason) => RunEntry {
-                    meta: folder::load_meta(&dir).unwrap_or_else(|_| RunMeta {
-                        name: id.clone(),
-                        ..RunMeta::default()
-                    }),
-                    dir,
-                    id,
-                    status: RunStatus::Damaged { reason },
-                    best_val_accuracy: None,
-                },
-            }
+            summarize(&dir, &id).unwrap_or_else(|reason| damaged(dir, id, reason))
         })
         .collect();
     entries.sort_by(|a, b| b.meta.created.cmp(&a.meta.created).then(b.id.cmp(&a.id)));

@@ -7,22 +7,13 @@ pub mod handle;
 pub mod history;
 pub mod state;
 pub mod tensorboard;
+pub mod workspace;
 
 pub use budget::Budget;
 pub use folder::RunFolder;
 pub use handle::start;
 pub use state::{decimate, RunState, RunStatus};
-use std::path::PathBuf;
-
-/// The default workspace (run folders under `runs/`, comparisons under `comparisons/`): the
-/// user's data directory.
-pub fn default_workspace() -> PathBuf {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("cnn-workbench")
-}
+pub use workspace::{check_workspace, default_workspace, resolve_workspace, WorkspaceError};
 
 /// A file-name-safe form of a name: lowercase letters, digits and dots, words joined by '-'
 /// ("LeNet-5 (MNIST)" → "lenet-5-mnist"); "run" when nothing is left.

@@ -13,6 +13,8 @@ pub enum PlotTab {
     Activations,
     Gradients,
     Compare,
+    /// The run history (drawn by the caller, like Compare).
+    History,
 }
 
 /// What the plots panel keeps between frames.
@@ -63,21 +65,23 @@ fn line(name: &str, pts: &[[f64; 2]], width_px: f32, color: Color32) -> Line<'st
     Line::new(name.to_string(), PlotPoints::from(pts)).color(color)
 }
 
-/// `compare_tab` draws the Compare tab (it needs the comparison queue, not the run).
+/// `other_tab` draws the Compare and History tabs (they need the comparison queue or the
+/// history, not the run).
 pub fn plots_ui(
     ui: &mut Ui,
     run: Option<&RunState>,
     state: &mut PlotsState,
-    compare_tab: impl FnOnce(&mut Ui),
+    other_tab: impl FnOnce(&mut Ui, PlotTab),
 ) {
     ui.horizontal(|ui| {
         ui.selectable_value(&mut state.tab, PlotTab::Curves, "Loss & accuracy");
         ui.selectable_value(&mut state.tab, PlotTab::Activations, "Activations");
         ui.selectable_value(&mut state.tab, PlotTab::Gradients, "Gradients");
         ui.selectable_value(&mut state.tab, PlotTab::Compare, "Compare");
+        ui.selectable_value(&mut state.tab, PlotTab::History, "History");
     });
-    if state.tab == PlotTab::Compare {
-        compare_tab(ui);
+    if matches!(state.tab, PlotTab::Compare | PlotTab::History) {
+        other_tab(ui, state.tab);
         return;
     }
     let Some(run) = run else {
@@ -88,7 +92,7 @@ pub fn plots_ui(
         PlotTab::Curves => curves_ui(ui, run),
         PlotTab::Activations => activations_ui(ui, run, state),
         PlotTab::Gradients => gradients_ui(ui, run),
-        PlotTab::Compare => {}
+        PlotTab::Compare | PlotTab::History => {}
     }
 }
 

@@ -181,6 +181,7 @@ fn write_workspace(ws: &Path, t: &Template, n: usize) {
                     values: VARIANTS.iter().map(|v| v.to_string()).collect(),
                     seeds: 3,
                     insert_norm: false,
+                    epochs: None,
                 },
                 created: created(i),
                 runs: std::mem::take(&mut comparison),

@@ -149,6 +149,7 @@ fn write_workspace(ws: &Path) -> String {
             values: variants.iter().map(|v| v.to_string()).collect(),
             seeds: 4,
             insert_norm: false,
+            epochs: None,
         },
         created: "20261129-000000".into(),
         runs,

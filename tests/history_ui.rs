@@ -102,6 +102,7 @@ fn workspace() -> std::path::PathBuf {
             values: vec!["mish".into()],
             seeds: 3,
             insert_norm: false,
+            epochs: None,
         },
         created: "20261128-000000".into(),
         runs,

@@ -233,6 +233,14 @@ pub fn load_history(h: &mut H) {
     h.state_mut().refresh_history();
     h.state_mut().wait_for_history(Duration::from_secs(20));
     settle(h);
+    show_history(h);
+}
+
+/// Clicks the History tab of the bottom panel.
+pub fn show_history(h: &mut H) {
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "History")
+        .click();
+    settle(h);
 }
 
 /// Right-clicks a run of the History and picks an entry of its context menu.

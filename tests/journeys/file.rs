@@ -358,7 +358,8 @@ fn journey_menu_open_workspace() {
         .wait_for_history(std::time::Duration::from_secs(20));
     h.run();
     assert_eq!(h.state().history.len(), 1);
-    h.get_by_label_contains("run-in-the-other-workspace");
+    show_history(&mut h);
+    h.get_by_label("run-in-the-other-workspace");
 }
 
 #[test]

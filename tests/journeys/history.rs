@@ -156,13 +156,13 @@ fn journey_rename_run() {
     let (mut h, ws) = window(no_runs());
     let dir = add_run(&ws, "old-name");
     run_menu(&mut h, "old-name", "Rename / tag…");
-    let name = h.get_by_label("name");
-    name.focus();
+    let text = egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(text, "name").focus();
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.get_by_label("name").type_text("new-name");
-    let tags = h.get_by_label("tags");
-    tags.focus();
-    h.get_by_label("tags").type_text("baseline, lr-1e-3");
+    h.get_by_role_and_label(text, "name").type_text("new-name");
+    h.get_by_role_and_label(text, "tags").focus();
+    h.get_by_role_and_label(text, "tags")
+        .type_text("baseline, lr-1e-3");
     h.run();
     h.get_by_label("Save").click();
     h.run();

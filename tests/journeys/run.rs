@@ -183,7 +183,7 @@ fn start_comparison(h: &mut H, open: impl Fn(&mut H)) {
     h.run();
     h.get_by_label_contains("2 variants × 2 seeds = 4 runs");
     h.get_by_label("Start comparison").click();
-    h.run();
+    settle(h);
 }
 
 #[test]
@@ -210,6 +210,7 @@ fn journey_start_compare() {
     let (launcher, seen) = scripted(usize::MAX, false);
     let (mut h, _) = window(launcher);
     start_comparison(&mut h, |h| h.get_by_label("Compare…").click());
+    settle(&mut h);
     wait_until(&mut h, 30, "the comparison", |a| {
         a.compare.as_ref().is_some_and(|q| q.is_finished())
     });
@@ -226,7 +227,8 @@ fn running_comparison() -> (H, Seen) {
     let (mut h, _) = window(launcher);
     start_comparison(&mut h, |h| h.get_by_label("Compare…").click());
     drain(&mut h, 5);
-    h.get_by_label_contains("run 1 of 4");
+    h.get_by_label("run 1 of 4");
+    h.get_by_label("Comparison: run 1 of 4");
     (h, seen)
 }
 

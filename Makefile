@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 MNIST ?= ../shared/datasets/mnist
 
-.PHONY: all bootstrap build run test e2e bench fuzz lint fmt clean-venv
+.PHONY: all bootstrap system-deps build run test e2e bench fuzz lint fmt clean-venv
 
 all: build
 
@@ -17,7 +17,11 @@ build: bootstrap
 run: build
 	$(CARGO) run --release --
 
-test: bootstrap
+# Debian packages the tests need (python3-venv, Mesa, Xvfb, xdotool, ImageMagick).
+system-deps:
+	@scripts/system-deps.sh
+
+test: system-deps bootstrap
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test --release -- --test-threads 1

@@ -482,12 +482,21 @@ fn context_menu_ui(ui: &mut Ui, r: &RunEntry, actions: &mut Vec<Action>) {
         None,
         Action::InspectBeside(dir()),
     );
-    item(
-        ui,
-        "Resume",
-        Some("continue this run where its last resume state left it (epoch end, Stop or Save)"),
-        Action::ResumeRun(dir()),
-    );
+    // A run that trained to its end has nothing left to resume (fine-tune from it instead).
+    let finished = matches!(r.status, RunStatus::Finished { stopped: false, .. });
+    let resume = ui
+        .add_enabled(!finished, egui::Button::new("Resume"))
+        .on_hover_text(
+            "continue this run where its last resume state left it (epoch end, Stop or Save)",
+        )
+        .on_disabled_hover_text(
+            "it finished: nothing is left to resume — fine-tune from it (\"fine-tune from\" in \
+             Run) or train more epochs as a new run",
+        );
+    let resume = resume.clicked().then(|| Action::ResumeRun(dir()));
+    if resume.is_some() {
+        ui.close();
+    }
     item(
         ui,
         "Export to PyTorch…",
@@ -504,4 +513,5 @@ fn context_menu_ui(ui: &mut Ui, r: &RunEntry, actions: &mut Vec<Action>) {
             Action::OpenComparison(c.clone()),
         );
     }
+    actions.extend(resume);
 }

@@ -90,7 +90,9 @@ fn resume_from_the_history_continues_a_stopped_run_in_its_folder() {
     // Make it a run that was stopped (Finished with stopped: true).
     let log = dir.join("events.log");
     let text = std::fs::read_to_string(&log).unwrap();
-    std::fs::write(&log, text.replace("stopped: false", "stopped: true")).unwrap();
+    let stopped = text.replace("stopped:false", "stopped:true");
+    assert_ne!(stopped, text, "the run's Finished event is rewritten");
+    std::fs::write(&log, stopped).unwrap();
     run_menu(&mut h, "stopped-run", "Resume");
     let runs = seen.runs.lock().unwrap();
     assert_eq!(runs.len(), 1);
@@ -255,4 +257,15 @@ fn journey_diff_runs() {
     h.get_by_label("Config diff");
     h.get_by_label_contains("learning_rate");
     h.get_by_label("0.05");
+}
+
+#[test]
+fn journey_resume_run_from_the_history_is_greyed_out_for_a_finished_run() {
+    let (launcher, seen) = scripted(usize::MAX, false);
+    let (mut h, ws) = window(launcher);
+    let dir = add_run(&ws, "finished-run");
+    let before = std::fs::read(dir.join("events.log")).unwrap();
+    run_menu(&mut h, "finished-run", "Resume");
+    assert!(seen.runs.lock().unwrap().is_empty(), "nothing was started");
+    assert_eq!(std::fs::read(dir.join("events.log")).unwrap(), before);
 }

@@ -108,7 +108,7 @@ fn write_run(ws: &Path, t: &Template, i: usize, comparison: Option<(&str, usize)
         name: name.to_string(),
         tags: vec![
             format!("sweep-{}", i % 20),
-            if i % 3 == 0 { "cli" } else { "window" }.into(),
+            if i.is_multiple_of(3) { "cli" } else { "window" }.into(),
         ],
         comparison: comparison.map(|(c, _)| c.to_string()),
         variant: comparison.map(|(_, k)| VARIANTS[k % VARIANTS.len()].to_string()),

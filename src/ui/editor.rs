@@ -127,7 +127,7 @@ pub fn editor_ui(
         });
 
     ui.separator();
-    totals_ui(ui, &summary, err.as_ref(), batch);
+    totals_ui(ui, summary, err.as_ref(), batch);
 }
 
 /// The card to bring into view this frame: the selected one, once, when the selection or the

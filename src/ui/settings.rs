@@ -392,10 +392,10 @@ fn run_settings_ui(ui: &mut Ui, t: &mut Training, context: &SettingsContext) {
 pub fn fit_ui(ui: &mut Ui, preset: &Preset, s: &crate::spec::Summary, available: Option<usize>) {
     use crate::spec::memory;
     let t = &preset.training;
-    let est = memory::estimate(&s, t, t.batch_size);
+    let est = memory::estimate(s, t, t.batch_size);
     match available {
         Some(free) if est.total() > free => {
-            let (i, label, b) = memory::largest_layer(&s).unwrap_or_default();
+            let (i, label, b) = memory::largest_layer(s).unwrap_or_default();
             ui.colored_label(
                 super::ERROR_COLOR,
                 format!(

@@ -39,7 +39,12 @@ fn open_window(preset: Option<PathBuf>, train: bool, workspace: Option<PathBuf>)
         Box::new(move |cc| {
             let mut app = cnn_workbench::app::WorkbenchApp::new(cc);
             match workspace {
-                Some(Ok(dir)) => app.workspace = dir,
+                // The window's own way in, so Recent Workspaces and the History follow it.
+                Some(Ok(dir)) => {
+                    if let Err(e) = app.set_workspace(dir) {
+                        app.error = Some(e);
+                    }
+                }
                 Some(Err(e)) => app.error = Some(e.to_string()),
                 None => {}
             }

@@ -485,11 +485,32 @@ fn losses(dir: &Path) -> Vec<f64> {
         .collect()
 }
 
+/// Builds models on another thread until `stop` is set, as a comparison's ensembles or the
+/// inspector do while a run trains: each build seeds libtorch's one generator.
+fn build_models_until(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> usize {
+    let network = preset("lenet5.ron").network;
+    let mut built = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        Model::build(&network, Device::Cpu, built as u64).unwrap();
+        built += 1;
+    }
+    built
+}
+
 #[test]
 fn same_seed_gives_identical_losses_and_a_different_seed_does_not() {
     let tmp = tempfile::tempdir().unwrap();
     let mut dirs = Vec::new();
     for (i, seed) in [5u64, 5, 6].iter().enumerate() {
+        // The second run trains while models are built beside it: its numbers must not move.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let builder = (i == 1).then(|| {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("build-models".into())
+                .spawn(move || build_models_until(stop))
+                .unwrap()
+        });
         let dir = tmp.path().join(format!("r{i}"));
         let mut p = tiny(*seed);
         p.training.augment = Augment::standard();
@@ -503,6 +524,13 @@ fn same_seed_gives_identical_losses_and_a_different_seed_does_not() {
                 ..RunOptions::default()
             },
         );
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(builder) = builder {
+            assert!(
+                builder.join().unwrap() > 0,
+                "no model was built beside the run"
+            );
+        }
         assert!(
             matches!(events.last(), Some(Event::Finished(_))),
             "{:?}",

@@ -6,6 +6,7 @@ pub mod data;
 pub mod device;
 pub mod ensemble;
 pub mod explain;
+mod generator;
 pub mod import;
 pub mod inspect;
 pub mod lab;

@@ -40,6 +40,7 @@ impl Model {
         let mut layer_params = Vec::new();
         let mut probed = Vec::new();
         let mut shape = summary.input;
+        let generator = super::generator::lock();
         for (i, layer) in network.layers.iter().enumerate() {
             let name = layer_path(i, layer);
             let before: std::collections::HashSet<String> = vs.variables().into_keys().collect();
@@ -64,6 +65,7 @@ impl Model {
             modules.push(module);
             shape = summary.layers[i].output;
         }
+        drop(generator);
         let penalized = vs
             .variables()
             .into_iter()

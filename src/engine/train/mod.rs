@@ -357,7 +357,8 @@ impl TrainLoop<'_> {
         let t = &self.preset.training;
         let step_start = Instant::now();
         // Dropout draws from libtorch's generator: seeded per step, so that a resumed run
-        // draws what the uninterrupted one would have.
+        // draws what the uninterrupted one would have; held until the forward pass has drawn.
+        let generator = crate::engine::generator::lock();
         tch::manual_seed(stream_seed(t.seed, 1_000_000 + self.step as u64) as i64 & i64::MAX);
         let lr = t.lr_at(self.step, self.steps_per_epoch);
         self.opt.set_lr(lr);
@@ -371,6 +372,7 @@ impl TrainLoop<'_> {
         };
         let x = augment::apply(&x, &t.augment, &aug_ctx, &mut self.aug_rng);
         let (logits, aux) = self.model.forward_with_aux(&x, true);
+        drop(generator);
         let mut loss = loss_value(&logits, &y, t.loss);
         // Auxiliary classifiers (GoogLeNet): their losses, weighted, join the training loss.
         for (weight, aux_logits) in aux {

@@ -21,10 +21,15 @@ run: build
 system-deps:
 	@scripts/system-deps.sh
 
+# The crates without libtorch test first, in debug and in parallel (seconds); then the binary's
+# tests, which train, in release and one at a time (they share two cores with libtorch).
+PLAIN_CRATES := -p cnn-workbench-spec -p cnn-workbench-protocol -p cnn-workbench-runs
+
 test: system-deps bootstrap
-	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test --release -- --test-threads 1
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test $(PLAIN_CRATES)
+	$(CARGO) test --release -p cnn-workbench -- --test-threads 1
 	scripts/e2e.sh
 
 # The window under Xvfb driven with real X input (xdotool): open, rename, Ctrl+S, Ctrl+Enter.
@@ -40,4 +45,4 @@ fuzz: bootstrap
 	FUZZ_CASES=$(FUZZ_CASES) $(CARGO) test --release --test fuzz -- --nocapture --test-threads 1
 
 lint: bootstrap
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings

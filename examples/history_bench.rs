@@ -37,7 +37,7 @@ fn train_template(dir: &Path) {
         },
         ..RunOptions::default()
     };
-    let mut trainer = cnn_workbench::runs::start(preset, opts).expect("a trainer thread");
+    let mut trainer = cnn_workbench::launch::start(preset, opts).expect("a trainer thread");
     while let Some(e) = trainer.recv() {
         match e {
             Event::Finished(_) => return,

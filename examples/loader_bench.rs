@@ -2,6 +2,7 @@
 //! resized-crops and flips, and hands over as normalized batches, for one epoch over an image
 //! folder. Usage: loader_bench FOLDER SIZE WORKERS [BATCH]. Prints `images_per_sec=…`.
 use cnn_workbench::engine::data::{Dataset, DecodeSpec};
+use cnn_workbench::engine::tch;
 use cnn_workbench::spec::{DataSource, DataSpec, Loader};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

@@ -184,7 +184,7 @@ impl RunHandle for Streaming {
 }
 
 fn streaming_launcher() -> Launcher {
-    Box::new(|p, _opts| {
+    Launcher::new(|p, _opts| {
         Ok(Box::new(Streaming {
             step: 0,
             queue: vec![started(&p, 12_000)],

@@ -1,13 +1,14 @@
 //! cnn-workbench: assemble, train and understand convolutional networks.
 //!
-//! Layers, one way: `spec` (plain data) ← `engine` (libtorch, trainer thread) → `protocol`
-//! (plain numbers) → `runs` (state folded from events) → the window.
-pub mod app;
-pub mod engine;
-pub mod export;
-pub mod fetch;
-pub mod protocol;
-pub mod render;
-pub mod runs;
-pub mod spec;
-pub mod ui;
+//! The work is done by one crate per layer, under `src/` (see ARCHITECTURE.md); this crate
+//! gives them one name for the tests and examples: `cnn_workbench::spec`, `…::engine`, ….
+pub use ::app;
+pub use ::engine;
+pub use ::export;
+pub use ::fetch;
+pub use ::launch;
+pub use ::protocol;
+pub use ::render;
+pub use ::runs;
+pub use ::spec;
+pub use ::ui;

@@ -10,8 +10,8 @@ mod cli;
 /// `workspace`: `--workspace` (or `CNN_WORKBENCH_WORKSPACE`); one that cannot be used is named
 /// in the window, which keeps the workspace it had.
 fn open_window(preset: Option<PathBuf>, train: bool, workspace: Option<PathBuf>) -> Result<()> {
-    let workspace = cnn_workbench::runs::workspace::chosen_workspace(workspace.as_deref())
-        .map(|w| cnn_workbench::runs::check_workspace(&w).map(|()| w));
+    let workspace = runs::workspace::chosen_workspace(workspace.as_deref())
+        .map(|w| runs::check_workspace(&w).map(|()| w));
     if let Some(Err(e)) = &workspace {
         eprintln!("error: {e}");
     }
@@ -37,7 +37,7 @@ fn open_window(preset: Option<PathBuf>, train: bool, workspace: Option<PathBuf>)
         "cnn-workbench",
         options,
         Box::new(move |cc| {
-            let mut app = cnn_workbench::app::WorkbenchApp::new(cc);
+            let mut app = app::WorkbenchApp::new(cc);
             match workspace {
                 // The window's own way in, so Recent Workspaces and the History follow it.
                 Some(Ok(dir)) => {
@@ -132,7 +132,7 @@ fn main() {
     // A panic on a trainer thread is reported as a failed run; don't also dump it raw.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !cnn_workbench::engine::trainer::is_trainer_thread() {
+        if !engine::trainer::is_trainer_thread() {
             default_hook(info);
         }
     }));
@@ -149,7 +149,7 @@ fn main() {
         Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Inspect(i)) => cli::inspect(i),
         Some(Cmd::Devices) => {
-            for d in cnn_workbench::engine::device::available_devices() {
+            for d in engine::device::available_devices() {
                 println!("{d}");
             }
             Ok(())

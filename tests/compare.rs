@@ -2,10 +2,11 @@
 //! Comparisons and run history: queues of variants × seeds with the real trainer on tiny
 //! synthetic data, reproducibility, shared data order and weights, failures that do not stop
 //! the rest, reloading from disk, CSV export, config diffs and damaged folders.
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::Model;
+use cnn_workbench::launch::trainer_launcher;
 use cnn_workbench::protocol::Event;
 use cnn_workbench::runs::compare::{CompareQueue, JobStatus};
-use cnn_workbench::runs::handle::trainer_launcher;
 use cnn_workbench::runs::history;
 use cnn_workbench::runs::RunStatus;
 use cnn_workbench::spec::{Activation, CompareSpec, Dimension, Norm, Preset};
@@ -286,7 +287,7 @@ fn interrupted_runs_keep_their_data() {
     // interrupted with its curves so far.
     let ws = tempfile::tempdir().unwrap();
     let dir = ws.path().join("runs").join("r");
-    let mut t = cnn_workbench::runs::start(
+    let mut t = cnn_workbench::launch::start(
         {
             let mut p = tiny();
             p.training.max_steps = None;

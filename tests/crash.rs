@@ -5,6 +5,7 @@
 //! size limit (RLIMIT_FSIZE, the way a full disk looks to a process) fails the run with the
 //! file named and keeps what was written.
 use cnn_workbench::engine::checkpoint;
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::train::resume;
 use cnn_workbench::runs::{history, state::RunStatus};
 use cnn_workbench::spec::library;

@@ -2,6 +2,7 @@
 //! Colour data: CIFAR-10/100 in both distributions, image folders with bad files among good
 //! ones, the streaming loader against the in-memory path, and decoding to the network input.
 use cnn_workbench::engine::data::{cifar, detect, folder, Dataset, DecodeSpec, Split};
+use cnn_workbench::engine::tch;
 use cnn_workbench::spec::{DataSource, DataSpec, Loader};
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind};

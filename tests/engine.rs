@@ -4,10 +4,11 @@
 use cnn_workbench::engine::checkpoint;
 use cnn_workbench::engine::data::{idx, synthetic, Dataset, DecodeSpec, Split};
 use cnn_workbench::engine::layers::activation::apply;
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::train::loss_value;
 use cnn_workbench::engine::{Model, RunOptions, Trainer};
+use cnn_workbench::launch::start as start_run;
 use cnn_workbench::protocol::{Command, Event};
-use cnn_workbench::runs::start as start_run;
 use cnn_workbench::spec::layer::*;
 use cnn_workbench::spec::*;
 use std::path::{Path, PathBuf};

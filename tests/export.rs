@@ -4,6 +4,7 @@
 //! exports; train.py under `torchrun --nproc-per-node 2` (gloo, CPU) writes a run folder the
 //! history reads; a worker that dies leaves a failed run; an existing folder is not replaced
 //! without --force.
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::{checkpoint, model::Model};
 use cnn_workbench::runs::{history, state::RunStatus};
 use cnn_workbench::spec::{library, DataSource, Preset};

@@ -4,6 +4,7 @@
 //! parser must return an error or a value — never panic, hang or allocate what a header
 //! promises. `FUZZ_CASES` inputs per parser (`make test`: 300; `make fuzz`: 10,000). An input
 //! that panics is written to target/fuzz-findings/ and the test fails naming it.
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::{checkpoint, data, import, model::Model};
 use cnn_workbench::runs::compare::{Comparison, ComparisonRun};
 use cnn_workbench::runs::{folder, history};
@@ -259,7 +260,7 @@ fn run_folder(dir: &Path) -> PathBuf {
         run_dir: Some(run.clone()),
         ..Default::default()
     };
-    cnn_workbench::runs::start(p, opts).unwrap().wait();
+    cnn_workbench::launch::start(p, opts).unwrap().wait();
     run
 }
 

@@ -116,7 +116,9 @@ fn harness(ws: std::path::PathBuf) -> Harness<'static, WorkbenchApp> {
     let mut h = Harness::builder()
         .with_size([1440.0, 900.0])
         .build_eframe(move |_cc| {
-            let mut app = WorkbenchApp::with_launcher(Box::new(|_, _| Err("no runs".into())));
+            let mut app = WorkbenchApp::with_launcher(cnn_workbench::app::Launcher::new(|_, _| {
+                Err("no runs".into())
+            }));
             app.native_dialogs = false;
             app.workspace = ws;
             app

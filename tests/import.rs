@@ -3,6 +3,7 @@
 //! into presets/zoo/resnet18.ron gives the same logits as torchvision computes; mismatched
 //! files list every mismatch by name and shape.
 use cnn_workbench::engine::checkpoint;
+use cnn_workbench::engine::tch;
 use std::path::Path;
 use std::process::Command;
 use tch::{Device, Tensor};

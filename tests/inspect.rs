@@ -2,11 +2,12 @@
 //! The checkpoint inspector's computations on a LeNet-5 trained briefly on MNIST: filters,
 //! confusion matrix, Grad-CAM, feature maps; and the CLI's PNG exports.
 use cnn_workbench::engine::inspect::Inspection;
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::RunOptions;
+use cnn_workbench::launch::start as start_run;
 use cnn_workbench::protocol::inspect::{Image, InputChoice};
 use cnn_workbench::protocol::Event;
 use cnn_workbench::render::{self, FilterScale};
-use cnn_workbench::runs::start as start_run;
 use cnn_workbench::spec::{DataSource, Preset};
 use std::path::{Path, PathBuf};
 use tch::Device;

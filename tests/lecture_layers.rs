@@ -2,6 +2,7 @@
 //! The building blocks of the lecture's full-size networks, each against an independent
 //! computation: local response normalization, decorrelated batch norm, ceil-mode and
 //! non-square pooling, 1×n convolutions, global max pooling.
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::Model;
 use cnn_workbench::spec::layer::*;
 use cnn_workbench::spec::{infer, InputShape, Network, Shape};

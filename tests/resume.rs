@@ -2,9 +2,11 @@
 //! Resuming is exact: a run stopped part-way and resumed gives the same loss at every step as the
 //! uninterrupted run (dropout, augmentation, shuffling, Adam's moments, the one-cycle schedule
 //! and the epoch's running sums all carried over), in the same run folder.
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::RunOptions;
+use cnn_workbench::launch::start as start_run;
 use cnn_workbench::protocol::{Command, Event, RunMeta};
-use cnn_workbench::runs::{history, start as start_run, state::RunStatus};
+use cnn_workbench::runs::{history, state::RunStatus};
 use cnn_workbench::spec::layer::{Dropout, Layer};
 use cnn_workbench::spec::{library, Augment, Optimizer, Preset, Schedule};
 use std::path::Path;

@@ -3,6 +3,7 @@
 //! shortcuts, dialogs, a scripted trainer where training is not the point and a real tiny run
 //! where it is, and a snapshot image of the main window.
 use cnn_workbench::app::{Action, Launcher, RunHandle, ScriptedRun, WorkbenchApp};
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::RunOptions;
 use cnn_workbench::protocol::*;
 #[allow(unused_imports)]
@@ -31,7 +32,7 @@ fn harness_with(launcher: Launcher) -> Harness<'static, WorkbenchApp> {
 }
 
 fn no_runs() -> Launcher {
-    Box::new(|_, _| Err("no trainer in this test".into()))
+    Launcher::new(|_, _| Err("no trainer in this test".into()))
 }
 
 fn layers(h: &Harness<WorkbenchApp>) -> Vec<Layer> {
@@ -287,7 +288,7 @@ fn scripted_events() -> Vec<Event> {
 fn a_scripted_run_fills_the_plots_and_the_status_line() {
     let commands = Arc::new(Mutex::new(Vec::new()));
     let cmds = commands.clone();
-    let launcher: Launcher = Box::new(move |_p: Preset, _o: RunOptions| {
+    let launcher: Launcher = Launcher::new(move |_p: Preset, _o: RunOptions| {
         Ok(Box::new(ScriptedRun {
             events: VecDeque::from(scripted_events()),
             commands: cmds.clone(),
@@ -318,7 +319,7 @@ fn a_scripted_run_fills_the_plots_and_the_status_line() {
 fn pause_and_stop_reach_the_trainer() {
     let commands = Arc::new(Mutex::new(Vec::new()));
     let cmds = commands.clone();
-    let launcher: Launcher = Box::new(move |_p, _o| {
+    let launcher: Launcher = Launcher::new(move |_p, _o| {
         let start = scripted_events().into_iter().take(3).collect();
         Ok(Box::new(ScriptedRun {
             events: start,
@@ -344,7 +345,7 @@ fn pause_and_stop_reach_the_trainer() {
 
 #[test]
 fn a_real_tiny_training_run_moves_the_plots() {
-    let mut h = harness_with(cnn_workbench::app::trainer_launcher());
+    let mut h = harness_with(cnn_workbench::launch::trainer_launcher());
     {
         let p = &mut h.state_mut().doc.preset;
         p.data.synthetic_size = 600;
@@ -444,7 +445,7 @@ fn dragging_a_card_reorders_the_network() {
 
 #[test]
 fn a_comparison_fills_the_overlay_and_the_summary_table() {
-    let launcher: Launcher = Box::new(move |p: Preset, _o: RunOptions| {
+    let launcher: Launcher = Launcher::new(move |p: Preset, _o: RunOptions| {
         // Each variant finishes with an accuracy that depends on its activation.
         let acc = match p.network.activation {
             Activation::Mish => 0.95,
@@ -511,7 +512,7 @@ fn the_inspector_opens_a_checkpoint_and_shows_every_panel() {
     let mut p = cnn_workbench::app::library::default_preset();
     p.data.synthetic_size = 600;
     p.training.epochs = 1;
-    let events = cnn_workbench::runs::start(
+    let events = cnn_workbench::launch::start(
         p,
         RunOptions {
             run_dir: Some(run.clone()),
@@ -654,7 +655,7 @@ fn dragging_a_layer_from_the_palette_inserts_it_where_dropped() {
 
 /// A launcher that counts the runs it starts and replays the scripted events.
 fn counting_launcher(started: Arc<Mutex<Vec<String>>>) -> Launcher {
-    Box::new(move |p: Preset, _o: RunOptions| {
+    Launcher::new(move |p: Preset, _o: RunOptions| {
         started.lock().unwrap().push(p.name.clone());
         Ok(Box::new(ScriptedRun {
             events: VecDeque::from(scripted_events()),
@@ -959,7 +960,7 @@ fn a_stopped_run_offers_resume_which_continues_in_its_folder() {
     }
     let launched: Arc<Mutex<Vec<RunOptions>>> = Arc::new(Mutex::new(Vec::new()));
     let seen = launched.clone();
-    let launcher: Launcher = Box::new(move |_p: Preset, o: RunOptions| {
+    let launcher: Launcher = Launcher::new(move |_p: Preset, o: RunOptions| {
         seen.lock().unwrap().push(o);
         Ok(Box::new(ScriptedRun {
             events: VecDeque::from(events.clone()),

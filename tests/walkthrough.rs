@@ -28,7 +28,7 @@ fn harness_with(launcher: Launcher) -> Harness<'static, WorkbenchApp> {
 }
 
 fn no_runs() -> Launcher {
-    Box::new(|_, _| Err("no trainer in this test".into()))
+    Launcher::new(|_, _| Err("no trainer in this test".into()))
 }
 
 /// A run that answers Pause and Resume as the trainer does, and otherwise plays `events`.
@@ -151,7 +151,7 @@ fn browse_without_a_file_dialog_points_to_the_typed_path() {
 fn the_compare_dialog_sets_the_epochs_names_each_change_and_stays_put() {
     let started: Arc<Mutex<Vec<Preset>>> = Default::default();
     let seen = started.clone();
-    let launcher: Launcher = Box::new(move |p: Preset, _o: RunOptions| {
+    let launcher: Launcher = Launcher::new(move |p: Preset, _o: RunOptions| {
         seen.lock().unwrap().push(p);
         Ok(Box::new(Obedient { events: running() }) as Box<dyn RunHandle>)
     });
@@ -196,7 +196,7 @@ fn the_compare_dialog_sets_the_epochs_names_each_change_and_stays_put() {
 #[test]
 fn pause_becoming_resume_keeps_the_buttons_and_the_panel_in_place() {
     let launcher: Launcher =
-        Box::new(|_p, _o| Ok(Box::new(Obedient { events: running() }) as Box<dyn RunHandle>));
+        Launcher::new(|_p, _o| Ok(Box::new(Obedient { events: running() }) as Box<dyn RunHandle>));
     let mut h = harness_with(launcher);
     h.run();
     h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
@@ -222,7 +222,7 @@ fn a_checkpoint_saved_mid_run_is_named_after_the_step_the_window_shows() {
     p.training.threads = 1;
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("run");
-    let mut t = cnn_workbench::runs::start(
+    let mut t = cnn_workbench::launch::start(
         p,
         RunOptions {
             run_dir: Some(run_dir),

@@ -2,6 +2,7 @@
 //! The lecture's networks at full size: `summary` gives the published parameter counts, and
 //! libtorch builds exactly as many parameters as `summary` reports (no forward pass: the
 //! largest take gigabytes of activations).
+use cnn_workbench::engine::tch;
 use cnn_workbench::engine::Model;
 use cnn_workbench::spec::{infer, Layer, Preset};
 use std::path::Path;

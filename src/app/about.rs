@@ -6,7 +6,7 @@ use std::path::PathBuf;
 const RECENT_WORKSPACES: usize = 8;
 
 /// The libtorch this binary was built against (from the torch package's version.py).
-pub const LIBTORCH_VERSION: &str = env!("CNN_WORKBENCH_LIBTORCH_VERSION");
+pub const LIBTORCH_VERSION: &str = engine::LIBTORCH_VERSION;
 
 /// The commit a release build was made from, or a note that this is a development build.
 pub fn commit() -> &'static str {

@@ -4,12 +4,12 @@
 use super::dialogs::{CompareDialog, PromptKind, RenameDialog};
 use super::document::Document;
 use super::{library, WorkbenchApp};
-use crate::protocol::Command;
-use crate::runs::compare::CompareQueue;
-use crate::runs::history;
-use crate::spec::{Layer, Preset};
-use crate::ui::{self, Action};
+use protocol::Command;
+use runs::compare::CompareQueue;
+use runs::history;
+use spec::{Layer, Preset};
 use std::path::{Path, PathBuf};
+use ui::{self, Action};
 
 impl WorkbenchApp {
     /// Carries out one action. Actions that would replace unsaved work ask first.
@@ -221,7 +221,7 @@ impl WorkbenchApp {
     }
 
     fn open_rename(&mut self, dir: PathBuf) {
-        let meta = crate::runs::folder::load_meta(&dir).unwrap_or_default();
+        let meta = runs::folder::load_meta(&dir).unwrap_or_default();
         self.rename = Some(RenameDialog {
             dir,
             name: meta.name,
@@ -234,7 +234,7 @@ impl WorkbenchApp {
             self.error = Some("Tick exactly two runs to compare their settings.".into());
             return;
         };
-        let load = |d: &Path| Preset::load(&d.join(crate::protocol::files::PRESET_FILE));
+        let load = |d: &Path| Preset::load(&d.join(protocol::files::PRESET_FILE));
         match (load(a), load(b)) {
             (Ok(pa), Ok(pb)) => {
                 let name = |d: &Path| {

@@ -1,12 +1,12 @@
 //! Background work for the Data section: downloads (with progress and cancel) and the dataset
 //! view's numbers. Each runs on a named thread and reports through a bounded channel; the
 //! window never waits for either.
-use crate::engine::data::{self, DecodeSpec};
-use crate::fetch::{self, Progress};
-use crate::protocol::data::DatasetPreview;
-use crate::protocol::Notify;
-use crate::spec::{Augment, DataSpec, DOWNLOADABLE};
 use crossbeam_channel::{bounded, Receiver, Sender};
+use engine::data::{self, DecodeSpec};
+use fetch::{self, Progress};
+use protocol::data::DatasetPreview;
+use protocol::Notify;
+use spec::{Augment, DataSpec, DOWNLOADABLE};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The preset being edited: where it lives on disk, whether it is saved, and undo/redo.
-use crate::spec::Preset;
+use spec::Preset;
 use std::path::PathBuf;
 
 const UNDO_LIMIT: usize = 200;

@@ -1,9 +1,9 @@
 //! Reading the run history off the UI thread: one named thread per scan, its result picked up
 //! by a later frame. Replaying every run's event log can take a while with many runs.
-use crate::protocol::Notify;
-use crate::runs::compare::Comparison;
-use crate::runs::history::{self, RunEntry};
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
+use protocol::Notify;
+use runs::compare::Comparison;
+use runs::history::{self, RunEntry};
 use std::path::Path;
 
 pub type HistoryLists = (Vec<RunEntry>, Vec<(String, Result<Comparison, String>)>);

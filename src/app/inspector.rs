@@ -1,12 +1,12 @@
 //! The inspector's threads: the app owns them, forwards the requests the panels queued on each
 //! side and hands the answers back within the frame's budget. Panels never see a thread.
 use super::WorkbenchApp;
-use crate::engine::inspect::InspectorHandle;
-use crate::protocol::Notify;
-use crate::runs::Budget;
-use crate::ui::inspector::{CheckpointView, InspectTab, InspectorState};
+use engine::inspect::InspectorHandle;
+use protocol::Notify;
+use runs::Budget;
 use std::path::PathBuf;
 use std::time::Duration;
+use ui::inspector::{CheckpointView, InspectTab, InspectorState};
 
 /// One thread per open checkpoint.
 pub struct InspectorThreads {
@@ -85,9 +85,7 @@ impl WorkbenchApp {
             .id(egui::Id::unique("inspector-window"))
             .open(&mut open)
             .default_size([1100.0, 700.0])
-            .show(ctx, |ui| {
-                second = crate::ui::inspector::inspector_ui(ui, state)
-            });
+            .show(ctx, |ui| second = ui::inspector::inspector_ui(ui, state));
         let busy = state.busy();
         if let Some(path) = second {
             self.inspect_beside(path);

@@ -2,7 +2,7 @@
 //! pixel of a feature map in the inspector ("explain this number"). The app fills in what needs
 //! libtorch (the backprop view's autograd column) after the frame.
 use super::WorkbenchApp;
-use crate::ui::learn::{ConvView, LearnState, LearnTab};
+use ui::learn::{ConvView, LearnState, LearnTab};
 
 impl WorkbenchApp {
     pub(crate) fn open_learn(&mut self, tab: LearnTab) {
@@ -38,10 +38,10 @@ impl WorkbenchApp {
             .open(&mut open)
             .default_size([1000.0, 700.0])
             .max_width(1150.0)
-            .show(ctx, |ui| crate::ui::learn::learn_ui(ui, learn));
+            .show(ctx, |ui| ui::learn::learn_ui(ui, learn));
         if learn.backprop.autograd.is_none() {
             // A few dozen scalar operations: fine on the UI thread.
-            learn.backprop.autograd = Some(crate::engine::lab::autograd(&learn.backprop.net));
+            learn.backprop.autograd = Some(engine::lab::autograd(&learn.backprop.net));
             ctx.request_repaint();
         }
         if !open {

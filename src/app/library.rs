@@ -1,2 +1,2 @@
 //! The presets that ship inside the binary (defined in `spec::library`).
-pub use crate::spec::library::*;
+pub use spec::library::*;

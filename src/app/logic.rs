@@ -3,13 +3,12 @@
 use super::dialogs::{PathPrompt, PromptKind};
 use super::document::Document;
 use super::WorkbenchApp;
-use crate::engine::data;
-use crate::protocol::{Command, RunMeta, RunOptions};
-use crate::runs::compare::CompareQueue;
-use crate::runs::history;
-use crate::runs::{Budget, RunState};
-use crate::spec::{CompareSpec, DataSource, Preset};
-use crate::ui;
+use engine::data;
+use protocol::{Command, RunMeta, RunOptions};
+use runs::compare::CompareQueue;
+use runs::history;
+use runs::{Budget, RunState};
+use spec::{CompareSpec, DataSource, Preset};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -137,7 +136,7 @@ impl WorkbenchApp {
         let dialog = rfd::FileDialog::new().add_filter("preset", &["ron"]);
         if save {
             dialog
-                .set_file_name(format!("{}.ron", crate::runs::slug(&self.doc.preset.name)))
+                .set_file_name(format!("{}.ron", runs::slug(&self.doc.preset.name)))
                 .save_file()
         } else {
             dialog.pick_file()
@@ -159,23 +158,19 @@ impl WorkbenchApp {
             return;
         }
         let preset = self.doc.preset.clone();
-        let name = crate::runs::run_name(&preset.name);
+        let name = runs::run_name(&preset.name);
         let opts = RunOptions {
-            run_dir: Some(
-                self.workspace
-                    .join(crate::runs::history::RUNS_DIR)
-                    .join(&name),
-            ),
+            run_dir: Some(self.workspace.join(runs::history::RUNS_DIR).join(&name)),
             notify: self.repaint.clone(),
             meta: RunMeta {
                 name: preset.name.clone(),
                 seed: preset.training.seed,
-                created: crate::runs::timestamp(),
+                created: runs::timestamp(),
                 ..Default::default()
             },
             ..RunOptions::default()
         };
-        match (self.launcher)(preset, opts) {
+        match self.launcher.start(preset, opts) {
             Ok(handle) => {
                 self.run = Some((RunState::new(name), Some(handle)));
                 self.plots.layer = None;
@@ -190,16 +185,15 @@ impl WorkbenchApp {
             self.error = Some("A run is in progress; stop it before resuming another.".into());
             return;
         }
-        let preset = match crate::spec::Preset::load(&dir.join(crate::protocol::files::PRESET_FILE))
-        {
+        let preset = match spec::Preset::load(&dir.join(protocol::files::PRESET_FILE)) {
             Ok(p) => p,
             Err(e) => {
                 self.error = Some(format!("Cannot resume {}: {e}", dir.display()));
                 return;
             }
         };
-        let meta = crate::runs::folder::load_meta(&dir).unwrap_or_default();
-        let state = crate::runs::history::load_run(&dir)
+        let meta = runs::folder::load_meta(&dir).unwrap_or_default();
+        let state = runs::history::load_run(&dir)
             .map(|r| r.state)
             .unwrap_or_else(|_| RunState::new(meta.name.clone()));
         let opts = RunOptions {
@@ -209,7 +203,7 @@ impl WorkbenchApp {
             resume: true,
             ..RunOptions::default()
         };
-        match (self.launcher)(preset, opts) {
+        match self.launcher.start(preset, opts) {
             // The curves read back so far go on with the resumed run's events.
             Ok(handle) => self.run = Some((state, Some(handle))),
             Err(e) => self.error = Some(e),
@@ -247,9 +241,9 @@ impl WorkbenchApp {
         match history::export_csv(&self.selection) {
             Ok(text) => {
                 let dir = self.workspace.join("exports");
-                let path = dir.join(format!("metrics-{}.csv", crate::runs::timestamp()));
+                let path = dir.join(format!("metrics-{}.csv", runs::timestamp()));
                 let written = std::fs::create_dir_all(&dir)
-                    .and_then(|_| crate::spec::preset::write_atomic(&path, text.as_bytes()));
+                    .and_then(|_| spec::preset::write_atomic(&path, text.as_bytes()));
                 match written {
                     Ok(()) => {
                         self.notice = Some(format!(

@@ -36,7 +36,7 @@ impl MemoryCheck {
             let spawned = std::thread::Builder::new()
                 .name("memory-check".into())
                 .spawn(move || {
-                    let _ = tx.send(crate::engine::device::available_memory(&d));
+                    let _ = tx.send(engine::device::available_memory(&d));
                 });
             if spawned.is_ok() {
                 self.answer = Some(rx);

@@ -1,8 +1,8 @@
 //! The menu bar and the keyboard shortcuts, both made from `ui::commands::COMMANDS` so that a
 //! shortcut, its menu item and the label beside it cannot disagree.
 use super::WorkbenchApp;
-use crate::ui::commands::{self, Command, CommandState, Menu, COMMANDS};
-use crate::ui::Action;
+use ui::commands::{self, Command, CommandState, Menu, COMMANDS};
+use ui::Action;
 
 impl WorkbenchApp {
     /// What the commands depend on this frame.
@@ -17,7 +17,7 @@ impl WorkbenchApp {
             run_paused: active
                 && self
                     .run_state()
-                    .is_some_and(|r| r.status == crate::runs::RunStatus::Paused),
+                    .is_some_and(|r| r.status == runs::RunStatus::Paused),
             can_compare: can_train,
         }
     }
@@ -123,7 +123,7 @@ fn recent_ui(
 }
 
 fn learn_menu_ui(ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-    for tab in crate::ui::learn::LearnTab::ALL {
+    for tab in ui::learn::LearnTab::ALL {
         if ui.button(tab.name()).clicked() {
             actions.push(Action::OpenLearn(tab));
             ui.close();

@@ -18,19 +18,19 @@ mod menu;
 mod persisted;
 mod waker;
 
-pub use crate::runs::handle::{trainer_launcher, Launcher, RunHandle, ScriptedRun};
-pub use crate::ui::Action;
+pub use launch::trainer_launcher;
+pub use runs::handle::{Launcher, RunHandle, ScriptedRun};
+pub use ui::Action;
 
-use crate::protocol::Notify;
-use crate::runs::compare::{CompareQueue, Comparison};
-use crate::runs::history::RunEntry;
-use crate::runs::{Budget, RunState};
-use crate::spec::Preset;
-use crate::ui;
 use dialogs::{CompareDialog, ConfigDiff, PathPrompt, RenameDialog};
 use document::Document;
 use history_loader::HistoryLoader;
 use inspector::InspectorThreads;
+use protocol::Notify;
+use runs::compare::{CompareQueue, Comparison};
+use runs::history::RunEntry;
+use runs::{Budget, RunState};
+use spec::Preset;
 use std::path::PathBuf;
 use std::time::Duration;
 use waker::Waker;
@@ -59,12 +59,12 @@ pub struct WorkbenchApp {
     pending: Option<Action>,
     prompt: Option<PathPrompt>,
     folder_text: String,
-    data_check: Option<(crate::spec::DataSource, Option<String>)>,
+    data_check: Option<(spec::DataSource, Option<String>)>,
     data_windows: dialogs::DataWindows,
     /// Datasets downloaded into the cache.
     downloaded: Vec<String>,
     /// The zoo window: its rows (and how to open each) and its sorting.
-    zoo: Option<(Vec<(crate::spec::zoo::ZooRow, Action)>, ui::zoo::ZooView)>,
+    zoo: Option<(Vec<(spec::zoo::ZooRow, Action)>, ui::zoo::ZooView)>,
     /// The Learn window (concept lab).
     pub learn: Option<ui::learn::LearnState>,
     /// File → Export to PyTorch….
@@ -144,13 +144,13 @@ impl WorkbenchApp {
             doc: Document::new(library::default_preset(), None),
             selected: None,
             recent: Vec::new(),
-            workspace: crate::runs::default_workspace(),
+            workspace: runs::default_workspace(),
             run: None,
             error: None,
             native_dialogs: true,
             launcher,
             bundled,
-            devices: crate::engine::device::available_devices(),
+            devices: engine::device::available_devices(),
             plots: Default::default(),
             pending: None,
             prompt: None,

@@ -2,8 +2,8 @@
 //! recent files and the workspace.
 use super::document::Document;
 use super::WorkbenchApp;
-use crate::spec::Preset;
 use serde::{Deserialize, Serialize};
+use spec::Preset;
 use std::path::PathBuf;
 
 pub(super) const STORAGE_KEY: &str = "cnn-workbench-session";

@@ -1,7 +1,7 @@
 //! Repaint requests from background threads, batched: however many events arrive, at most one
 //! request is outstanding until the next frame has run, and it asks for a frame a little later
 //! rather than at once, so a chatty trainer gets a steady, modest frame rate.
-use crate::protocol::Notify;
+use protocol::Notify;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

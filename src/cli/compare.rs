@@ -1,9 +1,9 @@
 //! `cnn-workbench compare`: a variant × seed queue, headless, and its summary table.
 use super::{say, RunArgs, WorkspaceArg};
 use anyhow::Result;
-use cnn_workbench::runs::compare::{CompareQueue, Comparison, JobStatus};
-use cnn_workbench::spec::CompareSpec;
 use indicatif::{ProgressBar, ProgressStyle};
+use runs::compare::{CompareQueue, Comparison, JobStatus};
+use spec::CompareSpec;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -57,7 +57,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let mut launcher = cnn_workbench::runs::handle::trainer_launcher();
+    let mut launcher = launch::trainer_launcher();
     let mut reported = 0;
     while !queue.is_finished() {
         queue.poll(&mut launcher, std::time::Duration::from_millis(50));
@@ -108,10 +108,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
 
 /// Each variant's seeds as one ensemble are evaluated on background threads: waits for them
 /// (at most ten minutes).
-fn wait_for_ensembles(
-    queue: &mut CompareQueue,
-    launcher: &mut cnn_workbench::runs::handle::Launcher,
-) {
+fn wait_for_ensembles(queue: &mut CompareQueue, launcher: &mut runs::handle::Launcher) {
     let waited = std::time::Instant::now();
     loop {
         queue.poll(launcher, std::time::Duration::from_millis(50));

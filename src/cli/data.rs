@@ -1,6 +1,6 @@
 //! `data get NAME` (download, verify, unpack, with a progress bar) and `data list`.
 use anyhow::Result;
-use cnn_workbench::fetch::{self, Progress};
+use fetch::{self, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 

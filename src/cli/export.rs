@@ -1,8 +1,8 @@
 //! `cnn-workbench export RUN_OR_PRESET --to DIR [--format torchscript|onnx]…`: a standalone
 //! PyTorch project (model.py, train.py for python/torchrun), and TorchScript/ONNX from it.
 use anyhow::{bail, Result};
-use cnn_workbench::export::{self, Format, Source};
-use cnn_workbench::spec::library;
+use export::{self, Format, Source};
+use spec::library;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, clap::ValueEnum)]

@@ -1,8 +1,8 @@
 //! `cnn-workbench import STATE_DICT --preset PRESET --out DIR`: PyTorch weights (torchvision's
 //! ResNet and VGG layouts included) as a workbench checkpoint to inspect or fine-tune.
 use anyhow::{bail, Result};
-use cnn_workbench::spec::library;
-use cnn_workbench::spec::Preset;
+use spec::library;
+use spec::Preset;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -38,8 +38,7 @@ pub fn import(a: ImportArgs) -> Result<()> {
         );
     }
     let p = preset(&a.preset)?;
-    let weights = cnn_workbench::engine::import::import(&a.state_dict, &p, &a.out)
-        .map_err(anyhow::Error::msg)?;
+    let weights = engine::import::import(&a.state_dict, &p, &a.out).map_err(anyhow::Error::msg)?;
     println!(
         "imported {} into {}",
         a.state_dict.display(),

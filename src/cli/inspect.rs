@@ -1,9 +1,8 @@
 //! `cnn-workbench inspect`: test accuracy, confusion matrix, per-class precision and recall,
 //! filter grids and Grad-CAM overlays as PNG.
 use anyhow::{Context, Result};
-use cnn_workbench::engine::inspect::Inspection;
-use cnn_workbench::protocol::inspect::{Confusion, InputChoice};
-use cnn_workbench::render;
+use engine::inspect::Inspection;
+use protocol::inspect::{Confusion, InputChoice};
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -39,7 +38,7 @@ pub fn inspect(mut a: InspectArgs) -> Result<()> {
         *e = a.workspace.run_path(e)?;
     }
     let data = a.data.as_deref().map(super::data_source).transpose()?;
-    let device = tch::Device::cuda_if_available();
+    let device = engine::tch::Device::cuda_if_available();
     if a.tta.is_some() || !a.ensemble.is_empty() {
         return averaged(&a, data, device);
     }
@@ -68,10 +67,7 @@ pub fn inspect(mut a: InspectArgs) -> Result<()> {
 
 /// The accuracy, the matrix (rows: true class) and per-class precision and recall.
 fn print_confusion(c: &Confusion, names: &[String]) {
-    println!(
-        "test accuracy: {}\n",
-        cnn_workbench::protocol::percent(c.accuracy, 2)
-    );
+    println!("test accuracy: {}\n", protocol::percent(c.accuracy, 2));
     println!("confusion matrix (rows: true class, columns: predicted)");
     let width = names.iter().map(|n| n.len()).max().unwrap_or(1).max(5);
     print!("{:>width$} ", "");
@@ -98,7 +94,7 @@ fn print_confusion(c: &Confusion, names: &[String]) {
     }
     println!("\n{:<width$} {:>10} {:>10}", "class", "precision", "recall");
     for (i, n) in names.iter().enumerate() {
-        let pct = cnn_workbench::protocol::percent;
+        let pct = protocol::percent;
         println!(
             "{:<width$} {:>10} {:>10}",
             n,
@@ -154,10 +150,10 @@ fn export_cam(insp: &Inspection, index: usize, dir: &Path) -> Result<()> {
 /// `--tta` and `--ensemble`: each checkpoint's accuracy, then the average's.
 fn averaged(
     a: &InspectArgs,
-    data: Option<cnn_workbench::spec::DataSource>,
-    device: tch::Device,
+    data: Option<spec::DataSource>,
+    device: engine::tch::Device,
 ) -> Result<()> {
-    use cnn_workbench::engine::ensemble::{self, Tta};
+    use engine::ensemble::{self, Tta};
     let tta = match a.tta.as_deref() {
         None => Tta::Off,
         Some(t) => Tta::from_name(t)

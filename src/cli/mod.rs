@@ -19,8 +19,8 @@ pub use train::{demo, resume, train, DemoArgs, ResumeArgs, TrainArgs};
 pub use zoo::zoo;
 
 use anyhow::Result;
-use cnn_workbench::spec::{DataSource, Preset};
 use indicatif::ProgressBar;
+use spec::{DataSource, Preset};
 use std::path::{Path, PathBuf};
 
 /// `--workspace`, for every command that reads or writes runs.
@@ -35,9 +35,7 @@ pub struct WorkspaceArg {
 impl WorkspaceArg {
     /// The workspace folder (the default one is created when missing; a chosen one must exist).
     pub fn dir(&self) -> Result<PathBuf> {
-        Ok(cnn_workbench::runs::resolve_workspace(
-            self.workspace.as_deref(),
-        )?)
+        Ok(runs::resolve_workspace(self.workspace.as_deref())?)
     }
 
     /// A run given as a path, or by its id (folder name) in the workspace's `runs/`.
@@ -53,9 +51,7 @@ impl WorkspaceArg {
             // Otherwise the caller's error names the path that was not found.
             Err(_) => return Ok(arg.to_path_buf()),
         };
-        let in_workspace = workspace
-            .join(cnn_workbench::runs::history::RUNS_DIR)
-            .join(arg);
+        let in_workspace = workspace.join(runs::history::RUNS_DIR).join(arg);
         Ok(if in_workspace.exists() {
             in_workspace
         } else {
@@ -120,7 +116,7 @@ pub(crate) fn load_preset(path: &Path) -> Result<Preset> {
         let bundled = path
             .file_name()
             .and_then(|n| n.to_str())
-            .and_then(cnn_workbench::spec::library::bundled);
+            .and_then(spec::library::bundled);
         if let Some(preset) = bundled {
             return Ok(preset);
         }
@@ -139,7 +135,7 @@ pub(crate) fn data_source(arg: &str) -> Result<DataSource> {
     if let Some(source) = DataSource::from_name(arg) {
         return Ok(source);
     }
-    Ok(cnn_workbench::engine::data::detect(Path::new(arg))?)
+    Ok(engine::data::detect(Path::new(arg))?)
 }
 
 /// Points the preset at `--data` (and the network's input at its channel count).

@@ -1,8 +1,8 @@
 //! `cnn-workbench summary`: a Keras-style table of the network.
 use super::load_preset;
 use anyhow::Result;
-use cnn_workbench::engine::device::available_memory;
-use cnn_workbench::spec::{self, memory, thousands, Preset};
+use engine::device::available_memory;
+use spec::{self, memory, thousands, Preset};
 use std::path::Path;
 
 pub fn summary(path: &Path, batch_size: Option<usize>) -> Result<()> {

@@ -2,9 +2,9 @@
 use super::summary::format_summary;
 use super::{say, RunArgs, WorkspaceArg};
 use anyhow::{bail, Context, Result};
-use cnn_workbench::protocol::{Event, FinishInfo, RunMeta, RunOptions};
-use cnn_workbench::spec::{self, DataSource, Preset};
 use indicatif::{ProgressBar, ProgressStyle};
+use protocol::{Event, FinishInfo, RunMeta, RunOptions};
+use spec::{self, DataSource, Preset};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -94,7 +94,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         meta: RunMeta {
             name: preset.name.clone(),
             seed: preset.training.seed,
-            created: cnn_workbench::runs::timestamp(),
+            created: runs::timestamp(),
             tags: vec!["cli".into()],
             ..Default::default()
         },
@@ -124,8 +124,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
 fn workspace_run_dir(workspace: &WorkspaceArg, preset_name: &str) -> Result<PathBuf> {
     Ok(workspace
         .dir()?
-        .join(cnn_workbench::runs::history::RUNS_DIR)
-        .join(cnn_workbench::runs::run_name(preset_name)))
+        .join(runs::history::RUNS_DIR)
+        .join(runs::run_name(preset_name)))
 }
 
 #[derive(clap::Args)]
@@ -144,11 +144,11 @@ pub struct ResumeArgs {
 /// folder, from its last resume state; a finished run is refused.
 pub fn resume(a: ResumeArgs) -> Result<()> {
     let dir = &a.workspace.run_path(&a.run_dir)?;
-    let preset = Preset::load(&dir.join(cnn_workbench::protocol::files::PRESET_FILE))
+    let preset = Preset::load(&dir.join(protocol::files::PRESET_FILE))
         .map_err(|e| anyhow::anyhow!("{} is not a run folder: {e}", dir.display()))?;
     // Before the trainer: a finished run is refused with its reason, its folder untouched.
-    cnn_workbench::runs::handle::check_resumable(dir).map_err(anyhow::Error::msg)?;
-    let meta = cnn_workbench::runs::folder::load_meta(dir).unwrap_or_default();
+    runs::handle::check_resumable(dir).map_err(anyhow::Error::msg)?;
+    let meta = runs::folder::load_meta(dir).unwrap_or_default();
     let opts = RunOptions {
         run_dir: Some(dir.clone()),
         meta,
@@ -169,8 +169,7 @@ pub fn resume(a: ResumeArgs) -> Result<()> {
 
 /// Trains with a progress bar; returns how the run finished.
 fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<FinishInfo> {
-    let mut trainer =
-        cnn_workbench::runs::start(preset, opts).context("cannot start the trainer thread")?;
+    let mut trainer = launch::start(preset, opts).context("cannot start the trainer thread")?;
     let pb = progress_bar(quiet);
     // --quiet: nothing but the final RESULT line.
     let say = |target: &ProgressBar, line: String| {
@@ -219,7 +218,7 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
                         f.duration_secs,
                         f.test_loss,
                         f.test_accuracy * 100.0,
-                        cnn_workbench::runs::state::top5_text(f.test_top5)
+                        runs::state::top5_text(f.test_top5)
                     );
                 }
                 return Ok(f);
@@ -257,7 +256,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     pb
 }
 
-fn epoch_line(m: &cnn_workbench::protocol::EpochMetrics) -> String {
+fn epoch_line(m: &protocol::EpochMetrics) -> String {
     format!(
         "epoch {:>3}: train loss {:.4} acc {:.2}% | val loss {:.4} acc {:.2}%{} | {:.1}s",
         m.epoch,
@@ -265,7 +264,7 @@ fn epoch_line(m: &cnn_workbench::protocol::EpochMetrics) -> String {
         m.train_accuracy * 100.0,
         m.val_loss,
         m.val_accuracy * 100.0,
-        cnn_workbench::runs::state::top5_text(m.val_top5),
+        runs::state::top5_text(m.val_top5),
         m.duration_secs
     )
 }
@@ -296,7 +295,7 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         meta: RunMeta {
             name: preset.name.clone(),
             seed: preset.training.seed,
-            created: cnn_workbench::runs::timestamp(),
+            created: runs::timestamp(),
             tags: vec!["demo".into()],
             ..Default::default()
         },

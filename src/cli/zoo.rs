@@ -1,8 +1,8 @@
 //! `cnn-workbench zoo`: every bundled and full-size preset in one table, sortable.
 use anyhow::{bail, Result};
-use cnn_workbench::spec::memory::bytes;
-use cnn_workbench::spec::zoo::{builtin_rows, ZooRow};
-use cnn_workbench::spec::{thousands, Preset};
+use spec::memory::bytes;
+use spec::zoo::{builtin_rows, ZooRow};
+use spec::{thousands, Preset};
 use std::path::PathBuf;
 
 /// The table, sorted by `by` (name, depth, params, macs, memory).

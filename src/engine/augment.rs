@@ -1,8 +1,8 @@
 //! On-the-fly augmentation of a normalized training batch. Random numbers come from the run's
 //! own generator, so a seed reproduces the same augmented batches.
-use crate::spec::Augment;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use spec::Augment;
 use tch::Tensor;
 
 /// What the augmenter needs to know about the data.

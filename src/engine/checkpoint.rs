@@ -1,22 +1,22 @@
 //! Checkpoints: the preset as RON (written first) and the weights as safetensors (written
 //! last, atomically), with tensor names that follow the layers ("03_conv2d.weight").
 use super::model::Model;
-use crate::spec::preset::temp_path;
-use crate::spec::Preset;
+use spec::preset::temp_path;
+use spec::Preset;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tch::{Device, Tensor};
 
-pub use crate::protocol::files::PRESET_FILE;
+pub use protocol::files::PRESET_FILE;
 
 #[derive(thiserror::Error, Debug)]
 pub enum CheckpointError {
     #[error("{file}: {message}")]
     Io { file: String, message: String },
     #[error("{0}")]
-    Preset(#[from] crate::spec::PresetError),
+    Preset(#[from] spec::PresetError),
     #[error("{0}")]
-    Network(#[from] crate::spec::SpecError),
+    Network(#[from] spec::SpecError),
     #[error("{file} does not match its network: {problems}")]
     Mismatch { file: String, problems: String },
 }

@@ -4,11 +4,11 @@
 use super::checkpoint;
 use super::data::{Dataset, DecodeSpec};
 use super::model::Model;
-use crate::spec::{DataSource, Preset};
+use spec::{DataSource, Preset};
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
 
-pub use crate::protocol::inspect::{AveragedReport as EnsembleReport, Tta};
+pub use protocol::inspect::{AveragedReport as EnsembleReport, Tta};
 
 /// The views of a normalized batch that TTA averages over.
 fn views(x: &Tensor, tta: Tta) -> Vec<Tensor> {

@@ -2,8 +2,8 @@
 //! into the input window, the kernels and the bias that make it.
 use super::inspect::Inspection;
 use super::model::layer_path;
-use crate::protocol::inspect::{Explained, InputChoice};
-use crate::spec::layer::Layer;
+use protocol::inspect::{Explained, InputChoice};
+use spec::layer::Layer;
 use tch::{Kind, Tensor};
 
 fn values(t: &Tensor) -> Vec<f32> {
@@ -84,7 +84,7 @@ impl Inspection {
             inputs,
             bias,
             network_value: pick(out),
-            receptive: crate::spec::lab::receptive::window_on_input(&self.preset.network, ci, y, x),
+            receptive: spec::lab::receptive::window_on_input(&self.preset.network, ci, y, x),
         })
     }
 }
@@ -95,7 +95,7 @@ type Windows = Vec<(usize, Vec<f32>, Vec<f32>)>;
 /// output (y, x) — padding zeros included, dilation applied — and the kernel; and the kernel
 /// size.
 fn windows(
-    conv: &crate::spec::layer::Conv2d,
+    conv: &spec::layer::Conv2d,
     conv_in: &Tensor,
     weight: &Tensor,
     (channel, y, x): (usize, usize, usize),

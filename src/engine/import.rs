@@ -8,7 +8,7 @@
 //! by their own names (weight, bias, running_mean, running_var). Every mismatch is listed.
 use super::checkpoint;
 use super::model::Model;
-use crate::spec::Preset;
+use spec::Preset;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tch::{Device, Tensor};

@@ -1,12 +1,12 @@
 //! Checkpoint inspection: filters, feature maps, predictions, the confusion matrix and
 //! saliency (Grad-CAM, gradient × input). Computed on the inspector's own thread; results are
-//! plain numbers (see [`crate::protocol::inspect`]).
+//! plain numbers (see [`protocol::inspect`]).
 use super::checkpoint;
 use super::data::{Dataset, DecodeSpec};
 use super::model::Model;
-use crate::protocol::inspect::*;
-pub use crate::protocol::inspect::{InspectReply, InspectRequest};
-use crate::spec::{Layer, Preset, Shape};
+use protocol::inspect::*;
+pub use protocol::inspect::{InspectReply, InspectRequest};
+use spec::{Layer, Preset, Shape};
 use tch::{Device, Kind, Tensor};
 
 /// A loaded checkpoint with its test data: everything the panels ask about.
@@ -37,7 +37,7 @@ impl Inspection {
     /// Loads the checkpoint and its dataset (`data` overrides the preset's data source).
     pub fn open(
         path: &std::path::Path,
-        data: Option<crate::spec::DataSource>,
+        data: Option<spec::DataSource>,
         device: Device,
     ) -> Result<Inspection, String> {
         let (mut preset, model) = checkpoint::load(path, device).map_err(|e| e.to_string())?;
@@ -73,7 +73,7 @@ impl Inspection {
         let d = self.preset.network.defaults();
         InspectSummary {
             name: self.preset.name.clone(),
-            non_finite: crate::engine::checkpoint::non_finite(&self.model),
+            non_finite: crate::checkpoint::non_finite(&self.model),
             class_names: self.data.class_names.clone(),
             test_images: self.test_len(),
             layers: self
@@ -413,7 +413,7 @@ pub struct InspectorHandle {
 impl InspectorHandle {
     pub fn spawn(
         path: std::path::PathBuf,
-        data: Option<crate::spec::DataSource>,
+        data: Option<spec::DataSource>,
         notify: Option<std::sync::Arc<dyn Fn() + Send + Sync>>,
     ) -> std::io::Result<InspectorHandle> {
         let (req_tx, req_rx) = crossbeam_channel::bounded::<InspectRequest>(64);

@@ -1,8 +1,8 @@
 //! The concept lab's numbers from libtorch's autograd, beside the hand computations of
 //! `spec::lab`: the tiny network's gradients, and an activation's derivative.
-use crate::engine::layers::activation::ActModule;
-use crate::spec::lab::backprop::{Grads, TinyNet};
-use crate::spec::Activation;
+use crate::layers::activation::ActModule;
+use spec::lab::backprop::{Grads, TinyNet};
+use spec::Activation;
 use tch::{nn, Device, Kind, Tensor};
 
 fn t(v: &[f64], shape: &[i64]) -> Tensor {

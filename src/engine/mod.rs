@@ -17,5 +17,9 @@ pub mod train;
 pub mod trainer;
 
 pub use model::Model;
+/// libtorch's bindings, for the tests and the binary: this crate is the one that depends on them.
+pub use tch;
+/// The torch version libtorch came from, read at build time ("2.13.0+cpu"), for Help → About.
+pub const LIBTORCH_VERSION: &str = env!("CNN_WORKBENCH_LIBTORCH_VERSION");
 pub use train::RunOptions;
 pub use trainer::Trainer;

@@ -1,7 +1,7 @@
 //! A network built from its spec: one module per layer, variables named after the layer
 //! ("03_conv2d.weight"), initialized reproducibly per layer.
 use super::layers::Module;
-use crate::spec::{self, Layer, Network, Summary};
+use spec::{self, Layer, Network, Summary};
 use tch::{nn, Device, Kind, Tensor};
 
 pub struct Model {

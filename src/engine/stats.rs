@@ -1,6 +1,6 @@
 //! Activation statistics and gradient norms, computed on the trainer thread.
-use crate::protocol::{GradNorm, HistBins, LayerStats, HIST_BINS, SYMLOG_MAX};
-use crate::spec::Activation;
+use protocol::{GradNorm, HistBins, LayerStats, HIST_BINS, SYMLOG_MAX};
+use spec::Activation;
 use tch::{Kind, Tensor};
 
 /// Statistics of one layer's output on the probe batch (batch dimension first).
@@ -73,7 +73,7 @@ pub const DEAD_DERIVATIVE: f64 = 1e-6;
 fn derivative(act: Activation, z: &Tensor) -> Option<Tensor> {
     tch::with_grad(|| {
         let z = z.detach().to_kind(Kind::Float).set_requires_grad(true);
-        let y = crate::engine::layers::activation::apply(act, &z)?;
+        let y = crate::layers::activation::apply(act, &z)?;
         let g = Tensor::f_run_backward(&[y.sum(Kind::Float)], &[&z], false, false).ok()?;
         g.into_iter().next().map(|g| g.detach())
     })

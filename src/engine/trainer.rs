@@ -2,9 +2,9 @@
 //! events out over bounded channels. Whatever happens on that thread — a libtorch error, a
 //! panic — the caller gets a terminal event, never a crash.
 use super::train::{self, outbox::Outbox};
-use crate::protocol::{Command, Event, EventSink, RunOptions};
-use crate::spec::Preset;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TryRecvError};
+use protocol::{Command, Event, EventSink, RunOptions};
+use spec::Preset;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};

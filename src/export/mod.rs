@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// What to export from: a preset, with the weights of a run when exporting a run.
 pub struct Source {
-    pub preset: crate::spec::Preset,
+    pub preset: spec::Preset,
     pub weights: Option<PathBuf>,
 }
 
@@ -39,7 +39,7 @@ pub enum ExportError {
     #[error("{} already exists — choose another folder, or replace it (--force; in the window, \"Replace\")", .0.display())]
     Exists(PathBuf),
     #[error(transparent)]
-    Network(#[from] crate::spec::SpecError),
+    Network(#[from] spec::SpecError),
     #[error("cannot write {}: {source}", file.display())]
     Write {
         file: PathBuf,
@@ -62,8 +62,8 @@ pub struct ExportReport {
 /// else `best.safetensors`) or a preset file.
 pub fn source_from_path(path: &Path) -> Result<Source, ExportError> {
     let (preset_path, weights) = if path.is_dir() {
-        let weights = crate::engine::checkpoint::weights_in(path);
-        (path.join(crate::protocol::files::PRESET_FILE), weights)
+        let weights = engine::checkpoint::weights_in(path);
+        (path.join(protocol::files::PRESET_FILE), weights)
     } else {
         (path.to_path_buf(), None)
     };
@@ -74,7 +74,7 @@ pub fn source_from_path(path: &Path) -> Result<Source, ExportError> {
         )));
     }
     let preset =
-        crate::spec::Preset::load(&preset_path).map_err(|e| ExportError::Source(e.to_string()))?;
+        spec::Preset::load(&preset_path).map_err(|e| ExportError::Source(e.to_string()))?;
     Ok(Source { preset, weights })
 }
 

@@ -1,9 +1,9 @@
 //! `model.py`: the network as readable PyTorch code, one line per layer, with the module names
 //! of the workbench's checkpoints ("01_conv2d", "05_residual.main.0.conv") so that its weights
 //! load with `strict=True`. Blocks are written from the same [`BlockPlan`]s the engine builds.
-use crate::engine::model::layer_path;
-use crate::spec::layer::{BlockPlan, BranchPool, ConvUnit, Defaults, Layer, Norm};
-use crate::spec::{Activation, GeluForm, Init, Network, Shape, SpecError};
+use engine::model::layer_path;
+use spec::layer::{BlockPlan, BranchPool, ConvUnit, Defaults, Layer, Norm};
+use spec::{Activation, GeluForm, Init, Network, Shape, SpecError};
 
 /// A Python string literal.
 pub fn py_str(s: &str) -> String {
@@ -149,7 +149,7 @@ fn block(plan: &BlockPlan, init: Init, pad: &str) -> String {
     }
 }
 
-fn pool_args(p: &crate::spec::layer::Pool) -> String {
+fn pool_args(p: &spec::layer::Pool) -> String {
     let mut s = format!(
         "{}, stride={}, padding={}",
         pair(p.kernel2()),
@@ -241,7 +241,7 @@ pub fn layer_expr(layer: &Layer, input: Shape, d: &Defaults, pad: &str) -> Resul
 /// The body of `model.py`'s `Net.__init__`: one `("NN_kind", module)` entry per layer, each
 /// after a comment with the layer's number, label and output shape.
 pub fn layer_entries(network: &Network) -> Result<String, SpecError> {
-    let summary = crate::spec::infer(network)?;
+    let summary = spec::infer(network)?;
     let d = network.defaults();
     let pad = "            ";
     let mut out = String::new();
@@ -266,9 +266,9 @@ pub fn layer_entries(network: &Network) -> Result<String, SpecError> {
 }
 
 /// The whole of `model.py` for `preset`'s network.
-pub fn model_py(preset: &crate::spec::Preset) -> Result<String, SpecError> {
+pub fn model_py(preset: &spec::Preset) -> Result<String, SpecError> {
     let network = &preset.network;
-    let summary = crate::spec::infer(network)?;
+    let summary = spec::infer(network)?;
     let input = network.input;
     let title = if preset.name.is_empty() {
         "A network".to_string()

@@ -1,7 +1,7 @@
 //! The PyTorch project on disk: written into a temporary folder beside the target, then
 //! renamed into place, so an export never leaves half a project under the name asked for.
 use super::{ExportError, ExportReport, Source};
-use crate::spec::{DataSource, Preset};
+use spec::{DataSource, Preset};
 use std::path::{Path, PathBuf};
 
 const LAYERS_PY: &str = include_str!("python/workbench_layers.py");
@@ -34,7 +34,7 @@ fn idx_bytes(dims: &[usize], data: impl Iterator<Item = u8>) -> Vec<u8> {
 }
 
 fn write_synthetic(dir: &Path, preset: &Preset, rgb: bool) -> Result<(), ExportError> {
-    let (train, test) = crate::engine::data::synthetic_sets(&preset.data, rgb);
+    let (train, test) = engine::data::synthetic_sets(&preset.data, rgb);
     for (split, raw) in [("train", &train), ("t10k", &test)] {
         let mut dims = vec![raw.len()];
         if raw.channels != 1 {
@@ -54,7 +54,7 @@ fn write_synthetic(dir: &Path, preset: &Preset, rgb: bool) -> Result<(), ExportE
             &idx_bytes(&[raw.len()], labels),
         )?;
     }
-    let names = crate::engine::data::synthetic::CLASS_NAMES.join("\n");
+    let names = engine::data::synthetic::CLASS_NAMES.join("\n");
     put(dir, "data/classes.txt", names.as_bytes())
 }
 
@@ -94,7 +94,7 @@ fn temp_dir(out: &Path) -> PathBuf {
 
 pub(super) fn write_project(source: &Source, dir: &Path) -> Result<Vec<String>, ExportError> {
     let preset = &source.preset;
-    let summary = crate::spec::infer(&preset.network)?;
+    let summary = spec::infer(&preset.network)?;
     let mut files = vec![
         (
             "model.py".to_string(),

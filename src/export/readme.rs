@@ -1,6 +1,6 @@
 //! The exported project's README: what is in it and how to run it on one GPU, many GPUs and
 //! several machines.
-use crate::spec::{DataSource, Preset};
+use spec::{DataSource, Preset};
 
 pub(super) fn readme(preset: &Preset, weights: bool) -> String {
     let name = if preset.name.is_empty() {

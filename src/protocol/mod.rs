@@ -6,8 +6,8 @@ pub mod run;
 
 pub use run::{files, EventSink, Notify, RunMeta, RunOptions, SinkError, SinkPosition};
 
-use crate::spec::Summary;
 use serde::{Deserialize, Serialize};
+use spec::Summary;
 use std::path::PathBuf;
 
 /// Activation histograms have `HIST_BINS` bins with fixed edges, the same for every layer, step

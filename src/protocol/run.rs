@@ -1,8 +1,8 @@
 //! How a run is carried out, what its folder is called, and where its events go. Plain data
 //! both the engine (which produces events) and `runs/` (which persists them) can see.
 use super::{Event, StepMetrics};
-use crate::spec::Preset;
 use serde::{Deserialize, Serialize};
+use spec::Preset;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,14 +1,14 @@
 //! A run folder on disk: the preset first, then its description, metrics as CSV and the event
 //! log while training, the checkpoint last.
 use super::tensorboard::EventFile;
-pub use crate::protocol::files::{EPOCHS_CSV, EVENTS_LOG, META_FILE, PRESET_FILE, STEPS_CSV};
-use crate::protocol::{EpochMetrics, Event, EventSink, SinkError, StepMetrics};
-use crate::spec::Preset;
+pub use protocol::files::{EPOCHS_CSV, EVENTS_LOG, META_FILE, PRESET_FILE, STEPS_CSV};
+use protocol::{EpochMetrics, Event, EventSink, SinkError, StepMetrics};
+use spec::Preset;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-pub use crate::protocol::RunMeta;
+pub use protocol::RunMeta;
 
 /// Reads a run's `run.ron`.
 pub fn load_meta(dir: &Path) -> Result<RunMeta, String> {
@@ -22,7 +22,7 @@ pub fn save_meta(dir: &Path, meta: &RunMeta) -> Result<(), SinkError> {
     let path = dir.join(META_FILE);
     let text = ron::ser::to_string_pretty(meta, ron::ser::PrettyConfig::default())
         .map_err(|e| SinkError::new(&path, std::io::Error::other(e)))?;
-    crate::spec::preset::write_atomic(&path, text.as_bytes()).map_err(|e| SinkError::new(&path, e))
+    spec::preset::write_atomic(&path, text.as_bytes()).map_err(|e| SinkError::new(&path, e))
 }
 
 /// One event as a single line of RON.
@@ -240,23 +240,19 @@ impl EventSink for RunFolder {
         Ok(())
     }
 
-    fn position(&mut self) -> Result<Option<crate::protocol::SinkPosition>, SinkError> {
+    fn position(&mut self) -> Result<Option<protocol::SinkPosition>, SinkError> {
         let Some(w) = self.open.as_mut() else {
             return Ok(None);
         };
         w.tb.flush()?;
-        Ok(Some(crate::protocol::SinkPosition {
+        Ok(Some(protocol::SinkPosition {
             steps_bytes: w.steps.len()?,
             metrics_bytes: w.epochs.len()?,
             events_bytes: w.events.len()?,
         }))
     }
 
-    fn reopen(
-        &mut self,
-        _preset: &Preset,
-        at: &crate::protocol::SinkPosition,
-    ) -> Result<(), SinkError> {
+    fn reopen(&mut self, _preset: &Preset, at: &protocol::SinkPosition) -> Result<(), SinkError> {
         let dir = self.dir.clone();
         // Temporary files of saves a crash interrupted.
         for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {

@@ -1,11 +1,9 @@
 //! How runs are started and talked to, independent of what runs them: the trainer thread in
 //! the app and the CLI, a scripted replay in tests.
-use super::folder::RunFolder;
-use crate::engine::Trainer;
-use crate::protocol::{Command, Event, EventSink, RunOptions};
-use crate::spec::Preset;
+use protocol::{Command, Event, RunOptions};
+use spec::Preset;
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// A running (or replayed) training.
@@ -14,17 +12,49 @@ pub trait RunHandle {
     fn send(&mut self, cmd: Command);
 }
 
-impl RunHandle for Trainer {
-    fn poll(&mut self) -> Option<Event> {
-        self.try_recv()
-    }
-    fn send(&mut self, cmd: Command) {
-        Trainer::send(self, cmd)
-    }
+/// What starts a run (a trainer thread, a scripted replay in tests), and what evaluates a
+/// comparison's seeds as ensembles where something can (the engine; not a replay).
+pub struct Launcher {
+    start: Box<StartFn>,
+    ensembles: Option<EnsembleEvaluator>,
 }
 
-/// Starts a run.
-pub type Launcher = Box<dyn FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, String>>;
+/// Starts one run: its handle, or why it could not start.
+type StartFn = dyn FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, String>;
+
+/// Evaluates the final checkpoints of one variant's seeds as one ensemble on the test set:
+/// (top-1, top-5) accuracy. Runs on a thread of its own.
+pub type EnsembleEvaluator = fn(&[PathBuf]) -> Result<(f32, Option<f32>), String>;
+
+impl Launcher {
+    pub fn new(
+        start: impl FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, String> + 'static,
+    ) -> Launcher {
+        Launcher {
+            start: Box::new(start),
+            ensembles: None,
+        }
+    }
+
+    /// The same launcher, with what evaluates ensembles.
+    pub fn with_ensembles(mut self, evaluate: EnsembleEvaluator) -> Launcher {
+        self.ensembles = Some(evaluate);
+        self
+    }
+
+    /// Starts a run: its handle, or why it could not start.
+    pub fn start(
+        &mut self,
+        preset: Preset,
+        opts: RunOptions,
+    ) -> Result<Box<dyn RunHandle>, String> {
+        (self.start)(preset, opts)
+    }
+
+    pub fn ensemble_evaluator(&self) -> Option<EnsembleEvaluator> {
+        self.ensembles
+    }
+}
 
 /// Ok when the run in `dir` can be continued; else why not, with what to do instead. A run
 /// that finished is complete: "resuming" it would train for a moment and overwrite its
@@ -48,41 +78,12 @@ pub fn check_resumable(dir: &Path) -> Result<(), String> {
              panel's \"fine-tune from\" field), or train more epochs as a new run.",
             dir.display(),
             f.epochs,
-            crate::protocol::percent(f.test_accuracy, 2),
+            protocol::percent(f.test_accuracy, 2),
             dir.join(super::folder::PRESET_FILE).display(),
             dir.display()
         )),
         _ => Ok(()),
     }
-}
-
-/// Starts a trainer thread whose events are also written to its run folder (when
-/// `opts.run_dir` is set), from the trainer thread itself. Resuming a run that cannot be
-/// resumed ([`check_resumable`]) is refused (`InvalidInput`, with the reason) before anything
-/// in its folder is touched.
-pub fn start(preset: Preset, opts: RunOptions) -> std::io::Result<Trainer> {
-    if let (true, Some(dir)) = (opts.resume, &opts.run_dir) {
-        check_resumable(dir)
-            .map_err(|why| std::io::Error::new(std::io::ErrorKind::InvalidInput, why))?;
-    }
-    let sinks: Vec<Box<dyn EventSink>> = match &opts.run_dir {
-        Some(dir) => vec![Box::new(RunFolder::new(dir, opts.meta.clone()))],
-        None => Vec::new(),
-    };
-    Trainer::spawn(preset, opts, sinks)
-}
-
-/// The real launcher: one trainer thread per run.
-pub fn trainer_launcher() -> Launcher {
-    Box::new(|preset, opts| {
-        start(preset, opts)
-            .map(|t| Box::new(t) as Box<dyn RunHandle>)
-            .map_err(|e| match e.kind() {
-                // A refused resume: the reason is the whole message.
-                std::io::ErrorKind::InvalidInput => e.to_string(),
-                _ => format!("cannot start the trainer thread: {e}"),
-            })
-    })
 }
 
 /// A test double: replays recorded events, one per poll, and records the commands it gets.

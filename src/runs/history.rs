@@ -2,8 +2,8 @@
 //! run's event log into the same state the live view had, CSV export and config diffs.
 use super::folder::{self, RunMeta, EVENTS_LOG, PRESET_FILE};
 use super::state::{RunState, RunStatus};
-use crate::protocol::Event;
-use crate::spec::Preset;
+use protocol::Event;
+use spec::Preset;
 use std::path::{Path, PathBuf};
 
 pub mod filter;

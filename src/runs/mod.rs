@@ -11,7 +11,7 @@ pub mod workspace;
 
 pub use budget::Budget;
 pub use folder::RunFolder;
-pub use handle::start;
+
 pub use state::{decimate, RunState, RunStatus};
 pub use workspace::{check_workspace, default_workspace, resolve_workspace, WorkspaceError};
 

@@ -1,6 +1,6 @@
 //! The state of one run, folded from trainer events: series for plots, histogram snapshots,
 //! gradient norms and the status line. Pure data — testable without a window or libtorch.
-use crate::protocol::*;
+use protocol::*;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunStatus {
@@ -74,7 +74,7 @@ impl RunStatus {
             } => format!(
                 "{} · test {}{}",
                 if *stopped { "stopped" } else { "finished" },
-                crate::protocol::percent(*test_accuracy, 2),
+                protocol::percent(*test_accuracy, 2),
                 top5_text(*test_top5)
             ),
             other => other.describe(),
@@ -94,7 +94,7 @@ pub struct LayerSeries {
     pub saturated: Vec<(usize, f32)>,
     pub mean_std: Vec<(usize, f32, f32)>,
     /// How the snapshots' bins are laid out (as the latest probe says).
-    pub bins: crate::protocol::HistBins,
+    pub bins: protocol::HistBins,
     /// (step, fraction of values beyond the outermost bin edges)
     pub beyond: Vec<(usize, f32)>,
 }

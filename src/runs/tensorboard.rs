@@ -5,7 +5,7 @@
 //! The format: a sequence of records `u64 length, u32 masked CRC-32C of the length, the
 //! bytes, u32 masked CRC-32C of the bytes`, each an `Event` protocol buffer (tensorflow's
 //! `event.proto`, `summary.proto`), encoded here by hand — a few fields only.
-use crate::protocol::SinkError;
+use protocol::SinkError;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! What panels ask for. Panels only draw and return actions; the app carries them out after
 //! the frame (it owns the document, the runs and the worker threads).
-use crate::spec::{CompareSpec, Layer};
+use spec::{CompareSpec, Layer};
 use std::path::PathBuf;
 
 /// Something the user asked for; carried out after the frame by one `match` with no wildcard
@@ -50,7 +50,7 @@ pub enum Action {
     /// Freeze or unfreeze a layer for fine-tuning (0-based).
     SetFrozen(usize, bool),
     /// The Learn window on one of its labs.
-    OpenLearn(crate::ui::learn::LearnTab),
+    OpenLearn(crate::learn::LearnTab),
     /// File → Export to PyTorch…, for the editor's network or this run folder.
     OpenExport(Option<PathBuf>),
     Undo,

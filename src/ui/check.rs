@@ -1,7 +1,7 @@
 //! The network's shape inference, once per edit: the editor's cards, the totals, the memory
 //! estimate and whether Train can start all read this instead of inferring again each frame.
-use crate::spec::lab::receptive::{fields_of, Field};
-use crate::spec::{infer, infer_partial, Network, SpecError, Summary};
+use spec::lab::receptive::{fields_of, Field};
+use spec::{infer, infer_partial, Network, SpecError, Summary};
 
 /// Shape inference of one network, recomputed only when the network changes.
 pub struct NetworkCheck {

@@ -1,10 +1,10 @@
 //! The Compare tab: overlaid curves per variant (mean line and a band across seeds), the
 //! per-variant summary table, and the same layer's activation histogram for every variant.
 use super::Action;
-use crate::runs::compare::{band, series, CompareQueue, JobStatus, Metric, VariantSummary, XAxis};
-use crate::runs::state::LayerSeries;
 use egui::{Color32, RichText, Ui};
 use egui_plot::{BarChart, FilledArea, Legend, Line, Plot, PlotPoints, Points};
+use runs::compare::{band, series, CompareQueue, JobStatus, Metric, VariantSummary, XAxis};
+use runs::state::LayerSeries;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum BandKind {
@@ -294,7 +294,7 @@ fn table_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
     if let Some(p) = q.jobs.first().and_then(|j| j.state.start.as_ref()) {
         ui.weak(format!(
             "{} parameters per variant",
-            crate::spec::thousands(p.summary.total_params)
+            spec::thousands(p.summary.total_params)
         ));
     }
 }
@@ -429,7 +429,7 @@ fn hist_layer_ui(
 fn histograms_ui(ui: &mut Ui, q: &CompareQueue, view: &mut CompareView) {
     let variants = q.variants();
     // The first started run of each variant.
-    let firsts: Vec<Option<&crate::runs::RunState>> = variants
+    let firsts: Vec<Option<&runs::RunState>> = variants
         .iter()
         .map(|v| {
             q.jobs

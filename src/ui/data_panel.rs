@@ -3,8 +3,8 @@
 use super::settings::SettingsContext;
 use super::widgets::labelled;
 use super::Action;
-use crate::spec::{DataSource, Preset, DOWNLOADABLE};
 use egui::Ui;
+use spec::{DataSource, Preset, DOWNLOADABLE};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -177,8 +177,8 @@ pub fn follow_data(preset: &mut Preset) {
 }
 
 /// How images reach the network (image folders), and CIFAR-100's label choice.
-pub fn loader_ui(ui: &mut Ui, data: &mut crate::spec::DataSpec) {
-    use crate::spec::Loader;
+pub fn loader_ui(ui: &mut Ui, data: &mut spec::DataSpec) {
+    use spec::Loader;
     match &data.source {
         DataSource::ImageFolder { .. } => {
             ui.horizontal(|ui| {

@@ -3,9 +3,9 @@
 //! impossible is highlighted with the reason.
 use super::widgets::*;
 use super::{Action, ERROR_COLOR};
-use crate::spec::layer::*;
-use crate::spec::{thousands, Network, Preset, Shape, SpecError};
 use egui::{DragValue, RichText, Slider, Ui};
+use spec::layer::*;
+use spec::{thousands, Network, Preset, Shape, SpecError};
 use stats::{stats_ui, CardInfo};
 
 mod stats;
@@ -87,12 +87,9 @@ pub fn editor_ui(
                     info,
                     field: fields.get(i).copied(),
                     cost: match (info, input) {
-                        (Some(info), Some(input)) => crate::spec::lab::cost::explain(
-                            &network.layers[i],
-                            input,
-                            info.output,
-                            &d,
-                        ),
+                        (Some(info), Some(input)) => {
+                            spec::lab::cost::explain(&network.layers[i], input, info.output, &d)
+                        }
                         _ => Vec::new(),
                     },
                 };
@@ -393,7 +390,7 @@ fn pool_ui(ui: &mut Ui, p: &mut Pool) {
 fn block_overrides_ui(
     ui: &mut Ui,
     i: usize,
-    act: &mut Option<crate::spec::Activation>,
+    act: &mut Option<spec::Activation>,
     norm: &mut Option<Norm>,
     d: &Defaults,
 ) {
@@ -401,7 +398,7 @@ fn block_overrides_ui(
     norm_override_ui(ui, "norm", ("block-norm", i), norm, d.norm);
 }
 
-fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError>, batch: usize) {
+fn totals_ui(ui: &mut Ui, summary: &spec::Summary, err: Option<&SpecError>, batch: usize) {
     ui.horizontal_wrapped(|ui| {
         ui.label(
             RichText::new(format!(
@@ -415,7 +412,7 @@ fn totals_ui(ui: &mut Ui, summary: &crate::spec::Summary, err: Option<&SpecError
             thousands(summary.total_macs),
             thousands(summary.total_elementwise)
         ))
-        .on_hover_text(crate::spec::MACS_COUNTED);
+        .on_hover_text(spec::MACS_COUNTED);
         ui.label(format!(
             "· activations {:.1} KiB per image, {:.1} MiB per batch of {batch} (forward)",
             summary.activation_bytes_per_image as f64 / 1024.0,

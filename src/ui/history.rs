@@ -3,11 +3,11 @@
 //! and the filtered, sorted listing is computed again only when the filter, sort, grouping or
 //! the scanned lists change — thousands of runs stay fast.
 use super::Action;
-use crate::runs::compare::Comparison;
-use crate::runs::history::filter::{self, GroupOf, Listing, Row, Sort, SortKey, FILTER_HELP};
-use crate::runs::history::{short_time, RunEntry};
-use crate::runs::RunStatus;
 use egui::{Align, Layout, RichText, Sense, Ui};
+use runs::compare::Comparison;
+use runs::history::filter::{self, GroupOf, Listing, Row, Sort, SortKey, FILTER_HELP};
+use runs::history::{short_time, RunEntry};
+use runs::RunStatus;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -401,7 +401,7 @@ fn run_row_ui(ui: &mut Ui, r: &RunEntry, selection: &mut Vec<PathBuf>, actions: 
         };
         ui.label(text).on_hover_text(r.status.describe());
     });
-    let pct = |v: Option<f32>, d| v.map_or("—".into(), |v| crate::protocol::percent(v, d));
+    let pct = |v: Option<f32>, d| v.map_or("—".into(), |v| protocol::percent(v, d));
     cell(ui, NUMBER, |ui| {
         ui.label(pct(r.best_val_accuracy, 1));
     });
@@ -412,7 +412,7 @@ fn run_row_ui(ui: &mut Ui, r: &RunEntry, selection: &mut Vec<PathBuf>, actions: 
         ui.label(r.duration_secs.map_or("—".into(), duration_text));
     });
     cell(ui, PARAMS, |ui| {
-        ui.label(r.params.map_or("—".into(), crate::spec::thousands));
+        ui.label(r.params.map_or("—".into(), spec::thousands));
     });
     cell(ui, TAGS, |ui| {
         ui.weak(r.meta.tags.join(", "));

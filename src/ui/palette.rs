@@ -1,8 +1,8 @@
 //! The layer palette and the preset library (left side).
 use super::editor::DragPayload;
 use super::Action;
-use crate::spec::Layer;
 use egui::{RichText, Ui};
+use spec::Layer;
 use std::path::PathBuf;
 
 pub fn palette_ui(ui: &mut Ui, actions: &mut Vec<Action>) {

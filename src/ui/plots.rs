@@ -1,10 +1,10 @@
 //! Live plots: loss, accuracy and learning rate against step with linked x-axes and cursor;
 //! activation histograms over time per layer with dead and saturated fractions; gradient norms.
-use crate::protocol::{HistBins, HIST_BINS};
-use crate::runs::state::LayerSeries;
-use crate::runs::{decimate, RunState};
 use egui::{Color32, RichText, Ui};
 use egui_plot::{Bar, BarChart, Heatmap, Legend, Line, Plot, PlotPoint, PlotPoints, Points, VLine};
+use protocol::{HistBins, HIST_BINS};
+use runs::state::LayerSeries;
+use runs::{decimate, RunState};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum PlotTab {

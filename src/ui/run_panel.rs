@@ -1,7 +1,7 @@
 //! Run controls: Train / Pause / Stop, progress with epoch, step, images/s and ETA, status.
 use super::Action;
-use crate::runs::{RunState, RunStatus};
 use egui::{RichText, Ui};
+use runs::{RunState, RunStatus};
 
 fn clock(secs: f64) -> String {
     let s = secs.max(0.0).round() as u64;
@@ -220,7 +220,7 @@ fn status_ui(ui: &mut Ui, run: &RunState, actions: &mut Vec<Action>) {
             e.train_accuracy * 100.0,
             e.val_loss,
             e.val_accuracy * 100.0,
-            crate::runs::state::top5_text(e.val_top5)
+            runs::state::top5_text(e.val_top5)
         ));
     }
     if let Some(path) = run.finish.as_ref().and_then(|f| f.checkpoint.clone()) {

@@ -2,8 +2,8 @@
 //! seed and device.
 use super::widgets::*;
 use super::Action;
-use crate::spec::{Augment, Loss, Optimizer, Preset, Schedule, Training};
 use egui::{ComboBox, DragValue, Ui};
+use spec::{Augment, Loss, Optimizer, Preset, Schedule, Training};
 
 /// What the settings panel needs besides the preset.
 pub struct SettingsContext<'a> {
@@ -21,7 +21,7 @@ pub struct SettingsContext<'a> {
     /// Memory the device has free, when known ("will it fit").
     pub available_memory: Option<usize>,
     /// The network's shape inference, when it is possible (computed once per edit).
-    pub summary: Option<&'a crate::spec::Summary>,
+    pub summary: Option<&'a spec::Summary>,
 }
 
 /// The thread count: 0 is auto (one per core); a count larger than the cores is clamped.
@@ -42,7 +42,7 @@ fn threads_ui(ui: &mut Ui, t: &mut Training, cores: usize, running: bool) {
             "CPU threads for libtorch. 0 = auto: one per core, in the window as headless.",
         )
     });
-    let (_, note) = crate::spec::threads_for(t.threads, cores);
+    let (_, note) = spec::threads_for(t.threads, cores);
     if let Some(note) = note {
         ui.weak(note);
     }
@@ -389,8 +389,8 @@ fn run_settings_ui(ui: &mut Ui, t: &mut Training, context: &SettingsContext) {
 }
 
 /// "Will it fit": the training memory estimate against the device's free memory.
-pub fn fit_ui(ui: &mut Ui, preset: &Preset, s: &crate::spec::Summary, available: Option<usize>) {
-    use crate::spec::memory;
+pub fn fit_ui(ui: &mut Ui, preset: &Preset, s: &spec::Summary, available: Option<usize>) {
+    use spec::memory;
     let t = &preset.training;
     let est = memory::estimate(s, t, t.batch_size);
     match available {

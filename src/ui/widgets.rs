@@ -1,7 +1,7 @@
 //! Small editing widgets shared by the editor and the settings panel.
-use crate::spec::layer::{Init, Norm, Padding};
-use crate::spec::{thousands, Activation, GeluForm};
 use egui::{ComboBox, DragValue, Response, Ui};
+use spec::layer::{Init, Norm, Padding};
+use spec::{thousands, Activation, GeluForm};
 
 /// A labelled row: label on the left, widget after it; the label names the widget for
 /// screen readers (and tests).

@@ -2,11 +2,11 @@
 //! against parameters (point size: activation memory), like the lecture's comparison figures.
 //! Clicking a name opens that network.
 use super::Action;
-use crate::spec::memory::bytes;
-use crate::spec::thousands;
-use crate::spec::zoo::ZooRow;
 use egui::Ui;
 use egui_plot::{Plot, PlotPoints, Points, Text};
+use spec::memory::bytes;
+use spec::thousands;
+use spec::zoo::ZooRow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ZooSort {

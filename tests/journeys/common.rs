@@ -30,7 +30,7 @@ pub fn window(launcher: Launcher) -> (H, PathBuf) {
 }
 
 pub fn no_runs() -> Launcher {
-    Box::new(|_, _| Err("no trainer in this test".into()))
+    Launcher::new(|_, _| Err("no trainer in this test".into()))
 }
 
 /// What a scripted launcher saw: each run's preset and options, and the commands sent to it.
@@ -44,7 +44,7 @@ pub struct Seen {
 pub fn scripted(take: usize, stopped: bool) -> (Launcher, Seen) {
     let seen = Seen::default();
     let s = seen.clone();
-    let launcher: Launcher = Box::new(move |p: Preset, o: RunOptions| {
+    let launcher: Launcher = Launcher::new(move |p: Preset, o: RunOptions| {
         let mut events = scripted_events(o.run_dir.clone(), stopped);
         events.truncate(take);
         s.runs.lock().unwrap().push((p, o));
@@ -193,7 +193,7 @@ fn template_run() -> &'static Path {
         p.data.synthetic_size = 600;
         p.training.epochs = 1;
         p.training.threads = 1;
-        let events = cnn_workbench::runs::start(
+        let events = cnn_workbench::launch::start(
             p,
             RunOptions {
                 run_dir: Some(dir.clone()),

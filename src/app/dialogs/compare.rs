@@ -1,8 +1,8 @@
 //! The Compare dialog.
-use crate::app::WorkbenchApp;
-use crate::runs::compare::variant_changes;
-use crate::spec::{CompareSpec, Dimension, Preset};
-use crate::ui::{self, Action};
+use crate::WorkbenchApp;
+use runs::compare::variant_changes;
+use spec::{CompareSpec, Dimension, Preset};
+use ui::{self, Action};
 
 /// Wide enough for the values field and a variant's changes.
 const DIALOG_WIDTH: f32 = 560.0;

@@ -1,10 +1,9 @@
 //! The Download… and View dataset… windows of the Data section.
-use crate::app::data_tools::{DatasetView, Download};
-use crate::app::WorkbenchApp;
-use crate::protocol::data::DatasetPreview;
-use crate::render;
-use crate::spec::{DataSource, DOWNLOADABLE};
+use crate::data_tools::{DatasetView, Download};
+use crate::WorkbenchApp;
 use egui::{TextureHandle, Ui};
+use protocol::data::DatasetPreview;
+use spec::{DataSource, DOWNLOADABLE};
 use std::collections::HashMap;
 
 /// The data windows' state.
@@ -53,7 +52,7 @@ impl WorkbenchApp {
                                     ui.selectable_value(&mut choice, n.to_string(), n);
                                 }
                             });
-                        ui.weak(format!("into {}", crate::fetch::cache_dir().display()));
+                        ui.weak(format!("into {}", fetch::cache_dir().display()));
                         ui.weak("from the sources torchvision uses; each file's MD5 is checked before anything is unpacked");
                         if ui.button("Download").clicked() {
                             match Download::start(&choice, self.waker.notify_now(ctx.clone())) {
@@ -80,7 +79,7 @@ impl WorkbenchApp {
         if let Some(name) = use_it {
             self.doc.edit(|p| {
                 p.data.source = DataSource::Downloaded { name };
-                crate::ui::data_panel::follow_data(p);
+                ui::data_panel::follow_data(p);
             });
             open = false;
         }
@@ -110,7 +109,7 @@ impl WorkbenchApp {
                     });
                 }
                 Some(Err(e)) => {
-                    ui.colored_label(crate::ui::theme::ERROR_COLOR, e);
+                    ui.colored_label(ui::theme::ERROR_COLOR, e);
                 }
                 Some(Ok(p)) => preview_ui(ui, p, textures),
             });
@@ -165,7 +164,7 @@ fn download_progress_ui(ui: &mut Ui, d: &Download) -> Outcome {
             }
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ui::theme::ERROR_COLOR, e);
+            ui.colored_label(ui::theme::ERROR_COLOR, e);
             if ui.button("Back").clicked() {
                 return Outcome::Back;
             }
@@ -178,7 +177,7 @@ fn tex(
     ui: &Ui,
     textures: &mut HashMap<String, TextureHandle>,
     key: String,
-    img: &crate::protocol::inspect::Image,
+    img: &protocol::inspect::Image,
 ) -> TextureHandle {
     textures
         .entry(key.clone())

@@ -1,9 +1,9 @@
 //! File -> Export to PyTorch…: the editor's network or a run (with its weights) as a PyTorch
 //! project, optionally TorchScript and ONNX, written on a named thread (the formats run
 //! PyTorch in Python for a few seconds); an existing folder is replaced only when confirmed.
-use crate::app::WorkbenchApp;
-use crate::export::{self, ExportReport, Format, Source};
+use crate::WorkbenchApp;
 use crossbeam_channel::{bounded, Receiver};
+use export::{self, ExportReport, Format, Source};
 use std::path::{Path, PathBuf};
 
 /// An export being written.
@@ -69,7 +69,7 @@ impl WorkbenchApp {
     /// Opens the dialog; with a run folder, exporting that run is preselected.
     pub(crate) fn open_export(&mut self, run: Option<PathBuf>) {
         let run = run.or_else(|| self.shown_run_dir());
-        let name = crate::runs::slug(&self.doc.preset.name);
+        let name = runs::slug(&self.doc.preset.name);
         self.export_dialog = Some(ExportDialog {
             from_run: run.is_some(),
             run_text: run.map(|p| p.display().to_string()).unwrap_or_default(),
@@ -91,7 +91,7 @@ impl WorkbenchApp {
     /// The folder of the run shown in the plots, when it has weights.
     fn shown_run_dir(&self) -> Option<PathBuf> {
         let dir = self.run.as_ref()?.0.start.as_ref()?.run_dir.clone()?;
-        crate::engine::checkpoint::weights_in(&dir).map(|_| dir)
+        engine::checkpoint::weights_in(&dir).map(|_| dir)
     }
 
     fn start_export(&mut self, ctx: &egui::Context) {
@@ -192,7 +192,7 @@ fn export_form_ui(ui: &mut egui::Ui, d: &mut ExportDialog, native: bool) -> bool
     let mut start = false;
     if d.confirm_replace {
         ui.colored_label(
-            crate::ui::ERROR_COLOR,
+            ui::ERROR_COLOR,
             format!("{} exists. Replace it?", d.folder_text.trim()),
         );
         ui.horizontal(|ui| {
@@ -228,7 +228,7 @@ fn export_form_ui(ui: &mut egui::Ui, d: &mut ExportDialog, native: bool) -> bool
             ui.label(text);
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ui::ERROR_COLOR, e);
+            ui.colored_label(ui::ERROR_COLOR, e);
             ui.weak("Nothing was replaced; your network is unchanged.");
         }
         None => {}

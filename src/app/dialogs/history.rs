@@ -1,8 +1,7 @@
 //! Dialogs of the run history: rename and tag, delete, config diff, and notices.
-use crate::app::WorkbenchApp;
-use crate::runs::history;
-use crate::ui;
+use crate::WorkbenchApp;
 use egui::RichText;
+use runs::history;
 use std::path::PathBuf;
 
 /// Two run ids and the preset fields that differ between them.

@@ -1,9 +1,9 @@
 //! The modal dialogs every action may open: an error, "unsaved changes", and the typed path
 //! (for systems without a file-dialog portal, and for keyboard users).
-use crate::app::WorkbenchApp;
-use crate::ui::Action;
+use crate::WorkbenchApp;
 use egui::Key;
 use std::path::PathBuf;
+use ui::Action;
 
 impl PathPrompt {
     pub(crate) fn new(kind: PromptKind, text: String) -> PathPrompt {

@@ -1,8 +1,8 @@
 //! The zoo window: built from the bundled, full-size and recent presets when opened.
-use crate::app::WorkbenchApp;
-use crate::spec::zoo::{builtin_rows, ZooRow};
-use crate::spec::Preset;
-use crate::ui::{self, Action};
+use crate::WorkbenchApp;
+use spec::zoo::{builtin_rows, ZooRow};
+use spec::Preset;
+use ui::{self, Action};
 
 impl WorkbenchApp {
     pub(crate) fn open_zoo(&mut self) {
@@ -19,7 +19,7 @@ impl WorkbenchApp {
             }
         }
         // A recent copy of a bundled preset is the same row.
-        let rows = crate::spec::zoo::dedup(rows);
+        let rows = spec::zoo::dedup(rows);
         self.zoo = Some((rows, ui::zoo::ZooView::default()));
     }
 

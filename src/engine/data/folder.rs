@@ -235,9 +235,9 @@ pub struct DecodeSpec {
     pub width: usize,
 }
 
-impl From<crate::spec::InputShape> for DecodeSpec {
+impl From<spec::InputShape> for DecodeSpec {
     /// The network's input: what its images are fitted to.
-    fn from(i: crate::spec::InputShape) -> DecodeSpec {
+    fn from(i: spec::InputShape) -> DecodeSpec {
         DecodeSpec {
             channels: i.channels,
             height: i.height,

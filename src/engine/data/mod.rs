@@ -17,10 +17,10 @@ pub use preview::{preview, quick_check};
 pub use folder::{DecodeSpec, FileSet};
 pub use split::{Batch, Split};
 
-use crate::spec::{DataSpec, Loader};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use spec::{DataSpec, Loader};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tch::{Device, Kind, Tensor};

@@ -4,12 +4,12 @@ use super::folder::{self, DecodeSpec};
 use super::{
     channel_stats, load_source, resolve, rgb_pca, skipped_warnings, DataError, Loaded, RawImages,
 };
-use crate::engine::augment::{self, AugmentContext};
-use crate::protocol::data::DatasetPreview;
-use crate::protocol::inspect::Image;
-use crate::spec::{Augment, DataSource, DataSpec};
+use crate::augment::{self, AugmentContext};
+use protocol::data::DatasetPreview;
+use protocol::inspect::Image;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use spec::{Augment, DataSource, DataSpec};
 use tch::Tensor;
 
 /// Images an image folder's statistics are estimated from in the view.

@@ -1,7 +1,7 @@
 //! Where data comes from: detecting a folder's format, resolving downloaded datasets to their
 //! cache folder, and reading each source into images in memory or an index of files.
 use super::{cifar, folder, idx, synthetic, DataError, RawImages};
-use crate::spec::{DataSource, DataSpec};
+use spec::{DataSource, DataSpec};
 use std::path::Path;
 
 /// Which format a folder holds: IDX files, CIFAR batches or an image folder.
@@ -29,7 +29,7 @@ pub fn detect(folder: &Path) -> Result<DataSource, DataError> {
 pub fn resolve(source: &DataSource) -> Result<DataSource, DataError> {
     match source {
         DataSource::Downloaded { name } => {
-            let folder = crate::fetch::dataset_dir(name);
+            let folder = fetch::dataset_dir(name);
             if !folder.is_dir() {
                 return Err(DataError::NotDownloaded {
                     name: name.clone(),

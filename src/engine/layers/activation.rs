@@ -1,5 +1,5 @@
 //! Activation functions on tensors. Each follows the formula in `spec::Activation`.
-use crate::spec::{Activation, GeluForm};
+use spec::{Activation, GeluForm};
 use tch::{nn, Tensor};
 
 /// An activation, with Dice's learned α and running statistics.

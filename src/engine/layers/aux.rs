@@ -3,8 +3,8 @@
 use super::activation::ActModule;
 use super::conv::LinearModule;
 use super::UnitModule;
-use crate::spec::layer::{AuxClassifier, Defaults};
-use crate::spec::Shape;
+use spec::layer::{AuxClassifier, Defaults};
+use spec::Shape;
 use tch::{nn, Tensor};
 
 #[derive(Debug)]

@@ -1,5 +1,5 @@
 //! Convolution and linear layers, with the lecture's initializations.
-use crate::spec::Init;
+use spec::Init;
 use tch::{nn, Tensor};
 
 /// Creates a weight of `dims` with fan-in/fan-out as given, following `init`.

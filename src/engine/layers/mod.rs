@@ -8,11 +8,11 @@ pub mod norm;
 /// parameters the "no decay on biases and norms" switch exempts from weight decay.
 pub const NO_DECAY_GROUP: usize = 1;
 
-use crate::spec::layer::{BlockPlan, BranchPool, ConvUnit, Defaults, Layer, Pool};
-use crate::spec::Shape;
 use activation::ActModule;
 use conv::{ConvArgs, ConvModule, LinearModule};
 use norm::NormModule;
+use spec::layer::{BlockPlan, BranchPool, ConvUnit, Defaults, Layer, Pool};
+use spec::Shape;
 use tch::{nn, Tensor};
 
 /// conv → norm → activation, as described by a spec `ConvUnit`.
@@ -87,7 +87,7 @@ pub enum Module {
     Dropout(f64),
     Dropout2d(f64),
     Norm(NormModule),
-    Lrn(crate::spec::layer::Lrn),
+    Lrn(spec::layer::Lrn),
     Act(ActModule),
     Residual {
         main: Vec<UnitModule>,

@@ -1,6 +1,6 @@
 //! Batch, layer, instance, group and decorrelated batch normalization; local response
 //! normalization.
-use crate::spec::{Norm, Shape};
+use spec::{Norm, Shape};
 use tch::{nn, Tensor};
 
 const EPS: f64 = 1e-5;
@@ -136,7 +136,7 @@ fn affine(y: &Tensor, w: Option<&Tensor>, b: Option<&Tensor>) -> Tensor {
 }
 
 /// Local response normalization: a / (k + α Σ_{|j−i| ≤ size/2} a_j²)^β across channels.
-pub fn lrn(xs: &Tensor, l: &crate::spec::layer::Lrn) -> Tensor {
+pub fn lrn(xs: &Tensor, l: &spec::layer::Lrn) -> Tensor {
     let half = (l.size / 2) as i64;
     // The sum over a channel window of the squares: a 3-D average over (size, 1, 1) windows
     // of zero-padded channels, times the window size.

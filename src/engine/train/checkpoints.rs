@@ -2,10 +2,10 @@
 //! end. Writes into the run folder follow the run folder's policy (a failure fails the run,
 //! naming the file); a save the user asked for into a folder of their choice only warns.
 use super::TrainError;
-use crate::engine::checkpoint;
-use crate::engine::model::Model;
-use crate::protocol::{Event, RunOptions};
-use crate::spec::Preset;
+use crate::checkpoint;
+use crate::model::Model;
+use protocol::{Event, RunOptions};
+use spec::Preset;
 use std::path::PathBuf;
 
 /// Save checkpoint (the button): into the chosen folder or the run folder.

@@ -1,5 +1,5 @@
 //! Time and throughput bookkeeping of a run.
-use crate::protocol::RunOptions;
+use protocol::RunOptions;
 use std::time::Instant;
 
 /// Time and throughput bookkeeping.

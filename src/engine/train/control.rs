@@ -2,10 +2,10 @@
 use super::checkpoints::save_on_demand;
 use super::outbox::Outbox;
 use super::TrainError;
-use crate::engine::model::Model;
-use crate::protocol::{Command, Event, RunOptions, StepMetrics};
-use crate::spec::Preset;
+use crate::model::Model;
 use crossbeam_channel::Receiver;
+use protocol::{Command, Event, RunOptions, StepMetrics};
+use spec::Preset;
 
 pub(super) enum Control {
     Go,

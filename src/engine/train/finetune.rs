@@ -1,7 +1,7 @@
 //! Fine-tuning: a new run that starts from a checkpoint's weights where names and shapes match
 //! (the rest initialized as usual, and listed), with chosen layers frozen.
-use crate::engine::model::{layer_path, Model};
-use crate::spec::Preset;
+use crate::model::{layer_path, Model};
+use spec::Preset;
 use std::collections::HashMap;
 use std::path::Path;
 use tch::Tensor;
@@ -9,7 +9,7 @@ use tch::Tensor;
 /// Loads the matching tensors of `from` into `model`; returns a line for the run's warnings
 /// naming what was loaded and what was initialized afresh (and why).
 pub fn init_from(model: &mut Model, from: &Path) -> Result<String, String> {
-    let file = crate::engine::checkpoint::weights_in(from).ok_or_else(|| {
+    let file = crate::checkpoint::weights_in(from).ok_or_else(|| {
         format!(
             "cannot fine-tune from {}: no checkpoint there",
             from.display()

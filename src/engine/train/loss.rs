@@ -1,7 +1,7 @@
 //! The training loss and whole-split evaluation.
-use crate::engine::data::{Dataset, Split};
-use crate::engine::model::Model;
-use crate::spec::Loss;
+use crate::data::{Dataset, Split};
+use crate::model::Model;
+use spec::Loss;
 use std::path::PathBuf;
 use tch::{Kind, Tensor};
 

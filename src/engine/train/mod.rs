@@ -16,23 +16,23 @@ mod setup;
 mod start;
 use setup::{load_data, order_fingerprint};
 
-pub use crate::protocol::RunOptions;
 pub use loss::{evaluate, loss_value};
+pub use protocol::RunOptions;
 
 use super::augment::{self, AugmentContext};
 use super::data::{Batch, Dataset};
 use super::device::{device_name, parse_device};
 use super::model::Model;
-use crate::protocol::*;
-use crate::spec::Preset;
 use clock::Clock;
 use control::Control;
 use crossbeam_channel::Receiver;
 use outbox::Outbox;
 use probe::Probe;
+use protocol::*;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use spec::Preset;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -48,7 +48,7 @@ pub enum TrainError {
     #[error(transparent)]
     Data(#[from] super::data::DataError),
     #[error(transparent)]
-    Network(#[from] crate::spec::SpecError),
+    Network(#[from] spec::SpecError),
     /// A checkpoint could not be written into the run folder.
     #[error(transparent)]
     Checkpoint(#[from] super::checkpoint::CheckpointError),
@@ -74,7 +74,7 @@ pub(crate) fn run(
     t.validate().map_err(TrainError::Settings)?;
     let device = parse_device(&t.device).map_err(TrainError::Settings)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (threads, thread_note) = crate::spec::threads_for(t.threads, cores);
+    let (threads, thread_note) = spec::threads_for(t.threads, cores);
     // Always set: the count is process-wide, and an earlier run may have changed it.
     tch::set_num_threads(threads as i32);
     let data = load_data(preset, device)?;
@@ -358,7 +358,7 @@ impl TrainLoop<'_> {
         let step_start = Instant::now();
         // Dropout draws from libtorch's generator: seeded per step, so that a resumed run
         // draws what the uninterrupted one would have; held until the forward pass has drawn.
-        let generator = crate::engine::generator::lock();
+        let generator = crate::generator::lock();
         tch::manual_seed(stream_seed(t.seed, 1_000_000 + self.step as u64) as i64 & i64::MAX);
         let lr = t.lr_at(self.step, self.steps_per_epoch);
         self.opt.set_lr(lr);

@@ -3,7 +3,7 @@
 //! resume — libtorch's own optimizers keep it out of reach. The update rules are PyTorch's
 //! (`torch.optim.SGD`, `Adam`, `AdamW` with their defaults: no dampening, no amsgrad).
 use super::TrainError;
-use crate::spec::{Optimizer, Training};
+use spec::{Optimizer, Training};
 use tch::{nn, Tensor};
 
 /// One trainable tensor and what the optimizer keeps for it.
@@ -59,8 +59,7 @@ pub fn build_optimizer(vs: &nn::VarStore, t: &Training) -> Result<Optim, TrainEr
             Param {
                 name: name.clone(),
                 tensor: tensor.shallow_clone(),
-                decay: !(t.no_decay_on_biases_and_norms
-                    && group == crate::engine::layers::NO_DECAY_GROUP),
+                decay: !(t.no_decay_on_biases_and_norms && group == crate::layers::NO_DECAY_GROUP),
                 m: None,
                 v: None,
             }

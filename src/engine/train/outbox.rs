@@ -1,9 +1,9 @@
 //! Where the training loop's events go: the sinks first (so a slow window loses nothing that is
 //! persisted), then the owner's channel.
 use super::TrainError;
-use crate::protocol::{Event, EventSink, Notify, SinkPosition, StepMetrics};
-use crate::spec::Preset;
 use crossbeam_channel::{Sender, TrySendError};
+use protocol::{Event, EventSink, Notify, SinkPosition, StepMetrics};
+use spec::Preset;
 
 pub(crate) struct Outbox {
     tx: Sender<Event>,

@@ -4,10 +4,10 @@
 //! after a probe that took `d`, the next waits until `d / MAX_SHARE` has passed. On a small
 //! network whose steps take a millisecond the probes then come less often than asked; on the
 //! networks where a step costs more they come at the interval asked for.
-use crate::engine::model::Model;
-use crate::engine::stats;
-use crate::protocol::{GradNorm, ProbeStats};
-use crate::spec::{Activation, Preset};
+use crate::model::Model;
+use crate::stats;
+use protocol::{GradNorm, ProbeStats};
+use spec::{Activation, Preset};
 use std::time::{Duration, Instant};
 use tch::Tensor;
 
@@ -34,7 +34,7 @@ impl Probe {
             .iter()
             .map(|&i| {
                 let layer = &preset.network.layers[i];
-                let is_act = matches!(layer, crate::spec::Layer::Activation(_));
+                let is_act = matches!(layer, spec::Layer::Activation(_));
                 (i, layer.label(&d), layer.output_activation(&d), is_act)
             })
             .collect();

@@ -3,9 +3,9 @@
 //! the position in the epoch, every random generator's state and where each run-folder file
 //! stood. Written to a temporary file, synced and renamed: a kill leaves the old or the new one.
 use super::optimizer::Optim;
-use crate::engine::checkpoint::CheckpointError;
-use crate::engine::model::Model;
-use crate::protocol::SinkPosition;
+use crate::checkpoint::CheckpointError;
+use crate::model::Model;
+use protocol::SinkPosition;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -88,7 +88,7 @@ pub fn save(
     let mut named: Vec<(String, Tensor)> = model.vs.variables().into_iter().collect();
     named.extend(opt.state().0);
     named.push((STATE_TENSOR.into(), Tensor::from_slice(text.as_bytes())));
-    crate::engine::checkpoint::write_tensors(&path, named).map(|_| path)
+    crate::checkpoint::write_tensors(&path, named).map(|_| path)
 }
 
 /// Reads `dir/resume.safetensors`: its tensors by name and the state.

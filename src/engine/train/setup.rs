@@ -1,9 +1,9 @@
 //! Before the first step: the data, checked against the network, and the order fingerprint.
 use super::TrainError;
-use crate::engine::data::{Dataset, DecodeSpec};
-use crate::spec::Preset;
+use crate::data::{Dataset, DecodeSpec};
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+use spec::Preset;
 
 /// Loads the data and checks that the network fits it.
 pub(super) fn load_data(preset: &Preset, device: tch::Device) -> Result<Dataset, TrainError> {

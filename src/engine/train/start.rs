@@ -3,11 +3,11 @@
 //! saving the resume state as training goes.
 use super::outbox::Outbox;
 use super::{finetune, optimizer, resume, stream_seed, TrainError, TrainLoop};
-use crate::engine::model::Model;
-use crate::protocol::RunOptions;
-use crate::spec::Preset;
+use crate::model::Model;
+use protocol::RunOptions;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use spec::Preset;
 use tch::Device;
 
 pub(super) struct Prepared {

@@ -1,7 +1,7 @@
 //! Curves of a comparison's runs on a common x axis, and the band (mean, ±std, min–max) across
 //! seeds drawn around each variant's mean.
 use super::summary::MeanStd;
-use crate::runs::state::RunState;
+use crate::state::RunState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Metric {

@@ -1,6 +1,6 @@
 //! What a variant changes in the network it is made from, in the words of the dialog that set
 //! it: "activation: ReLU -> GELU", "layer 7: Dropout 0.25 -> Dropout 0.5".
-use crate::spec::{Augment, Network, Preset};
+use spec::{Augment, Network, Preset};
 use std::fmt::Debug;
 
 /// One line per change. The fields a comparison varies are named with their values; anything
@@ -47,7 +47,7 @@ pub fn variant_changes(base: &Preset, variant: &Preset) -> Vec<String> {
     // A comparison's variants carry no comparison of their own.
     rest.compare = base.compare.clone();
     out.extend(
-        crate::runs::history::config_diff(base, &rest)
+        crate::history::config_diff(base, &rest)
             .into_iter()
             .map(|(field, x, y)| format!("{field}: {x} -> {y}")),
     );

@@ -1,8 +1,8 @@
 //! The seeds of each variant as one ensemble (the lecture's "ensembles of networks"): once all
 //! runs of a variant have ended, a named thread averages the softmax outputs of their final
-//! checkpoints over the test set. Results are kept in the comparison's folder
+//! checkpoints over the test set (with the launcher's evaluator: the engine's, in `launch`). Results are kept in the comparison's folder
 //! (`ensembles.ron`) so history shows them again.
-use crate::engine::ensemble::{self, Tta};
+use crate::handle::EnsembleEvaluator;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -62,25 +62,30 @@ impl Ensembles {
         self.started.contains(variant)
     }
 
-    /// Evaluates `checkpoints` (≥ 2) as one ensemble on a background thread.
-    pub fn start(&mut self, variant: &str, checkpoints: Vec<PathBuf>) {
+    /// Evaluates `checkpoints` (≥ 2) as one ensemble on a background thread, with what the
+    /// launcher evaluates ensembles with (none: the result says so).
+    pub fn start(
+        &mut self,
+        variant: &str,
+        checkpoints: Vec<PathBuf>,
+        evaluate: Option<EnsembleEvaluator>,
+    ) {
         self.started.insert(variant.to_string());
-        if checkpoints.len() < 2 {
-            self.results.push((
-                variant.to_string(),
-                Err("fewer than two runs finished with a checkpoint".into()),
-            ));
-            return;
-        }
+        let evaluate = match (evaluate, checkpoints.len()) {
+            (_, 0 | 1) => Err("fewer than two runs finished with a checkpoint"),
+            (None, _) => Err("ensembles are evaluated where runs train; these runs were replayed"),
+            (Some(evaluate), _) => Ok(evaluate),
+        };
+        let evaluate = match evaluate {
+            Ok(evaluate) => evaluate,
+            Err(why) => return self.results.push((variant.to_string(), Err(why.into()))),
+        };
         let tx = self.tx.clone();
         let v = variant.to_string();
         let spawned = std::thread::Builder::new()
             .name("ensemble".into())
             .spawn(move || {
-                let device = tch::Device::cuda_if_available();
-                let r = ensemble::evaluate(&checkpoints, None, Tta::Off, device)
-                    .map(|r| (r.ensemble, r.ensemble_top5));
-                let _ = tx.send((v, r));
+                let _ = tx.send((v, evaluate(&checkpoints)));
             });
         match spawned {
             Ok(t) => self.threads.push(t),
@@ -114,7 +119,7 @@ impl Ensembles {
             .collect();
         let text = ron::to_string(&ok).map_err(|e| e.to_string())?;
         let path = dir.join(ENSEMBLES_FILE);
-        crate::spec::preset::write_atomic(&path, text.as_bytes())
+        spec::preset::write_atomic(&path, text.as_bytes())
             .map_err(|e| format!("{}: {e}", path.display()))
     }
 

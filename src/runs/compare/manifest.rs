@@ -1,7 +1,7 @@
 //! A comparison's manifest on disk: what was varied and which runs belong to it.
-use crate::runs::history::COMPARISONS_DIR;
-use crate::spec::CompareSpec;
+use crate::history::COMPARISONS_DIR;
 use serde::{Deserialize, Serialize};
+use spec::CompareSpec;
 use std::path::{Path, PathBuf};
 
 pub const MANIFEST: &str = "comparison.ron";
@@ -36,7 +36,7 @@ impl Comparison {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let text = ron::ser::to_string_pretty(self, ron::ser::PrettyConfig::default())
             .map_err(|e| e.to_string())?;
-        crate::spec::preset::write_atomic(&dir.join(MANIFEST), text.as_bytes())
+        spec::preset::write_atomic(&dir.join(MANIFEST), text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", dir.join(MANIFEST).display()))
     }
 

@@ -1,6 +1,6 @@
 //! Comparisons: the queue of variant × seed runs (`queue`), its manifest on disk (`manifest`),
 //! per-variant aggregates (`summary`) and the curves and bands of the overlay plots (`band`).
-//! Pure state: the runs themselves are started through a [`Launcher`](crate::runs::handle::Launcher).
+//! Pure state: the runs themselves are started through a [`Launcher`](crate::handle::Launcher).
 mod band;
 mod changes;
 mod ensemble;

@@ -2,12 +2,12 @@
 //! another (or `parallel` at a time), pausing, reordering and cancelling.
 use super::manifest::{Comparison, ComparisonRun};
 use super::summary::{summarize, VariantSummary};
-use crate::protocol::{Command, Notify, RunMeta, RunOptions};
-use crate::runs::budget::Budget;
-use crate::runs::handle::{Launcher, RunHandle};
-use crate::runs::history::{self, RUNS_DIR};
-use crate::runs::state::{RunState, RunStatus};
-use crate::spec::{CompareSpec, Preset};
+use crate::budget::Budget;
+use crate::handle::{EnsembleEvaluator, Launcher, RunHandle};
+use crate::history::{self, RUNS_DIR};
+use crate::state::{RunState, RunStatus};
+use protocol::{Command, Notify, RunMeta, RunOptions};
+use spec::{CompareSpec, Preset};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -73,13 +73,13 @@ impl CompareQueue {
     pub fn new(base: &Preset, spec: CompareSpec, workspace: &Path) -> Result<CompareQueue, String> {
         let variants = spec.variants(base)?;
         for (label, p) in &variants {
-            crate::spec::infer(&p.network).map_err(|e| format!("variant {label}: {e}"))?;
+            spec::infer(&p.network).map_err(|e| format!("variant {label}: {e}"))?;
         }
-        let created = crate::runs::timestamp();
+        let created = crate::timestamp();
         let id = format!(
             "{}-{}-{created}",
-            crate::runs::slug(&base.name),
-            crate::runs::slug(spec.dimension.name())
+            crate::slug(&base.name),
+            crate::slug(spec.dimension.name())
         );
         let seeds = spec.seed_list(base.training.seed);
         let mut jobs = Vec::new();
@@ -89,7 +89,7 @@ impl CompareQueue {
                 let mut preset = p.clone();
                 preset.training.seed = seed;
                 preset.name = format!("{} [{label}]", base.name);
-                let run_id = format!("{id}-{}-s{seed}", crate::runs::slug(label));
+                let run_id = format!("{id}-{}-s{seed}", crate::slug(label));
                 jobs.push(Job {
                     variant: label.clone(),
                     seed,
@@ -310,7 +310,7 @@ impl CompareQueue {
                 }
             }
         }
-        self.ensemble_finished_variants();
+        self.ensemble_finished_variants(launcher.ensemble_evaluator());
         if self.paused {
             return;
         }
@@ -334,12 +334,12 @@ impl CompareQueue {
                     comparison: Some(self.id.clone()),
                     variant: Some(j.variant.clone()),
                     seed: j.seed,
-                    created: crate::runs::timestamp(),
+                    created: crate::timestamp(),
                     threads: None,
                 },
                 ..RunOptions::default()
             };
-            match launcher(j.preset.clone(), opts) {
+            match launcher.start(j.preset.clone(), opts) {
                 Ok(h) => {
                     j.handle = Some(h);
                     j.status = JobStatus::Running;
@@ -370,7 +370,7 @@ impl CompareQueue {
     /// Once every run has ended, starts the ensemble evaluation of each variant (once), and
     /// takes the results that arrived; saves them when all are in. Not earlier: building a
     /// model reseeds libtorch's global generator, which would change a run still training.
-    fn ensemble_finished_variants(&mut self) {
+    fn ensemble_finished_variants(&mut self, evaluate: Option<EnsembleEvaluator>) {
         let all_ended = self
             .jobs
             .iter()
@@ -387,7 +387,7 @@ impl CompareQueue {
                 .iter()
                 .filter_map(|j| j.state.finish.as_ref().and_then(|f| f.checkpoint.clone()))
                 .collect();
-            self.ensembles.start(&v, checkpoints);
+            self.ensembles.start(&v, checkpoints, evaluate);
         }
         if self.ensembles.poll() && self.ensembles.settled() {
             let _ = self

@@ -1,5 +1,5 @@
 //! Per-variant aggregates over seeds: mean ± standard deviation for the summary table.
-use crate::runs::state::{RunState, RunStatus};
+use crate::state::{RunState, RunStatus};
 
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct MeanStd {

@@ -2,8 +2,8 @@
 //! `acc > 0.9`), a sort by any column, and grouping by comparison. Plain functions over the
 //! scanned entries, so the window can compute a listing once per change instead of per frame.
 use super::RunEntry;
-use crate::runs::compare::Comparison;
-use crate::runs::RunStatus;
+use crate::compare::Comparison;
+use crate::RunStatus;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 

@@ -4,7 +4,7 @@
 //! (g(z_(i−1)) = g(z_i)·∂z_i/∂z_(i−1), g(w_i) = g(z_i)·∂z_i/∂w_i), all by hand; `engine::lab` computes
 //! the same with libtorch's autograd.
 use super::act::{derivative, value, DiceStats};
-use crate::spec::Activation;
+use crate::Activation;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TinyNet {

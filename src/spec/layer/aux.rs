@@ -5,8 +5,8 @@
 //! through unchanged.
 use super::blocks::ConvUnit;
 use super::{Defaults, Norm};
-use crate::spec::activation::Activation;
-use crate::spec::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::activation::Activation;
+use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]

@@ -3,8 +3,8 @@
 //! counted is exactly what is built.
 use super::conv::{conv_cost, Padding};
 use super::{Defaults, Norm};
-use crate::spec::activation::Activation;
-use crate::spec::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::activation::Activation;
+use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use serde::{Deserialize, Serialize};
 
 /// conv → norm → activation (activation optional). The conv has a bias only without norm.

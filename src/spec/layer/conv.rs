@@ -1,5 +1,5 @@
 use super::Init;
-use crate::spec::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use serde::{Deserialize, Serialize};
 
 /// Zero padding of a convolution.

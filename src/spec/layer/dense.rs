@@ -1,5 +1,5 @@
 use super::Init;
-use crate::spec::shape::{expect_map, Cost, Shape};
+use crate::shape::{expect_map, Cost, Shape};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]

@@ -3,8 +3,8 @@
 //! n×n convolution as 1×n then n×1 (figure 6); branches concatenated; pooling is averaging.
 use super::blocks::{in_channels, nonzero, BlockPlan, BranchPool, ConvUnit};
 use super::{Defaults, Norm};
-use crate::spec::activation::Activation;
-use crate::spec::shape::{Cost, Shape};
+use crate::activation::Activation;
+use crate::shape::{Cost, Shape};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]

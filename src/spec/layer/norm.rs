@@ -1,6 +1,6 @@
 use super::Defaults;
-use crate::spec::activation::Activation;
-use crate::spec::shape::{expect_map, Cost, Shape};
+use crate::activation::Activation;
+use crate::shape::{expect_map, Cost, Shape};
 use serde::{Deserialize, Serialize};
 
 /// A normalization, or none.

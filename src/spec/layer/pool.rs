@@ -1,4 +1,4 @@
-use crate::spec::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

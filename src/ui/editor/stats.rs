@@ -1,9 +1,9 @@
 //! A card's numbers: output shape, receptive field, parameters and multiply-adds, how they are
 //! counted (on hover), the frozen switch and the link into the Learn window.
-use crate::spec::layer::Layer;
-use crate::ui::widgets::compact;
-use crate::ui::Action;
+use crate::widgets::compact;
+use crate::Action;
 use egui::Ui;
+use spec::layer::Layer;
 
 /// What the editor knows about one layer of the network: its shape and counts, its receptive
 /// field, and how its counts are computed.
@@ -11,14 +11,14 @@ pub(super) struct CardInfo<'a> {
     pub index: usize,
     /// Frozen for fine-tuning (no gradient, no update).
     pub frozen: bool,
-    pub info: Option<&'a crate::spec::LayerInfo>,
-    pub field: Option<crate::spec::lab::receptive::Field>,
+    pub info: Option<&'a spec::LayerInfo>,
+    pub field: Option<spec::lab::receptive::Field>,
     pub cost: Vec<String>,
 }
 
 /// The layer to learn about in the Learn window, if any.
-fn learn_tab(layer: &Layer) -> Option<crate::ui::learn::LearnTab> {
-    use crate::ui::learn::LearnTab;
+fn learn_tab(layer: &Layer) -> Option<crate::learn::LearnTab> {
+    use crate::learn::LearnTab;
     Some(match layer {
         Layer::Conv2d(_) => LearnTab::Convolution,
         Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::L2Pool(_) => LearnTab::Pooling,
@@ -38,10 +38,10 @@ pub(super) fn stats_ui(
     actions: &mut Vec<Action>,
 ) {
     let rf = match card.field {
-        Some(crate::spec::lab::receptive::Field::Window { size, jump }) => {
+        Some(spec::lab::receptive::Field::Window { size, jump }) => {
             format!(" · RF {size} j{jump}")
         }
-        Some(crate::spec::lab::receptive::Field::Whole) => " · RF all".into(),
+        Some(spec::lab::receptive::Field::Whole) => " · RF all".into(),
         None => String::new(),
     };
     let stats = match card.info {

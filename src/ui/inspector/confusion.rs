@@ -1,8 +1,7 @@
 //! The confusion matrix on the test set; a cell opens its images.
 use super::InspectorState;
-use crate::protocol::inspect::*;
-use crate::render;
 use egui::{Color32, RichText, Ui};
+use protocol::inspect::*;
 
 pub(super) fn confusion_ui(ui: &mut Ui, state: &mut InspectorState) {
     // Taken out for the frame and put back, rather than cloned every frame.
@@ -168,7 +167,7 @@ fn cell_images_ui(ui: &mut Ui, state: &mut InspectorState, c: &Confusion, names:
 /// The lecture's "averaging classifier outputs over multiple crops/flips" and "ensembles of
 /// networks": evaluates on the inspector thread, shows each checkpoint and the average.
 fn averaging_ui(ui: &mut Ui, state: &mut InspectorState) {
-    use crate::protocol::inspect::Tta;
+    use protocol::inspect::Tta;
     ui.horizontal(|ui| {
         ui.label("test-time averaging");
         egui::ComboBox::from_id_salt("tta")
@@ -225,7 +224,7 @@ fn averaging_ui(ui: &mut Ui, state: &mut InspectorState) {
             }
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ui::theme::ERROR_COLOR, e);
+            ui.colored_label(crate::theme::ERROR_COLOR, e);
         }
         None => {}
     }

@@ -1,8 +1,8 @@
 //! Filters: every Conv2d layer's kernels on a symmetric blue–white–red scale.
 use super::CheckpointView;
-use crate::protocol::inspect::FilterGrid;
-use crate::render::{self, FilterScale};
 use egui::{Color32, RichText, Ui};
+use protocol::inspect::FilterGrid;
+use render::{self, FilterScale};
 
 pub(super) fn legend_ui(ui: &mut Ui, max: f32) {
     ui.horizontal(|ui| {

@@ -1,9 +1,8 @@
 //! Feature maps of one input (a test image, a drawing or an image file), the prediction and
 //! class probabilities, and the input chooser shared with the saliency panel.
 use super::{CheckpointView, InspectorState};
-use crate::protocol::inspect::*;
-use crate::render;
 use egui::{RichText, Ui};
+use protocol::inspect::*;
 use std::path::PathBuf;
 
 /// One bar per class; the names in one column, so the bars start together (names padded with
@@ -39,7 +38,7 @@ pub(super) fn maps_ui(ui: &mut Ui, side: &mut CheckpointView, thumb: usize, inpu
             ui.spinner();
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ui::ERROR_COLOR, &e);
+            ui.colored_label(crate::ERROR_COLOR, &e);
             side.maps = Some(Err(e));
         }
         Some(Ok(maps)) => {
@@ -230,7 +229,7 @@ fn receptive_field_ui(ui: &mut Ui, side: &CheckpointView, image: egui::Rect, sca
             }
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ui::ERROR_COLOR, e);
+            ui.colored_label(crate::ERROR_COLOR, e);
         }
         None => {}
     }

@@ -8,9 +8,9 @@ mod filters;
 mod maps;
 mod saliency;
 
-use crate::protocol::inspect::*;
-use crate::render::{FilterScale, Rgba};
 use egui::{RichText, TextureHandle, Ui};
+use protocol::inspect::*;
+use render::{FilterScale, Rgba};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -37,7 +37,7 @@ pub struct CheckpointView {
     pub confusion: Option<Confusion>,
     pub saliency: Option<Result<Saliency, String>>,
     pub cell_images: Vec<(usize, Image)>,
-    pub averaged: Option<Result<crate::protocol::inspect::AveragedReport, String>>,
+    pub averaged: Option<Result<protocol::inspect::AveragedReport, String>>,
     /// "Explain this number": the last answer, and whether the app has not yet opened it.
     pub explained: Option<Result<Explained, String>>,
     pub explained_new: bool,
@@ -179,7 +179,7 @@ pub struct InspectorState {
     pub image_path: String,
     pub second_path: String,
     /// Test-time averaging and the checkpoints to ensemble with (one per line).
-    pub tta: crate::protocol::inspect::Tta,
+    pub tta: protocol::inspect::Tta,
     pub ensemble_paths: String,
 }
 
@@ -245,7 +245,7 @@ pub fn inspector_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> 
     let mut open_second = None;
     if let Some(e) = &state.a.error {
         ui.colored_label(
-            crate::ui::ERROR_COLOR,
+            crate::ERROR_COLOR,
             format!("Cannot inspect {}: {e}", state.a.path.display()),
         );
         return None;
@@ -270,7 +270,7 @@ pub fn inspector_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> 
         .filter(|b| !b.is_empty())
     {
         ui.colored_label(
-            crate::ui::ERROR_COLOR,
+            crate::ERROR_COLOR,
             format!(
                 "The weights are not finite — {}. The run diverged: every number below is meaningless.",
                 bad.join(", ")
@@ -300,7 +300,7 @@ pub fn inspector_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> 
                         FilterScale::PerFilter,
                         "each filter on its own scale",
                     );
-                    crate::ui::widgets::count_ui(ui, "zoom", &mut state.zoom, 2..=24);
+                    crate::widgets::count_ui(ui, "zoom", &mut state.zoom, 2..=24);
                 });
                 filters::filters_ui(ui, &mut state.a, state.scale, state.zoom);
             }
@@ -345,7 +345,7 @@ fn side_by_side_ui(ui: &mut Ui, state: &mut InspectorState) -> Option<PathBuf> {
         return open_second;
     };
     if let Some(e) = &b.error {
-        ui.colored_label(crate::ui::ERROR_COLOR, e);
+        ui.colored_label(crate::ERROR_COLOR, e);
         return open_second;
     }
     let w = ui.available_width() / 2.0 - 8.0;

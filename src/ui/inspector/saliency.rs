@@ -1,8 +1,8 @@
 //! Saliency: Grad-CAM for a chosen layer and class, and gradient × input, over the image.
 use super::InspectorState;
-use crate::protocol::inspect::*;
-use crate::render::{self, Rgba};
 use egui::{RichText, Ui};
+use protocol::inspect::*;
+use render::{self, Rgba};
 
 pub(super) fn saliency_ui(ui: &mut Ui, state: &mut InspectorState) {
     // Taken out for the frame and put back, rather than cloned every frame.
@@ -20,7 +20,7 @@ pub(super) fn saliency_ui(ui: &mut Ui, state: &mut InspectorState) {
             ui.spinner();
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ui::ERROR_COLOR, e);
+            ui.colored_label(crate::ERROR_COLOR, e);
         }
         Some(Ok(s)) => saliency_images_ui(ui, state, s, &summary.class_names),
     }

@@ -1,10 +1,10 @@
 //! The activation lab: every activation of the palette with its derivative on shared axes,
 //! parameters live, the lecture's formula and where each saturates.
 use super::try_this;
-use crate::spec::lab::act::{derivative, formula, note, value, DiceStats};
-use crate::spec::{Activation, GeluForm};
 use egui::Ui;
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, VLine};
+use spec::lab::act::{derivative, formula, note, value, DiceStats};
+use spec::{Activation, GeluForm};
 
 pub struct ActLab {
     pub slope: f64,

@@ -2,11 +2,11 @@
 //! the lecture writes them — by hand beside libtorch's autograd (filled in by the app) — then
 //! one update with SGD, momentum or Adam.
 use super::{cell_edit, try_this};
-use crate::spec::lab::act::{derivative, DiceStats};
-use crate::spec::lab::backprop::{backward, forward, update, Forward, Grads, TinyNet, Update};
-use crate::spec::lab::{factor, num};
-use crate::spec::Activation;
 use egui::Ui;
+use spec::lab::act::{derivative, DiceStats};
+use spec::lab::backprop::{backward, forward, update, Forward, Grads, TinyNet, Update};
+use spec::lab::{factor, num};
+use spec::Activation;
 
 pub struct BackpropLab {
     pub net: TinyNet,

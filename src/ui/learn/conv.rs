@@ -1,9 +1,9 @@
 //! The convolution explorer: the lecture's 6×6 image and Filters 1 and 2 (or, from the
 //! inspector, a checkpoint's real window and kernels), every output cell's dot product.
 use super::{edit_grid, show_grid, try_this, PICK, WINDOW};
-use crate::protocol::inspect::Explained;
-use crate::spec::lab::{num, ConvLab, Filter, Grid};
 use egui::Ui;
+use protocol::inspect::Explained;
+use spec::lab::{num, ConvLab, Filter, Grid};
 
 pub struct ConvView {
     pub lab: ConvLab,
@@ -220,7 +220,7 @@ pub(super) fn conv_ui(ui: &mut Ui, v: &mut ConvView) {
 fn inputs_ui(
     ui: &mut Ui,
     v: &mut ConvView,
-    terms: &[crate::spec::lab::conv::Term],
+    terms: &[spec::lab::conv::Term],
     range: Option<(f64, f64)>,
 ) {
     let in_window = |c: usize, y: usize, x: usize| {
@@ -294,7 +294,7 @@ fn outputs_ui(ui: &mut Ui, v: &mut ConvView) {
                     }
                 }
                 Err(e) => {
-                    ui.colored_label(crate::ui::ERROR_COLOR, e);
+                    ui.colored_label(crate::ERROR_COLOR, e);
                 }
             });
         }

@@ -12,9 +12,9 @@ pub use backprop::BackpropLab;
 pub use conv::ConvView;
 pub use norm::NormLab;
 
-use crate::spec::lab::pool::PoolLab;
-use crate::spec::lab::{num, Grid};
 use egui::{Color32, DragValue, Response, Role, Ui, WidgetInfo};
+use spec::lab::pool::PoolLab;
+use spec::lab::{num, Grid};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum LearnTab {

@@ -2,10 +2,10 @@
 //! and decorrelated normalization — the values each averages together, their mean and variance,
 //! the normalized values, then γ and β.
 use super::try_this;
-use crate::spec::lab::norm::{axes, group_of, groups, normalize, whiten_2x2, NchwBlock, EPS};
-use crate::spec::lab::num;
-use crate::spec::Norm;
 use egui::{Color32, Ui};
+use spec::lab::norm::{axes, group_of, groups, normalize, whiten_2x2, NchwBlock, EPS};
+use spec::lab::num;
+use spec::Norm;
 
 pub struct NormLab {
     pub batch: NchwBlock,

@@ -1,7 +1,7 @@
 //! The pooling explorer: max, average and L2 pooling side by side on the lecture's 4×4 grid.
 use super::{edit_grid, show_grid, try_this, PoolView, PICK, WINDOW};
-use crate::spec::lab::pool::{PoolKind, PoolLab};
 use egui::Ui;
+use spec::lab::pool::{PoolKind, PoolLab};
 
 pub(super) fn pool_ui(ui: &mut Ui, v: &mut PoolView) {
     ui.horizontal(|ui| {
@@ -51,7 +51,7 @@ pub(super) fn pool_ui(ui: &mut Ui, v: &mut PoolView) {
                     }
                 }
                 Err(e) => {
-                    ui.colored_label(crate::ui::ERROR_COLOR, e);
+                    ui.colored_label(crate::ERROR_COLOR, e);
                 }
             });
         }

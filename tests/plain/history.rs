@@ -1,11 +1,12 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 //! The History's filter language, sorting and grouping over scanned entries, and the workspace
 //! checks.
-use cnn_workbench::protocol::RunMeta;
-use cnn_workbench::runs::compare::Comparison;
-use cnn_workbench::runs::history::filter::{listing, select, Query, Row, Sort, SortKey};
-use cnn_workbench::runs::history::{short_time, RunEntry};
-use cnn_workbench::runs::{check_workspace, RunStatus};
+use cnn_workbench_runs as runs;
+use protocol::RunMeta;
+use runs::compare::Comparison;
+use runs::history::filter::{listing, select, Query, Row, Sort, SortKey};
+use runs::history::{short_time, RunEntry};
+use runs::{check_workspace, RunStatus};
 use std::collections::HashSet;
 use std::path::PathBuf;
 

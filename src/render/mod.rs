@@ -1,6 +1,6 @@
 //! Turning inspector numbers into RGBA pixels: filter grids on a symmetric colour scale, gray
 //! maps, heat-map overlays. Shared by the window (textures) and the CLI (PNG files).
-use crate::protocol::inspect::{FilterGrid, Image};
+use protocol::inspect::{FilterGrid, Image};
 
 /// An RGBA picture.
 #[derive(Clone, Debug, PartialEq)]

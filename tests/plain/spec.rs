@@ -1,7 +1,11 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 //! Spec level: shape/parameter/MAC arithmetic, named errors for impossible networks, RON.
-use cnn_workbench::spec::layer::*;
-use cnn_workbench::spec::*;
+use cnn_workbench_spec as spec;
+use spec::layer::*;
+use spec::*;
+
+/// The repository's top folder (this test belongs to the spec crate, in src/spec).
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn net(layers: Vec<Layer>) -> Network {
     Network {
@@ -31,7 +35,7 @@ fn linear(n: usize) -> Layer {
 }
 
 fn preset(name: &str) -> Preset {
-    let path = format!("{}/presets/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/presets/{name}", ROOT);
     Preset::load(std::path::Path::new(&path)).unwrap()
 }
 
@@ -54,7 +58,7 @@ fn lenet5_has_the_published_parameter_count_and_hand_computed_macs() {
 
 #[test]
 fn every_bundled_preset_is_valid_and_round_trips_through_ron() {
-    let dir = format!("{}/presets", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/presets", ROOT);
     let mut count = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -402,7 +406,7 @@ fn thread_counts_are_auto_by_default_and_clamped_to_the_cores() {
 
 #[test]
 fn element_wise_operations_are_counted_apart_from_multiply_adds() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lenet5.ron");
+    let path = std::path::Path::new(ROOT).join("presets/lenet5.ron");
     let mut p = Preset::load(&path).unwrap();
     let s = infer(&p.network).unwrap();
     // By hand: ReLU 6·28·28 = 4,704; 2×2 max pool, 4 per output of 6·14·14 = 4,704;
@@ -429,7 +433,7 @@ fn element_wise_operations_are_counted_apart_from_multiply_adds() {
 /// the same layers stay frozen (hand-checked expectations below).
 #[test]
 fn frozen_layers_follow_their_layer_through_every_edit() {
-    let mut p = cnn_workbench::app::library::default_preset();
+    let mut p = spec::library::default_preset();
     let conv2 = p.network.layers[3].clone();
     p.set_frozen(3, true); // layer 4: the second convolution
     p.set_frozen(0, true); // layer 1

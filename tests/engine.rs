@@ -111,6 +111,42 @@ fn check_shapes(network: &Network) {
     );
 }
 
+/// Every entry of the palette (which offers every layer kind: `tests/plain/spec.rs`) builds in
+/// libtorch to the shape and parameter count inference gives, and has a PyTorch expression
+/// for export.
+#[test]
+fn every_palette_entry_builds_to_its_inferred_shape_and_exports() {
+    for item in Layer::palette().into_iter().flat_map(|g| g.items) {
+        let network = Network {
+            input: InputShape {
+                channels: 16,
+                height: 32,
+                width: 32,
+            },
+            classes: 10,
+            layers: vec![
+                item.layer.clone(),
+                Layer::Flatten,
+                Layer::Linear(Linear {
+                    out_features: 10,
+                    ..Linear::default()
+                }),
+            ],
+            ..Network::default()
+        };
+        check_shapes(&network);
+        let summary = infer(&network).unwrap();
+        let expr = cnn_workbench::export::model_py::layer_expr(
+            &item.layer,
+            summary.input,
+            &network.defaults(),
+            "",
+        )
+        .unwrap_or_else(|e| panic!("{}: no PyTorch expression: {e}", item.name));
+        assert!(!expr.trim().is_empty(), "{}", item.name);
+    }
+}
+
 #[test]
 fn every_layer_kind_builds_to_its_inferred_shape_and_parameter_count() {
     let maps = Network {

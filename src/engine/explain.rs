@@ -31,11 +31,7 @@ impl Inspection {
         let conv = loop {
             match &layers[ci] {
                 Layer::Conv2d(c) => break c,
-                Layer::Norm(_) | Layer::Activation(_) | Layer::Dropout(_) | Layer::Dropout2d(_)
-                    if ci > 0 =>
-                {
-                    ci -= 1
-                }
+                l if l.is_per_position() && ci > 0 => ci -= 1,
                 other => {
                     return Err(format!(
                         "layer {} comes from a {} — \"explain this number\" takes apart convolution layers (and the normalization and activation right after one)",

@@ -172,14 +172,7 @@ impl CompareSpec {
         };
         match self.dimension {
             Dimension::Normalization => {
-                let norms = follows(&|l| match l {
-                    Layer::Norm(x) => Some(x.kind.is_none()),
-                    Layer::Residual(x) => Some(x.norm.is_none()),
-                    Layer::Bottleneck(x) => Some(x.norm.is_none()),
-                    Layer::Inception(x) => Some(x.norm.is_none()),
-                    Layer::NiN(x) => Some(x.norm.is_none()),
-                    _ => None,
-                });
+                let norms = follows(&|l| l.norm_setting().map(|n| n.is_none()));
                 if norms.is_empty() {
                     format!("{name} has no normalization layers, so {same}: add Norm layers, or let the comparison insert one after each convolution (\"insert a Norm layer after each convolution\"; --insert-norm)")
                 } else if !norms.contains(&true) {
@@ -189,14 +182,7 @@ impl CompareSpec {
                 }
             }
             Dimension::Activation => {
-                let acts = follows(&|l| match l {
-                    Layer::Activation(x) => Some(x.act.is_none()),
-                    Layer::Residual(x) => Some(x.act.is_none()),
-                    Layer::Bottleneck(x) => Some(x.act.is_none()),
-                    Layer::Inception(x) => Some(x.act.is_none()),
-                    Layer::NiN(x) => Some(x.act.is_none()),
-                    _ => None,
-                });
+                let acts = follows(&|l| l.activation_setting().map(|a| a.is_none()));
                 if !acts.contains(&true) {
                     format!("no activation of {name} follows the network's activation, so {same}: add Activation layers, or set them to follow the network")
                 } else {

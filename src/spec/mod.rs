@@ -17,7 +17,7 @@ pub mod zoo;
 pub use activation::{Activation, GeluForm};
 pub use compare::{CompareSpec, Dimension};
 pub use data::{DataSource, DataSpec, Loader, DOWNLOADABLE};
-pub use layer::{Defaults, Init, Layer, Norm};
+pub use layer::{Defaults, Init, Layer, LayerKind, Norm};
 pub use network::{InputShape, Network};
 pub use preset::{Preset, PresetError};
 pub use shape::{

@@ -70,13 +70,6 @@ impl Network {
     }
 }
 
-/// Writes a block's defaults into it; true (blocks read the network's init as well).
-fn fill(act: &mut Option<Activation>, norm: &mut Option<Norm>, d: &Defaults) -> bool {
-    *act = Some(act.unwrap_or(d.activation));
-    *norm = Some(norm.unwrap_or(d.norm));
-    true
-}
-
 impl Network {
     /// The network with every default written into the layers that follow it: two networks
     /// that build the same model resolve to equal values, whatever their network-wide choices.
@@ -90,17 +83,7 @@ impl Network {
             .iter()
             .map(|l| {
                 let mut l = l.clone();
-                match &mut l {
-                    Layer::Conv2d(c) => c.init = Some(c.init.unwrap_or(d.init)),
-                    Layer::Linear(c) => c.init = Some(c.init.unwrap_or(d.init)),
-                    Layer::Activation(a) => a.act = Some(a.act.unwrap_or(d.activation)),
-                    Layer::Norm(n) => n.kind = Some(n.kind.unwrap_or(d.norm)),
-                    Layer::Residual(b) => blocks_read_init |= fill(&mut b.act, &mut b.norm, &d),
-                    Layer::Bottleneck(b) => blocks_read_init |= fill(&mut b.act, &mut b.norm, &d),
-                    Layer::Inception(b) => blocks_read_init |= fill(&mut b.act, &mut b.norm, &d),
-                    Layer::NiN(b) => blocks_read_init |= fill(&mut b.act, &mut b.norm, &d),
-                    _ => {}
-                }
+                blocks_read_init |= l.fill_defaults(&d);
                 l
             })
             .collect();

@@ -26,7 +26,19 @@ pub fn weight_depth(layer: &Layer) -> usize {
         Layer::Inception(_) => 2,
         Layer::InceptionV3(b) if b.n > 1 => 5,
         Layer::InceptionV3(_) => 3,
-        _ => 0,
+        // No weights on the main path (the auxiliary head is a side branch).
+        Layer::MaxPool(_)
+        | Layer::AvgPool(_)
+        | Layer::L2Pool(_)
+        | Layer::GlobalAvgPool
+        | Layer::GlobalMaxPool
+        | Layer::Flatten
+        | Layer::Dropout(_)
+        | Layer::Dropout2d(_)
+        | Layer::Norm(_)
+        | Layer::Lrn(_)
+        | Layer::Activation(_)
+        | Layer::AuxClassifier(_) => 0,
     }
 }
 

@@ -316,9 +316,9 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
             count_ui(ui, "pool proj", &mut b.pool_proj, 1..=1024);
             block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
         }
-        Layer::Lrn(_) | Layer::InceptionV3(_) | Layer::AuxClassifier(_) => {
-            lecture_layer_ui(ui, i, layer, d)
-        }
+        Layer::Lrn(l) => lrn_ui(ui, l),
+        Layer::InceptionV3(b) => inception_v3_ui(ui, i, b, d),
+        Layer::AuxClassifier(a) => aux_ui(ui, a),
         Layer::NiN(b) => {
             count_ui(ui, "out", &mut b.out_channels, 1..=2048);
             count_ui(ui, "kernel", &mut b.kernel, 1..=15);
@@ -329,44 +329,42 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
     });
 }
 
-/// The parameters of the lecture's full-size building blocks: LRN, the factorized Inception
-/// block and the auxiliary classifier.
-fn lecture_layer_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
-    match layer {
-        Layer::Lrn(l) => {
-            count_ui(ui, "size", &mut l.size, 1..=15);
-            labelled(ui, "α", |ui| {
-                ui.add(DragValue::new(&mut l.alpha).speed(1e-5).max_decimals(6))
-            });
-            labelled(ui, "β", |ui| {
-                ui.add(DragValue::new(&mut l.beta).speed(0.01))
-            });
-            labelled(ui, "k", |ui| ui.add(DragValue::new(&mut l.k).speed(0.1)));
-        }
-        Layer::InceptionV3(b) => {
-            count_ui(ui, "1×1", &mut b.c1, 1..=1024);
-            count_ui(ui, "single reduce", &mut b.c3_reduce, 1..=1024);
-            count_ui(ui, "single", &mut b.c3, 1..=1024);
-            count_ui(ui, "double reduce", &mut b.c33_reduce, 1..=1024);
-            count_ui(ui, "double", &mut b.c33, 1..=1024);
-            count_ui(ui, "pool proj", &mut b.pool_proj, 1..=1024);
-            count_ui(ui, "n (0: 3×3)", &mut b.n, 0..=15);
-            block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
-        }
-        Layer::AuxClassifier(a) => {
-            labelled(ui, "loss weight", |ui| {
-                ui.add(DragValue::new(&mut a.weight).speed(0.01).range(0.0..=1.0))
-            });
-            count_ui(ui, "pool", &mut a.pool, 1..=9);
-            count_ui(ui, "stride", &mut a.pool_stride, 1..=9);
-            count_ui(ui, "channels", &mut a.channels, 1..=1024);
-            count_ui(ui, "hidden", &mut a.hidden, 1..=4096);
-            labelled(ui, "dropout", |ui| {
-                ui.add(Slider::new(&mut a.dropout, 0.0..=0.9))
-            });
-        }
-        _ => {}
-    }
+/// Local response normalization's parameters (AlexNet).
+fn lrn_ui(ui: &mut Ui, l: &mut Lrn) {
+    count_ui(ui, "size", &mut l.size, 1..=15);
+    labelled(ui, "α", |ui| {
+        ui.add(DragValue::new(&mut l.alpha).speed(1e-5).max_decimals(6))
+    });
+    labelled(ui, "β", |ui| {
+        ui.add(DragValue::new(&mut l.beta).speed(0.01))
+    });
+    labelled(ui, "k", |ui| ui.add(DragValue::new(&mut l.k).speed(0.1)));
+}
+
+/// The factorized Inception block's branch widths and its n (0: two 3×3 convolutions).
+fn inception_v3_ui(ui: &mut Ui, i: usize, b: &mut InceptionFactorized, d: &Defaults) {
+    count_ui(ui, "1×1", &mut b.c1, 1..=1024);
+    count_ui(ui, "single reduce", &mut b.c3_reduce, 1..=1024);
+    count_ui(ui, "single", &mut b.c3, 1..=1024);
+    count_ui(ui, "double reduce", &mut b.c33_reduce, 1..=1024);
+    count_ui(ui, "double", &mut b.c33, 1..=1024);
+    count_ui(ui, "pool proj", &mut b.pool_proj, 1..=1024);
+    count_ui(ui, "n (0: 3×3)", &mut b.n, 0..=15);
+    block_overrides_ui(ui, i, &mut b.act, &mut b.norm, d);
+}
+
+/// GoogLeNet's auxiliary classifier: its loss weight and its head's sizes.
+fn aux_ui(ui: &mut Ui, a: &mut AuxClassifier) {
+    labelled(ui, "loss weight", |ui| {
+        ui.add(DragValue::new(&mut a.weight).speed(0.01).range(0.0..=1.0))
+    });
+    count_ui(ui, "pool", &mut a.pool, 1..=9);
+    count_ui(ui, "stride", &mut a.pool_stride, 1..=9);
+    count_ui(ui, "channels", &mut a.channels, 1..=1024);
+    count_ui(ui, "hidden", &mut a.hidden, 1..=4096);
+    labelled(ui, "dropout", |ui| {
+        ui.add(Slider::new(&mut a.dropout, 0.0..=0.9))
+    });
 }
 
 fn pool_ui(ui: &mut Ui, p: &mut Pool) {

@@ -467,3 +467,98 @@ fn frozen_layers_follow_their_layer_through_every_edit() {
     p.set_frozen(0, false);
     assert_eq!(p.training.freeze, vec![2]);
 }
+
+/// Every layer kind that follows the network-wide activation, normalization or initialization
+/// takes them into `Network::resolved` (what comparisons use to refuse variants that would
+/// train the same network). The factorized Inception block and the auxiliary head were once
+/// missed by a hand-kept list: a network of InceptionV3 blocks resolved the same whatever its
+/// activation.
+#[test]
+fn every_kind_that_follows_the_network_resolves_with_it() {
+    let net = |layers: Vec<Layer>, act: Activation, init: Init| Network {
+        input: InputShape {
+            channels: 3,
+            height: 32,
+            width: 32,
+        },
+        classes: 10,
+        activation: act,
+        init,
+        layers,
+        ..Network::default()
+    };
+    let inception = vec![
+        Layer::InceptionV3(InceptionFactorized::default()),
+        Layer::GlobalAvgPool,
+        Layer::Linear(Linear {
+            out_features: 10,
+            ..Linear::default()
+        }),
+    ];
+    let relu = net(inception.clone(), Activation::Relu, Init::Msra).resolved();
+    let gelu = net(inception.clone(), Activation::Tanh, Init::Msra).resolved();
+    assert_ne!(relu, gelu, "InceptionV3 follows the network's activation");
+    let xavier = net(inception, Activation::Relu, Init::Xavier).resolved();
+    assert_ne!(
+        relu, xavier,
+        "InceptionV3 builds its convolutions with the network's init"
+    );
+    // The auxiliary head builds its layers with the network's init too.
+    let aux = vec![
+        Layer::Conv2d(Conv2d::default()),
+        Layer::AuxClassifier(AuxClassifier::default()),
+        Layer::Flatten,
+    ];
+    assert_ne!(
+        net(aux.clone(), Activation::Relu, Init::Msra).resolved(),
+        net(aux, Activation::Relu, Init::Xavier).resolved()
+    );
+    // Kinds that follow nothing resolve the same whatever the network-wide choices.
+    let plain = vec![Layer::Flatten, Layer::Dropout(Dropout { p: 0.5 })];
+    assert_eq!(
+        net(plain.clone(), Activation::Relu, Init::Msra).resolved(),
+        net(plain, Activation::Tanh, Init::Xavier).resolved()
+    );
+}
+
+/// The palette offers every layer kind the workbench has (the kinds come from the `Layer`
+/// enum itself, not from a list kept by hand), and each palette entry round-trips through RON
+/// and has a receptive-field rule.
+#[test]
+fn the_palette_offers_every_layer_kind_and_each_round_trips() {
+    use strum::IntoEnumIterator;
+    let offered: std::collections::BTreeSet<LayerKind> = Layer::palette()
+        .iter()
+        .flat_map(|g| g.items.iter().map(|i| i.layer.kind()))
+        .collect();
+    let missing: Vec<LayerKind> = LayerKind::iter().filter(|k| !offered.contains(k)).collect();
+    assert!(missing.is_empty(), "not in the palette: {missing:?}");
+    for item in Layer::palette().into_iter().flat_map(|g| g.items) {
+        let text = ron::to_string(&item.layer).unwrap();
+        let back: Layer = ron::from_str(&text).unwrap();
+        assert_eq!(back, item.layer, "{} through RON: {text}", item.name);
+        // A field for the layer on a map input big enough for any default kernel.
+        let mut network = Network {
+            input: InputShape {
+                channels: 16,
+                height: 32,
+                width: 32,
+            },
+            layers: vec![
+                item.layer.clone(),
+                Layer::Flatten,
+                Layer::Linear(Linear {
+                    out_features: 10,
+                    ..Linear::default()
+                }),
+            ],
+            ..Network::default()
+        };
+        if matches!(item.layer, Layer::Linear(_)) {
+            network.layers.insert(0, Layer::Flatten);
+        }
+        let summary = infer(&network).unwrap_or_else(|e| panic!("{}: {e}", item.name));
+        let fields = spec::lab::receptive::fields_of(&network, &summary);
+        assert_eq!(fields.len(), network.layers.len(), "{}", item.name);
+    }
+}

@@ -92,6 +92,23 @@ pub fn explain(layer: &Layer, input: Shape, output: Shape, d: &Defaults) -> Vec<
                 ),
             ]
         }
-        _ => Vec::new(),
+        // Explained by their own numbers in the editor (blocks list their units), or
+        // without parameters or multiply-adds worth a formula.
+        Layer::MaxPool(_)
+        | Layer::AvgPool(_)
+        | Layer::L2Pool(_)
+        | Layer::GlobalAvgPool
+        | Layer::GlobalMaxPool
+        | Layer::Flatten
+        | Layer::Dropout(_)
+        | Layer::Dropout2d(_)
+        | Layer::Norm(_)
+        | Layer::Lrn(_)
+        | Layer::Activation(_)
+        | Layer::Residual(_)
+        | Layer::Inception(_)
+        | Layer::InceptionV3(_)
+        | Layer::NiN(_)
+        | Layer::AuxClassifier(_) => Vec::new(),
     }
 }

@@ -89,7 +89,13 @@ pub fn fields_of(network: &Network, summary: &super::super::Summary) -> Vec<Fiel
                     whole = true;
                     (r, j)
                 }
-                _ => (r, j),
+                // Per position (or a side branch): the field stays as it was.
+                Layer::Dropout(_)
+                | Layer::Dropout2d(_)
+                | Layer::Norm(_)
+                | Layer::Lrn(_)
+                | Layer::Activation(_)
+                | Layer::AuxClassifier(_) => (r, j),
             };
         }
         out.push(if whole {
@@ -135,7 +141,17 @@ pub fn window_on_input(
             | Layer::Inception(_)
             | Layer::InceptionV3(_)
             | Layer::NiN(_) => return None,
-            _ => {}
+            // No padding or stride: the window stays where it was.
+            Layer::GlobalAvgPool
+            | Layer::GlobalMaxPool
+            | Layer::Flatten
+            | Layer::Linear(_)
+            | Layer::Dropout(_)
+            | Layer::Dropout2d(_)
+            | Layer::Norm(_)
+            | Layer::Lrn(_)
+            | Layer::Activation(_)
+            | Layer::AuxClassifier(_) => {}
         }
     }
     let clip = |start: i64, n: usize| {

@@ -4,6 +4,7 @@ mod aux;
 mod blocks;
 mod conv;
 mod dense;
+mod follows;
 mod inception_v3;
 mod norm;
 mod pool;
@@ -12,6 +13,7 @@ pub use aux::{AuxClassifier, AuxPlan};
 pub use blocks::{BlockPlan, Bottleneck, BranchPool, ConvUnit, Inception, NiN, Residual};
 pub use conv::{Conv2d, Padding};
 pub use dense::{Dropout, Linear};
+pub use follows::Follows;
 pub use inception_v3::InceptionFactorized;
 pub use norm::{ActivationLayer, Lrn, Norm, NormLayer};
 pub use pool::Pool;
@@ -53,8 +55,10 @@ pub struct Defaults {
     pub classes: usize,
 }
 
-/// One entry of the layer stack.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+/// One entry of the layer stack. `LayerKind` names the kinds without their parameters
+/// (`LayerKind::iter()` lists every kind, for the tests that must cover them all).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, strum::EnumDiscriminants)]
+#[strum_discriminants(name(LayerKind), derive(strum::EnumIter, Hash, PartialOrd, Ord))]
 pub enum Layer {
     Conv2d(Conv2d),
     MaxPool(Pool),
@@ -132,7 +136,41 @@ impl Layer {
             Layer::InceptionV3(i) => format!("InceptionV3 {} (3×3+3×3)", i.out_channels()),
             Layer::AuxClassifier(a) => format!("Aux head ×{} (branch)", a.weight),
             Layer::NiN(n) => format!("NiN {}@{}×{}", n.out_channels, n.kernel, n.kernel),
-            _ => self.kind_name(d),
+            // The name says it all (norm and activation layers: what they resolve to).
+            Layer::GlobalAvgPool
+            | Layer::GlobalMaxPool
+            | Layer::Flatten
+            | Layer::Norm(_)
+            | Layer::Lrn(_)
+            | Layer::Activation(_) => self.kind_name(d),
+        }
+    }
+
+    pub fn kind(&self) -> LayerKind {
+        LayerKind::from(self)
+    }
+
+    /// Whether the layer works on each position (each value, or each channel's values) on its
+    /// own, keeping the shape: "explain this number" looks through these to the convolution
+    /// before them.
+    pub fn is_per_position(&self) -> bool {
+        match self {
+            Layer::Norm(_) | Layer::Activation(_) | Layer::Dropout(_) | Layer::Dropout2d(_) => true,
+            Layer::Conv2d(_)
+            | Layer::MaxPool(_)
+            | Layer::AvgPool(_)
+            | Layer::L2Pool(_)
+            | Layer::GlobalAvgPool
+            | Layer::GlobalMaxPool
+            | Layer::Flatten
+            | Layer::Linear(_)
+            | Layer::Lrn(_)
+            | Layer::Residual(_)
+            | Layer::Bottleneck(_)
+            | Layer::Inception(_)
+            | Layer::InceptionV3(_)
+            | Layer::NiN(_)
+            | Layer::AuxClassifier(_) => false,
         }
     }
 
@@ -164,15 +202,7 @@ impl Layer {
     /// The activation this layer ends with, if its output is an activation's output
     /// (activation layers and blocks): these are the layers whose statistics are probed.
     pub fn output_activation(&self, d: &Defaults) -> Option<Activation> {
-        match self {
-            Layer::Activation(a) => Some(a.resolve(d)),
-            Layer::Residual(b) => Some(b.act.unwrap_or(d.activation)),
-            Layer::Bottleneck(b) => Some(b.act.unwrap_or(d.activation)),
-            Layer::Inception(b) => Some(b.act.unwrap_or(d.activation)),
-            Layer::InceptionV3(b) => Some(b.act.unwrap_or(d.activation)),
-            Layer::NiN(b) => Some(b.act.unwrap_or(d.activation)),
-            _ => None,
-        }
+        self.activation_setting().map(|a| a.unwrap_or(d.activation))
     }
 
     pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {

@@ -24,7 +24,19 @@ fn learn_tab(layer: &Layer) -> Option<crate::learn::LearnTab> {
         Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::L2Pool(_) => LearnTab::Pooling,
         Layer::Activation(_) => LearnTab::Activations,
         Layer::Norm(_) => LearnTab::Normalization,
-        _ => return None,
+        Layer::GlobalAvgPool
+        | Layer::GlobalMaxPool
+        | Layer::Flatten
+        | Layer::Linear(_)
+        | Layer::Dropout(_)
+        | Layer::Dropout2d(_)
+        | Layer::Lrn(_)
+        | Layer::Residual(_)
+        | Layer::Bottleneck(_)
+        | Layer::Inception(_)
+        | Layer::InceptionV3(_)
+        | Layer::NiN(_)
+        | Layer::AuxClassifier(_) => return None,
     })
 }
 

@@ -127,15 +127,18 @@ fn exported_models_give_the_workbench_logits_for_every_bundled_preset_and_layer_
     assert_eq!(worst.len(), library::BUNDLED.len() + 2);
 }
 
-/// LeNet-5 on the first 2,000 MNIST training images, exported.
-fn mnist_export(dir: &Path, epochs: usize) -> PathBuf {
+/// LeNet-5 on the first 1,993 MNIST training images, exported. 1,993 − 199 for validation =
+/// 1,794 = 2 × 897, and 897 = 28 × 32 + 1: under torchrun with 2 processes each epoch ends in
+/// a batch of one image, which is no step (it cannot be batch-normalized).
+fn mnist_export(dir: &Path, epochs: usize, max_steps: Option<usize>) -> PathBuf {
     let mut p = library::bundled("lenet5.ron").unwrap();
     p.data.source = DataSource::Idx {
         folder: root().join("../shared/datasets/mnist"),
     };
-    p.data.train_limit = Some(2000);
+    p.data.train_limit = Some(1993);
     p.data.test_limit = Some(500);
     p.training.epochs = epochs;
+    p.training.max_steps = max_steps;
     p.training.batch_size = 64;
     let preset = dir.join("lenet.ron");
     p.save(&preset).unwrap();
@@ -176,7 +179,8 @@ fn free_port() -> u16 {
 #[test]
 fn train_py_under_torchrun_writes_a_run_folder_the_workbench_reads() {
     let tmp = tempfile::tempdir().unwrap();
-    let project = mnist_export(tmp.path(), 2);
+    // Three epochs asked for, stopped by max_steps exactly at the end of the second.
+    let project = mnist_export(tmp.path(), 3, Some(2 * 28));
     let workspace = tmp.path().join("workspace");
     let text = ok(&torchrun(&project, &workspace.join("runs"))
         .output()
@@ -186,10 +190,41 @@ fn train_py_under_torchrun_writes_a_run_folder_the_workbench_reads() {
     let RunStatus::Finished { test_accuracy, .. } = runs[0].status else {
         panic!("{:?}\n{text}", runs[0].status);
     };
-    println!("torchrun (2 processes, gloo) LeNet-5, 2,000 MNIST images, 2 epochs: test accuracy {test_accuracy}");
+    println!("torchrun (2 processes, gloo) LeNet-5, 1,993 MNIST images, 2 epochs: test accuracy {test_accuracy}");
     assert!(test_accuracy > 0.8, "{test_accuracy}");
     let run = history::load_run(&runs[0].dir).unwrap();
     assert_eq!(run.state.epochs.len(), 2);
+    // Counted as the workbench counts: 897 images a process in batches of 32 → 28 steps
+    // (n / batch, plus one for a last batch of two or more); two epochs; the run's epochs are
+    // those it trained, not the three asked for.
+    let start = run.state.start.as_ref().unwrap();
+    assert_eq!(start.steps_per_epoch, 897 / 32 + usize::from(897 % 32 > 1));
+    let finish = run.state.finish.as_ref().unwrap();
+    assert_eq!((finish.steps, finish.epochs), (56, 2));
+    // One RESULT line, the workbench's: the same keys in the same order, the same numbers.
+    let line = text.lines().find(|l| l.starts_with("RESULT ")).unwrap();
+    let fields = cnn_workbench::protocol::parse_result_line(line).unwrap();
+    let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, cnn_workbench::protocol::RESULT_KEYS, "{line}");
+    let value = |k: &str| fields.iter().find(|(key, _)| key == k).unwrap().1.clone();
+    assert_eq!(value("steps"), "56");
+    assert_eq!(value("epochs"), "2");
+    assert_eq!(value("test_accuracy"), format!("{test_accuracy:.4}"));
+    assert_eq!(Path::new(&value("run")), runs[0].dir);
+    // The loop's wall time covers its steps' time, as the workbench's does.
+    assert!(
+        finish.train_loop_secs * finish.train_images_per_sec as f64
+            >= finish.trained_images as f64 * 0.99,
+        "{finish:?}"
+    );
+    // The logs start with the workbench's headers.
+    for (file, header) in [
+        ("steps.csv", cnn_workbench::runs::folder::STEPS_HEADER),
+        ("metrics.csv", cnn_workbench::runs::folder::EPOCHS_HEADER),
+    ] {
+        let text = std::fs::read_to_string(runs[0].dir.join(file)).unwrap();
+        assert_eq!(text.lines().next(), Some(header), "{file}");
+    }
     assert!(run.meta.tags.contains(&"torchrun".to_string()));
     // The weights are the workbench's: they load into its model and give the same accuracy.
     let (_, model) = checkpoint::load(&runs[0].dir, Device::Cpu).unwrap();
@@ -222,7 +257,7 @@ fn rank_one_worker(project: &Path) -> Option<i32> {
 #[test]
 fn a_torchrun_worker_that_dies_leaves_a_failed_run_not_a_finished_one() {
     let tmp = tempfile::tempdir().unwrap();
-    let project = mnist_export(tmp.path(), 50);
+    let project = mnist_export(tmp.path(), 50, None);
     let workspace = tmp.path().join("workspace");
     let mut child = torchrun(&project, &workspace.join("runs"))
         .stdout(std::process::Stdio::null())

@@ -103,17 +103,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     };
     let finish = run_with_progress(preset, opts, a.quiet)?;
     if a.quiet {
-        println!(
-            "RESULT steps={} test_accuracy={:.4} test_top5={} duration_secs={:.2} images_per_sec={:.1} loop_secs={:.2} loop_images_per_sec={:.1} epochs={}",
-            finish.steps,
-            finish.test_accuracy,
-            finish.test_top5.map_or("-".into(), |t| format!("{t:.4}")),
-            finish.duration_secs,
-            finish.train_images_per_sec,
-            finish.train_loop_secs,
-            finish.trained_images as f64 / finish.train_loop_secs.max(1e-9),
-            finish.epochs
-        );
+        println!("{}", finish.result_line(&run_dir));
     } else {
         println!("run folder: {}", run_dir.display());
     }
@@ -157,10 +147,7 @@ pub fn resume(a: ResumeArgs) -> Result<()> {
     };
     let finish = run_with_progress(preset, opts, a.quiet)?;
     if a.quiet {
-        println!(
-            "RESULT steps={} test_accuracy={:.4}",
-            finish.steps, finish.test_accuracy
-        );
+        println!("{}", finish.result_line(dir));
     } else {
         println!("run folder: {}", dir.display());
     }

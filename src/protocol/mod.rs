@@ -6,6 +6,9 @@ pub mod run;
 
 pub use run::{files, EventSink, Notify, RunMeta, RunOptions, SinkError, SinkPosition};
 
+mod result;
+pub use result::{parse_result_line, RESULT_KEYS};
+
 use serde::{Deserialize, Serialize};
 use spec::Summary;
 use std::path::PathBuf;

@@ -164,3 +164,36 @@ fn a_workspace_that_is_a_file_or_missing_is_refused_by_name() {
     assert!(e.contains("nowhere") && e.contains("does not exist"), "{e}");
     check_workspace(tmp.path()).unwrap();
 }
+
+/// The RESULT line scripts read: the documented keys in order, values as printed, and a run
+/// folder with a space in it read back whole.
+#[test]
+fn the_result_line_has_the_documented_keys_and_reads_back() {
+    let finish = protocol::FinishInfo {
+        steps: 56,
+        epochs: 2,
+        test_loss: 0.31,
+        test_accuracy: 0.9125,
+        test_top5: None,
+        duration_secs: 12.345,
+        train_images_per_sec: 1000.04,
+        train_loop_secs: 4.0,
+        trained_images: 3584,
+        stopped: false,
+        checkpoint: None,
+    };
+    let line = finish.result_line(std::path::Path::new("/tmp/my runs/lenet-5"));
+    assert_eq!(
+        line,
+        "RESULT steps=56 epochs=2 test_accuracy=0.9125 test_top5=- duration_secs=12.35 \
+         images_per_sec=1000.0 loop_secs=4.00 loop_images_per_sec=896.0 run=/tmp/my runs/lenet-5"
+    );
+    let fields = protocol::parse_result_line(&line).unwrap();
+    let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, protocol::RESULT_KEYS);
+    assert_eq!(fields[8].1, "/tmp/my runs/lenet-5");
+    assert_eq!(
+        protocol::parse_result_line("epoch 1: val accuracy 0.9"),
+        None
+    );
+}

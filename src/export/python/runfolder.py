@@ -4,7 +4,9 @@ History, compares and inspects like a local one.
 Files: preset.ron (written first: a folder always says what ran), run.ron, steps.csv,
 metrics.csv, events.log (one RON event per line; the terminal event — Finished, Diverged or
 Failed — is appended last) and safetensors checkpoints (written to a temporary name, then
-renamed). A folder without a terminal event reads as interrupted, never as finished.
+renamed). A folder without a terminal event reads as interrupted, never as finished. As the
+workbench's own writer does, what is written is fsynced: each renamed file before its rename
+(and the folder after it), the logs at each epoch's end and before the terminal event.
 """
 import math
 import os
@@ -69,8 +71,24 @@ class RunFolder:
 
     def _write_atomic(self, name, text):
         tmp = self.dir / f".{name}.tmp"
-        tmp.write_text(text)
-        os.replace(tmp, self.dir / name)
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        self._rename(tmp, self.dir / name)
+
+    def _rename(self, tmp, path):
+        os.replace(tmp, path)
+        fd = os.open(self.dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _sync_logs(self):
+        for f in (self.steps, self.epochs, self.events):
+            f.flush()
+            os.fsync(f.fileno())
 
     def event(self, line):
         self.events.write(line + "\n")
@@ -103,14 +121,13 @@ class RunFolder:
         self.epochs.write(f"{m['epoch']},{m['step']},{m['train_loss']},{m['train_accuracy']},"
                           f"{m['val_loss']},{m['val_accuracy']},{m['duration_secs']:.3f},"
                           f"{'NaN' if top5 is None else top5}\n")
-        self.epochs.flush()
-        self.steps.flush()
         self.event("Epoch(" + ron_struct([
             ("epoch", m["epoch"]), ("step", m["step"]),
             ("train_loss", ron_float(m["train_loss"])),
             ("train_accuracy", ron_float(m["train_accuracy"])),
             ("val_loss", ron_float(m["val_loss"])), ("val_accuracy", ron_float(m["val_accuracy"])),
             ("val_top5", ron_opt(top5)), ("duration_secs", ron_float(m["duration_secs"]))]) + ")")
+        self._sync_logs()
 
     def checkpoint(self, name, state_dict, step):
         """Writes NAME.safetensors atomically; returns its path."""
@@ -119,7 +136,9 @@ class RunFolder:
         tmp = self.dir / f".{name}.safetensors.tmp"
         tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
         save_file(tensors, str(tmp))
-        os.replace(tmp, path)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        self._rename(tmp, path)
         self.event(f"CheckpointSaved(path:{ron_str(str(path))},step:{step})")
         return path
 
@@ -127,8 +146,8 @@ class RunFolder:
         if self.closed:
             return
         self.closed = True
+        self._sync_logs()
         for f in (self.steps, self.epochs):
-            f.flush()
             f.close()
         self.event(line)
         os.fsync(self.events.fileno())

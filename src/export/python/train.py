@@ -73,6 +73,16 @@ def lr_at(t, step, steps_per_epoch):
     raise ValueError(f"unknown schedule {kind}")
 
 
+def result_line(steps, epochs, test_acc, test_top5, duration, images_per_sec, loop_secs,
+                loop_images_per_sec, run_dir):
+    """The one RESULT line, as `cnn-workbench train --quiet` prints it (README, "RESULT")."""
+    top5 = "-" if test_top5 is None else f"{test_top5:.4f}"
+    return (f"RESULT steps={steps} epochs={epochs} test_accuracy={test_acc:.4f} "
+            f"test_top5={top5} duration_secs={duration:.2f} images_per_sec={images_per_sec:.1f} "
+            f"loop_secs={loop_secs:.2f} loop_images_per_sec={loop_images_per_sec:.1f} "
+            f"run={run_dir}")
+
+
 def total_steps(t, steps_per_epoch):
     all_steps = t["epochs"] * steps_per_epoch
     return all_steps if t["max_steps"] is None else min(all_steps, t["max_steps"])
@@ -258,7 +268,10 @@ def train(net, data, t, device, rank, world, distributed, run):
     loader = torch.utils.data.DataLoader(train_set, batch_size=batch, shuffle=sampler is None,
                                          sampler=sampler, generator=order,
                                          num_workers=data.workers)
-    steps_per_epoch = len(loader)
+    # As the workbench counts: a final batch of one image is skipped (it cannot be
+    # batch-normalized), so it is no step.
+    n = len(sampler) if sampler is not None else len(train_set)
+    steps_per_epoch = n // batch + (1 if n % batch > 1 else 0)
     total = total_steps(t, steps_per_epoch)
     aug_gen = torch.Generator().manual_seed(t["seed"] + 3 + rank)
     mean, std = torch.tensor(data.mean), torch.tensor(data.std)
@@ -268,7 +281,7 @@ def train(net, data, t, device, rank, world, distributed, run):
         run.started(summary, data.class_names, len(train_set), len(data.val_set()),
                     len(data.test_set()), steps_per_epoch, total, str(device),
                     torch.get_num_threads())
-    step, best, last, trained, step_secs = 0, None, None, 0, 0.0
+    step, best, last, trained, step_secs, loop_secs, epochs_done = 0, None, None, 0, 0.0, 0.0, 0
     last_event = window_start = time.time()
     window_images = 0
     for epoch in range(t["epochs"]):
@@ -323,6 +336,10 @@ def train(net, data, t, device, rank, world, distributed, run):
                     window_images = 0
             if step >= total:
                 break
+        # The training loop's wall time (data, steps, logging), evaluation and checkpoints
+        # excluded: the workbench's train_loop_secs.
+        loop_secs += time.time() - epoch_start
+        epochs_done = epoch + 1
         if run:
             val_loss, val_acc, val_top5 = evaluate(net, data.val_set(), data, t["loss"], device)
             run.epoch({"epoch": epoch + 1, "step": step,
@@ -340,13 +357,15 @@ def train(net, data, t, device, rank, world, distributed, run):
     if run:
         test_loss, test_acc, test_top5 = evaluate(net, data.test_set(), data, t["loss"], device)
         path = run.checkpoint("model", net.state_dict(), step)
-        run.finished({"steps": step, "epochs": epoch + 1, "test_loss": test_loss,
+        run.finished({"steps": step, "epochs": epochs_done, "test_loss": test_loss,
                       "test_accuracy": test_acc, "test_top5": test_top5,
                       "duration_secs": time.time() - start,
                       "train_images_per_sec": trained / max(step_secs, 1e-9),
-                      "train_loop_secs": step_secs, "trained_images": trained,
+                      "train_loop_secs": loop_secs, "trained_images": trained,
                       "checkpoint": path})
-        print(f"RESULT test_accuracy={test_acc:.4f} run={run.dir}", flush=True)
+        print(result_line(step, epochs_done, test_acc, test_top5, time.time() - start,
+                          trained / max(step_secs, 1e-9), loop_secs,
+                          trained / max(loop_secs, 1e-9), run.dir), flush=True)
     if distributed:
         dist.barrier()
 

@@ -337,3 +337,87 @@ fn an_existing_folder_is_kept_unless_forced_and_bad_sources_are_named() {
     );
     assert!(!tmp.path().join("x").exists());
 }
+
+/// The exported train.py's learning-rate schedules give the workbench's rate at every step
+/// (warm-up, step decay, cosine, one-cycle; stopped early by max_steps or not): one contract,
+/// checked on both sides.
+#[test]
+fn train_py_learning_rates_are_the_workbenchs() {
+    use cnn_workbench::spec::training::Schedule;
+    let tmp = tempfile::tempdir().unwrap();
+    let project = mnist_export(tmp.path(), 3, None);
+    let base = library::bundled("lenet5.ron").unwrap().training;
+    let steps_per_epoch = 37;
+    let cases: Vec<(Schedule, usize, Option<usize>)> = vec![
+        (Schedule::Constant, 0, None),
+        (Schedule::Constant, 10, None),
+        (
+            Schedule::Step {
+                every_epochs: 1,
+                gamma: 0.5,
+            },
+            5,
+            None,
+        ),
+        (Schedule::Cosine { min_lr: 1e-4 }, 0, None),
+        (Schedule::Cosine { min_lr: 0.0 }, 7, Some(80)),
+        (
+            Schedule::OneCycle {
+                pct_start: 0.3,
+                div_factor: 25.0,
+                final_div_factor: 1e4,
+            },
+            0,
+            None,
+        ),
+        (
+            Schedule::OneCycle {
+                pct_start: 0.25,
+                div_factor: 10.0,
+                final_div_factor: 100.0,
+            },
+            0,
+            Some(50),
+        ),
+    ];
+    let trainings: Vec<_> = cases
+        .iter()
+        .map(|(schedule, warmup, max_steps)| {
+            let mut t = base.clone();
+            t.schedule = *schedule;
+            t.warmup_steps = *warmup;
+            t.max_steps = *max_steps;
+            t
+        })
+        .collect();
+    let steps = 3 * steps_per_epoch + 3;
+    let script = format!(
+        "import json, sys\nimport train\nts = json.loads(sys.stdin.read())\n\
+         print(json.dumps([[train.lr_at(t, s, {steps_per_epoch}) for s in range({steps})] for t in ts]))"
+    );
+    let mut child = Command::new(python())
+        .current_dir(&project)
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&trainings).unwrap().as_bytes())
+        .unwrap();
+    let out = ok(&child.wait_with_output().unwrap());
+    let python_rates: Vec<Vec<f64>> = serde_json::from_str(out.trim()).unwrap();
+    for ((t, case), py) in trainings.iter().zip(&cases).zip(&python_rates) {
+        for (s, p) in py.iter().enumerate() {
+            let r = t.lr_at(s, steps_per_epoch);
+            assert!(
+                (r - p).abs() <= 1e-12 * r.abs().max(1e-12),
+                "{case:?} step {s}: workbench {r}, train.py {p}"
+            );
+        }
+    }
+}

@@ -81,13 +81,6 @@ fn derivative(act: Activation, z: &Tensor) -> Option<Tensor> {
 
 /// Whether an activation flattens somewhere (bounded, or a plateau or minimum where its
 /// derivative vanishes): only those report saturation. ReLU and Leaky ReLU are piecewise linear.
-fn flattens(act: Activation) -> bool {
-    !matches!(
-        act,
-        Activation::Relu | Activation::LeakyRelu { .. } | Activation::Dice { .. }
-    )
-}
-
 /// The largest derivative of an activation, over a wide grid of inputs; computed once per
 /// activation and thread (probes ask for it at every probe of every layer).
 fn peak_derivative(act: Activation) -> f64 {
@@ -132,13 +125,16 @@ fn dead_and_saturated(
         _ => None,
     };
     let Some(g) = grad.map(|g| g.abs()) else {
-        return match act {
-            Activation::Relu => (1.0 - fraction(out.gt(0.0).any_dim(0, false)), None),
-            _ => (f32::NAN, None),
+        return if act.dead_where_not_positive() {
+            (1.0 - fraction(out.gt(0.0).any_dim(0, false)), None)
+        } else {
+            (f32::NAN, None)
         };
     };
     let dead = fraction(g.lt(DEAD_DERIVATIVE).all_dim(0, false));
-    let saturated = flattens(act).then(|| fraction(g.lt(SATURATION_SHARE * peak_derivative(act))));
+    let saturated = act
+        .saturates()
+        .then(|| fraction(g.lt(SATURATION_SHARE * peak_derivative(act))));
     (dead, saturated)
 }
 

@@ -130,15 +130,93 @@ impl Activation {
         match self {
             Activation::Sigmoid => Some((0.0, 1.0)),
             Activation::Tanh => Some((-1.0, 1.0)),
-            _ => None,
+            Activation::Relu
+            | Activation::LeakyRelu { .. }
+            | Activation::Elu { .. }
+            | Activation::Selu
+            | Activation::Gelu { .. }
+            | Activation::Swish { .. }
+            | Activation::Mish
+            | Activation::Dice { .. } => None,
         }
+    }
+
+    /// Whether the derivative flattens out somewhere (sigmoid and tanh at both ends, ELU/SELU
+    /// on their negative plateau, GELU/Swish/Mish far below zero), so that "saturated" units
+    /// mean something; not for the piecewise-linear ones.
+    pub fn saturates(&self) -> bool {
+        match self {
+            Activation::Relu | Activation::LeakyRelu { .. } | Activation::Dice { .. } => false,
+            Activation::Elu { .. }
+            | Activation::Selu
+            | Activation::Gelu { .. }
+            | Activation::Swish { .. }
+            | Activation::Mish
+            | Activation::Sigmoid
+            | Activation::Tanh => true,
+        }
+    }
+
+    /// Whether a unit is dead exactly where its output is never positive (the derivative is
+    /// zero there and only there): ReLU. For the others deadness needs the derivative.
+    pub fn dead_where_not_positive(&self) -> bool {
+        match self {
+            Activation::Relu => true,
+            Activation::LeakyRelu { .. }
+            | Activation::Elu { .. }
+            | Activation::Selu
+            | Activation::Gelu { .. }
+            | Activation::Swish { .. }
+            | Activation::Mish
+            | Activation::Sigmoid
+            | Activation::Tanh
+            | Activation::Dice { .. } => false,
+        }
+    }
+
+    /// Every function the Learn lab plots: the palette's, with GELU in both forms, each with
+    /// these parameters (slope, ELU's α, Swish's β, Dice's initial α).
+    pub fn lab_forms(slope: f64, alpha: f64, beta: f64, dice_alpha: f64) -> Vec<Activation> {
+        Activation::ALL
+            .iter()
+            .flat_map(|a| match *a {
+                Activation::LeakyRelu { .. } => vec![Activation::LeakyRelu { slope }],
+                Activation::Elu { .. } => vec![Activation::Elu { alpha }],
+                Activation::Swish { .. } => vec![Activation::Swish { beta }],
+                Activation::Dice { eps, .. } => vec![Activation::Dice {
+                    eps,
+                    alpha_init: dice_alpha,
+                }],
+                Activation::Gelu { .. } => vec![
+                    Activation::Gelu {
+                        form: GeluForm::Tanh,
+                    },
+                    Activation::Gelu {
+                        form: GeluForm::Erf,
+                    },
+                ],
+                a @ (Activation::Relu
+                | Activation::Selu
+                | Activation::Mish
+                | Activation::Sigmoid
+                | Activation::Tanh) => vec![a],
+            })
+            .collect()
     }
 
     /// Learned parameters for `channels` channels (only Dice has any: one α per channel).
     pub fn params(&self, channels: usize) -> usize {
         match self {
             Activation::Dice { .. } => channels,
-            _ => 0,
+            Activation::Relu
+            | Activation::LeakyRelu { .. }
+            | Activation::Elu { .. }
+            | Activation::Selu
+            | Activation::Gelu { .. }
+            | Activation::Swish { .. }
+            | Activation::Mish
+            | Activation::Sigmoid
+            | Activation::Tanh => 0,
         }
     }
 

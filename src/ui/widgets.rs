@@ -92,7 +92,11 @@ fn activation_params_ui(ui: &mut Ui, act: &mut Activation) {
                 ui.add(DragValue::new(alpha_init).range(-1.0..=1.0).speed(0.01))
             });
         }
-        _ => {}
+        Activation::Relu
+        | Activation::Selu
+        | Activation::Mish
+        | Activation::Sigmoid
+        | Activation::Tanh => {}
     }
 }
 
@@ -180,7 +184,7 @@ fn norm_param_ui(ui: &mut Ui, norm: &mut Norm) {
                 ui.add(DragValue::new(group).range(1..=512))
             });
         }
-        _ => {}
+        Norm::Off | Norm::Batch | Norm::Layer | Norm::Instance => {}
     }
 }
 

@@ -562,3 +562,38 @@ fn the_palette_offers_every_layer_kind_and_each_round_trips() {
         assert_eq!(fields.len(), network.layers.len(), "{}", item.name);
     }
 }
+
+/// The Learn lab plots every activation of the palette (GELU in both forms) with its own
+/// parameters; the per-kind facts agree with each other.
+#[test]
+fn the_learn_lab_plots_every_activation_with_its_parameters() {
+    let forms = Activation::lab_forms(0.2, 0.5, 1.702, 0.3);
+    assert_eq!(
+        forms.len(),
+        Activation::ALL.len() + 1,
+        "GELU twice: tanh and erf"
+    );
+    for a in Activation::ALL {
+        assert!(
+            forms.iter().any(|f| f.name() == a.name()),
+            "{} missing from the lab",
+            a.name()
+        );
+    }
+    assert!(forms.contains(&Activation::LeakyRelu { slope: 0.2 }));
+    assert!(forms.contains(&Activation::Elu { alpha: 0.5 }));
+    assert!(forms.contains(&Activation::Swish { beta: 1.702 }));
+    assert!(forms.contains(&Activation::Gelu {
+        form: spec::activation::GeluForm::Erf
+    }));
+    for a in Activation::ALL {
+        // A bounded function flattens at its bounds; one dead exactly where not positive
+        // is piecewise linear and does not.
+        assert!(a.bounds().is_none() || a.saturates(), "{}", a.name());
+        assert!(
+            !(a.dead_where_not_positive() && a.saturates()),
+            "{}",
+            a.name()
+        );
+    }
+}

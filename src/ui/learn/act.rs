@@ -39,30 +39,9 @@ impl Default for ActLab {
 }
 
 impl ActLab {
-    /// The palette's activations with the lab's parameters.
-    pub fn activations(&self) -> [Activation; 11] {
-        [
-            Activation::Relu,
-            Activation::LeakyRelu { slope: self.slope },
-            Activation::Elu {
-                alpha: self.elu_alpha,
-            },
-            Activation::Selu,
-            Activation::Gelu {
-                form: GeluForm::Tanh,
-            },
-            Activation::Gelu {
-                form: GeluForm::Erf,
-            },
-            Activation::Swish { beta: self.beta },
-            Activation::Mish,
-            Activation::Sigmoid,
-            Activation::Tanh,
-            Activation::Dice {
-                eps: 1e-8,
-                alpha_init: self.dice_alpha,
-            },
-        ]
+    /// The palette's activations (GELU in both forms) with the lab's parameters.
+    pub fn activations(&self) -> Vec<Activation> {
+        Activation::lab_forms(self.slope, self.elu_alpha, self.beta, self.dice_alpha)
     }
 }
 

@@ -424,3 +424,23 @@ fn a_broken_catalog_names_its_file_and_line() {
         "{e}"
     );
 }
+
+/// The datasets the window and `--data` offer are exactly those the download catalog holds,
+/// and each one's input size is what its format gives (MNIST-format 1×28×28, CIFAR 3×32×32).
+#[test]
+fn the_downloadable_datasets_are_the_catalogs() {
+    let offered: Vec<&str> = cnn_workbench::spec::DOWNLOADABLE.map(|d| d.name).to_vec();
+    let catalog: Vec<String> = fetch::catalog().into_iter().map(|e| e.name).collect();
+    assert_eq!(offered, catalog);
+    for d in cnn_workbench::spec::DOWNLOADABLE {
+        let cifar = matches!(
+            fetch::catalog()
+                .iter()
+                .find(|e| e.name == d.name)
+                .unwrap()
+                .archive,
+            Archive::TarGz
+        );
+        assert_eq!(d.input, if cifar { (3, 32) } else { (1, 28) }, "{}", d.name);
+    }
+}

@@ -185,6 +185,7 @@ impl DatasetView {
 /// The datasets present in the cache.
 pub(crate) fn downloaded() -> Vec<String> {
     DOWNLOADABLE
+        .map(|d| d.name)
         .iter()
         .filter(|n| fetch::dataset_dir(n).is_dir())
         .map(|n| n.to_string())

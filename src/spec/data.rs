@@ -2,8 +2,51 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// The datasets `data get` can download, by the name a preset or `--data` uses.
-pub const DOWNLOADABLE: [&str; 5] = ["mnist", "fashion-mnist", "kmnist", "cifar-10", "cifar-100"];
+/// A dataset `data get` can download: what the data panel, the network's input defaults and
+/// the download catalog (`fetch::catalog`, one entry per name, checked by a test) know of it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Downloadable {
+    /// The name a preset (`Downloaded { name }`) or `--data` uses.
+    pub name: &'static str,
+    /// The network input it fits: (channels, side).
+    pub input: (usize, usize),
+    /// CIFAR-100: its 100 fine labels also come as 20 coarse ones (`coarse_labels`).
+    pub coarse_labels: bool,
+}
+
+/// Every downloadable dataset, in the order lists show them.
+pub const DOWNLOADABLE: [Downloadable; 5] = [
+    Downloadable {
+        name: "mnist",
+        input: (1, 28),
+        coarse_labels: false,
+    },
+    Downloadable {
+        name: "fashion-mnist",
+        input: (1, 28),
+        coarse_labels: false,
+    },
+    Downloadable {
+        name: "kmnist",
+        input: (1, 28),
+        coarse_labels: false,
+    },
+    Downloadable {
+        name: "cifar-10",
+        input: (3, 32),
+        coarse_labels: false,
+    },
+    Downloadable {
+        name: "cifar-100",
+        input: (3, 32),
+        coarse_labels: true,
+    },
+];
+
+/// The downloadable dataset of this name.
+pub fn downloadable(name: &str) -> Option<&'static Downloadable> {
+    DOWNLOADABLE.iter().find(|d| d.name == name)
+}
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub enum DataSource {
@@ -37,7 +80,7 @@ impl DataSource {
         match arg {
             "synthetic" | "synthetic-gray" => Some(DataSource::Synthetic { rgb: false }),
             "synthetic-rgb" => Some(DataSource::Synthetic { rgb: true }),
-            name if DOWNLOADABLE.contains(&name) && !Path::new(name).exists() => {
+            name if downloadable(name).is_some() && !Path::new(name).exists() => {
                 Some(DataSource::Downloaded { name: name.into() })
             }
             _ => None,

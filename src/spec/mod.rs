@@ -16,7 +16,7 @@ pub mod zoo;
 
 pub use activation::{Activation, GeluForm};
 pub use compare::{CompareSpec, Dimension};
-pub use data::{DataSource, DataSpec, Loader, DOWNLOADABLE};
+pub use data::{downloadable, DataSource, DataSpec, Downloadable, Loader, DOWNLOADABLE};
 pub use layer::{Defaults, Init, Layer, LayerKind, Norm};
 pub use network::{InputShape, Network};
 pub use preset::{Preset, PresetError};

@@ -34,8 +34,7 @@ pub fn input_for(source: &DataSource) -> Option<(usize, usize)> {
         DataSource::Idx { .. } => Some((1, 28)),
         DataSource::Cifar { .. } => Some((3, 32)),
         DataSource::ImageFolder { .. } => None,
-        DataSource::Downloaded { name } if name.starts_with("cifar") => Some((3, 32)),
-        DataSource::Downloaded { .. } => Some((1, 28)),
+        DataSource::Downloaded { name } => spec::downloadable(name).map(|d| d.input),
     }
 }
 
@@ -145,7 +144,7 @@ fn where_ui(
             egui::ComboBox::from_id_salt("downloaded")
                 .selected_text(name.as_str())
                 .show_ui(ui, |ui| {
-                    for n in DOWNLOADABLE {
+                    for n in DOWNLOADABLE.map(|d| d.name) {
                         let here = context.downloaded.iter().any(|d| d == n);
                         let label = if here {
                             n.to_string()
@@ -211,8 +210,13 @@ pub fn loader_ui(ui: &mut Ui, data: &mut spec::DataSpec) {
             });
         }
         DataSource::Cifar { .. } | DataSource::Downloaded { .. } => {
-            let cifar100 = matches!(&data.source, DataSource::Downloaded { name } if name == "cifar-100")
-                || matches!(&data.source, DataSource::Cifar { .. });
+            let cifar100 = match &data.source {
+                DataSource::Downloaded { name } => {
+                    spec::downloadable(name).is_some_and(|d| d.coarse_labels)
+                }
+                DataSource::Cifar { .. } => true,
+                _ => false,
+            };
             if cifar100 {
                 ui.checkbox(&mut data.coarse_labels, "CIFAR-100: 20 coarse classes")
                     .on_hover_text("the superclasses instead of the 100 fine classes");

@@ -48,7 +48,7 @@ impl WorkbenchApp {
                         egui::ComboBox::from_label("dataset")
                             .selected_text(choice.as_str())
                             .show_ui(ui, |ui| {
-                                for n in DOWNLOADABLE {
+                                for n in DOWNLOADABLE.map(|d| d.name) {
                                     ui.selectable_value(&mut choice, n.to_string(), n);
                                 }
                             });

@@ -24,10 +24,10 @@ impl WorkbenchApp {
 
     /// Uses `path` as the workspace (`--workspace`, Open Workspace…), or says why not.
     pub fn set_workspace(&mut self, path: PathBuf) -> Result<(), String> {
-        if let Err(reason) = check_workspace(&path) {
+        // The same check and words as the command line's --workspace.
+        if let Err(reason) = runs::check_workspace(&path) {
             return Err(format!(
-                "Cannot use {} as the workspace: {reason}. Still using {}.",
-                path.display(),
+                "Cannot use it: {reason}. Still using {}.",
                 self.workspace.display()
             ));
         }
@@ -87,19 +87,5 @@ impl WorkbenchApp {
         if !open {
             self.about = false;
         }
-    }
-}
-
-/// Why `path` cannot be a workspace, if it cannot: it must be an existing, readable folder.
-pub fn check_workspace(path: &std::path::Path) -> Result<(), String> {
-    match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err("no such folder (create it first, or pick another)".into())
-        }
-        Err(e) => Err(format!("cannot read it ({e})")),
-        Ok(m) if !m.is_dir() => Err("it is a file, not a folder".into()),
-        Ok(_) => std::fs::read_dir(path)
-            .map(|_| ())
-            .map_err(|e| format!("cannot read it ({e})")),
     }
 }

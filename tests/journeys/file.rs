@@ -369,8 +369,8 @@ fn journey_open_workspace() {
     let file = ws.join("not-a-folder");
     std::fs::write(&file, "x").unwrap();
     for (path, reason) in [
-        (file, "it is a file, not a folder"),
-        (ws.join("missing"), "no such folder"),
+        (file, "is a file, not a folder"),
+        (ws.join("missing"), "does not exist"),
     ] {
         menu(&mut h, "File", "Open Workspace…");
         type_path(&mut h, "Folder for run folders and comparisons:", &path);

@@ -395,22 +395,12 @@ fn train_py_learning_rates_are_the_workbenchs() {
         "import json, sys\nimport train\nts = json.loads(sys.stdin.read())\n\
          print(json.dumps([[train.lr_at(t, s, {steps_per_epoch}) for s in range({steps})] for t in ts]))"
     );
-    let mut child = Command::new(python())
-        .current_dir(&project)
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&trainings).unwrap().as_bytes())
-        .unwrap();
-    let out = ok(&child.wait_with_output().unwrap());
-    let python_rates: Vec<Vec<f64>> = serde_json::from_str(out.trim()).unwrap();
+    let rates = python_json(
+        &project,
+        &script,
+        &serde_json::to_value(&trainings).unwrap(),
+    );
+    let python_rates: Vec<Vec<f64>> = serde_json::from_value(rates).unwrap();
     for ((t, case), py) in trainings.iter().zip(&cases).zip(&python_rates) {
         for (s, p) in py.iter().enumerate() {
             let r = t.lr_at(s, steps_per_epoch);
@@ -420,4 +410,117 @@ fn train_py_learning_rates_are_the_workbenchs() {
             );
         }
     }
+}
+
+/// Runs `script` with the exported project's Python in `project`, `input` on its stdin; its
+/// stdout parsed as JSON.
+fn python_json(project: &Path, script: &str, input: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write;
+    let mut child = Command::new(python())
+        .current_dir(project)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = ok(&child.wait_with_output().unwrap());
+    serde_json::from_str(out.lines().last().unwrap()).unwrap()
+}
+
+/// The exported augment.py turns the same drawn numbers into the same batch as the workbench:
+/// the affine map of each geometry (mirror, scale, rotation, shear, shift, random-resized
+/// crop), then grid sampling with the background, brightness and contrast, PCA colour noise.
+#[test]
+fn augment_py_applies_drawn_numbers_as_the_workbench_does() {
+    use cnn_workbench::engine::augment::{apply_draws, Draws, Geometry};
+    let tmp = tempfile::tempdir().unwrap();
+    let project = mnist_export(tmp.path(), 1, None);
+    let geometries = [
+        Geometry {
+            flip: 1.0,
+            scale: 1.0,
+            rotate: 0.0,
+            shear: 0.0,
+            shift: (0.0, 0.0),
+            crop: None,
+        },
+        Geometry {
+            flip: -1.0,
+            scale: 1.15,
+            rotate: 0.3,
+            shear: 0.1,
+            shift: (0.2, -0.1),
+            crop: None,
+        },
+        Geometry {
+            flip: 1.0,
+            scale: 0.9,
+            rotate: -0.2,
+            shear: -0.05,
+            shift: (-0.25, 0.3),
+            crop: Some((0.7, 0.8, 0.1, -0.2)),
+        },
+    ];
+    let geo_json: Vec<serde_json::Value> = geometries
+        .iter()
+        .map(|g| {
+            serde_json::json!({"flip": g.flip, "scale": g.scale, "rotate": g.rotate,
+                "shear": g.shear, "shift": [g.shift.0, g.shift.1], "crop": g.crop.map(|c| [c.0, c.1, c.2, c.3])})
+        })
+        .collect();
+    let (n, c, h, w) = (3i64, 3i64, 6i64, 5i64);
+    let pixels: Vec<f32> = (0..n * c * h * w)
+        .map(|i| ((i as f32) * 0.37).sin() * 1.5)
+        .collect();
+    let x = Tensor::from_slice(&pixels).view([n, c, h, w]);
+    let draws = Draws {
+        theta: Some(geometries.iter().map(|g| g.theta()).collect()),
+        brightness_contrast: Some((vec![0.1, -0.2, 0.0], vec![1.2, 0.8, 1.0])),
+        pca_delta: Some(vec![0.05, -0.02, 0.01, 0.0, 0.03, -0.04, 0.02, 0.02, 0.02]),
+    };
+    let background = [-0.4f32, -0.5, -0.6];
+    let ours = Vec::<f32>::try_from(apply_draws(&x, &draws, &background).flatten(0, -1)).unwrap();
+    let script = "import json, sys\nimport torch\nimport augment\nd = json.loads(sys.stdin.read())\n\
+        thetas = [augment.theta_of({**g, 'crop': tuple(g['crop']) if g['crop'] else None}) for g in d['geometries']]\n\
+        x = torch.tensor(d['x'], dtype=torch.float32).view(*d['shape'])\n\
+        draws = {'theta': thetas, 'brightness_contrast': (d['b'], d['k']), 'pca_delta': d['pca']}\n\
+        y = augment.apply_draws(x, draws, torch.tensor(d['background']))\n\
+        print(json.dumps({'theta': thetas, 'y': y.reshape(-1).tolist()}))";
+    let (b, k) = draws.brightness_contrast.clone().unwrap();
+    let theirs = python_json(
+        &project,
+        script,
+        &serde_json::json!({"geometries": geo_json, "x": pixels, "shape": [n, c, h, w],
+            "b": b, "k": k, "pca": draws.pca_delta, "background": background}),
+    );
+    for (g, py) in geometries.iter().zip(theirs["theta"].as_array().unwrap()) {
+        for (r, p) in g.theta().iter().zip(py.as_array().unwrap()) {
+            let p = p.as_f64().unwrap();
+            assert!(
+                (*r as f64 - p).abs() < 1e-6,
+                "{g:?}: {:?} vs {py}",
+                g.theta()
+            );
+        }
+    }
+    let py_y: Vec<f64> = theirs["y"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(py_y.len(), ours.len());
+    let worst = ours
+        .iter()
+        .zip(&py_y)
+        .map(|(a, b)| (*a as f64 - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-5, "largest difference {worst}");
 }

@@ -524,3 +524,29 @@ fn augment_py_applies_drawn_numbers_as_the_workbench_does() {
         .fold(0.0, f64::max);
     assert!(worst < 1e-5, "largest difference {worst}");
 }
+
+/// The exported data.py holds out the same validation images as the workbench (its shuffle is
+/// the workbench's, ChaCha8 drawn as Rust's rand does), for sizes and fractions where rounding
+/// differs between the languages (1,995 × 0.1 = 199.5) and the full MNIST size.
+#[test]
+fn data_py_holds_out_the_workbenchs_validation_images() {
+    use cnn_workbench::engine::data::split_indices;
+    let tmp = tempfile::tempdir().unwrap();
+    let project = mnist_export(tmp.path(), 1, None);
+    let cases: Vec<(usize, f64)> = vec![
+        (2, 0.1),
+        (10, 0.25),
+        (1995, 0.1),
+        (2005, 0.1),
+        (777, 0.0),
+        (60000, 0.1),
+    ];
+    let script = "import json, sys\nimport data\ncases = json.loads(sys.stdin.read())\n\
+        print(json.dumps([[data.Data._split(n, f)[0].tolist(), data.Data._split(n, f)[1].tolist()] for n, f in cases]))";
+    let theirs = python_json(&project, script, &serde_json::json!(cases));
+    for ((n, f), py) in cases.iter().zip(theirs.as_array().unwrap()) {
+        let (train, val) = split_indices(*n, *f);
+        let ours = serde_json::json!([train, val]);
+        assert!(ours == *py, "n = {n}, fraction {f}: the splits differ");
+    }
+}

@@ -139,7 +139,7 @@ pub enum DataError {
 }
 
 /// Train and validation indices: a fixed shuffle, original order kept inside each part.
-fn split_indices(n: usize, fraction: f64) -> (Vec<usize>, Vec<usize>) {
+pub fn split_indices(n: usize, fraction: f64) -> (Vec<usize>, Vec<usize>) {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(SPLIT_SEED));
     let n_val = ((n as f64 * fraction.clamp(0.0, 0.9)).round() as usize).clamp(1, n - 1);

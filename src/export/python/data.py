@@ -4,9 +4,11 @@ Sources: MNIST-format IDX files (MNIST, Fashion-MNIST, KMNIST; the workbench's b
 are exported as IDX files in data/), CIFAR-10/100 (binary or Python version), and image folders
 (one subfolder of images per class; train/ and val/ or test/ subfolders used when present).
 Images are scaled to [0, 1] and normalized per channel with the training images' mean and std;
-a fixed share of the training images is held out for validation.
+a fixed share of the training images is held out for validation — the same images the workbench
+holds out (its shuffle, ChaCha8 as Rust's rand_chacha and rand draw it, is reproduced below).
 """
 import gzip
+import math
 import os
 import pickle
 from pathlib import Path
@@ -201,6 +203,94 @@ def load_folder(root, shape, validation_fraction):
     return train, test, classes
 
 
+# ---------------------------------------------------------------- the workbench's shuffle
+
+_M32 = 0xFFFFFFFF
+_M64 = 0xFFFFFFFFFFFFFFFF
+
+
+def _chacha8_words(seed):
+    """The u32 outputs of Rust's `ChaCha8Rng::seed_from_u64(seed)` (rand_chacha 0.9): the key
+    from rand_core's PCG32 expansion of the seed, then the ChaCha keystream with 8 rounds, a
+    64-bit block counter and stream 0."""
+    key, state = [], seed & _M64
+    for _ in range(8):
+        state = (state * 6364136223846793005 + 11634580027462260723) & _M64
+        xorshifted = (((state >> 18) ^ state) >> 27) & _M32
+        rot = state >> 59
+        key.append(((xorshifted >> rot) | (xorshifted << ((32 - rot) & 31))) & _M32)
+
+    def quarter(w, a, b, c, d):
+        w[a] = (w[a] + w[b]) & _M32
+        w[d] ^= w[a]
+        w[d] = ((w[d] << 16) | (w[d] >> 16)) & _M32
+        w[c] = (w[c] + w[d]) & _M32
+        w[b] ^= w[c]
+        w[b] = ((w[b] << 12) | (w[b] >> 20)) & _M32
+        w[a] = (w[a] + w[b]) & _M32
+        w[d] ^= w[a]
+        w[d] = ((w[d] << 8) | (w[d] >> 24)) & _M32
+        w[c] = (w[c] + w[d]) & _M32
+        w[b] ^= w[c]
+        w[b] = ((w[b] << 7) | (w[b] >> 25)) & _M32
+
+    counter = 0
+    while True:
+        x = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574] + key
+        x += [counter & _M32, counter >> 32, 0, 0]
+        w = list(x)
+        for _ in range(4):
+            quarter(w, 0, 4, 8, 12)
+            quarter(w, 1, 5, 9, 13)
+            quarter(w, 2, 6, 10, 14)
+            quarter(w, 3, 7, 11, 15)
+            quarter(w, 0, 5, 10, 15)
+            quarter(w, 1, 6, 11, 12)
+            quarter(w, 2, 7, 8, 13)
+            quarter(w, 3, 4, 9, 14)
+        for i in range(16):
+            yield (w[i] + x[i]) & _M32
+        counter += 1
+
+
+def _below(words, bound):
+    """rand 0.9's `random_range(..bound)` for u32: a widening multiply, one more word when the
+    first is in the biased zone."""
+    product = next(words) * bound
+    result, low = product >> 32, product & _M32
+    if low > (-bound) & _M32:
+        if low + ((next(words) * bound) >> 32) > _M32:
+            result += 1
+    return result
+
+
+def workbench_shuffle(n, seed):
+    """`(0..n).shuffle(&mut ChaCha8Rng::seed_from_u64(seed))` as rand 0.9 does it: Fisher–Yates
+    from the front, the indices drawn in chunks (`IncreasingUniform`)."""
+    order = list(range(n))
+    if n <= 1:
+        return order
+    words = _chacha8_words(seed)
+    drawn, chunk, remaining = 0, 0, 1
+    for i in range(n):
+        next_n = drawn + 1
+        if remaining == 0:
+            bound, count = next_n, 1
+            while bound * (next_n + count) <= _M32:
+                bound *= next_n + count
+                count += 1
+            chunk = _below(words, bound)
+            remaining = count
+        remaining -= 1
+        if remaining == 0:
+            j = chunk
+        else:
+            j, chunk = chunk % next_n, chunk // next_n
+        drawn = next_n
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
 # ---------------------------------------------------------------- one entry point
 
 def resolve_folder(source, data_override, here):
@@ -264,9 +354,11 @@ class Data:
 
     @staticmethod
     def _split(n, fraction):
-        order = np.random.default_rng(SPLIT_SEED).permutation(n)
-        n_val = min(max(round(n * min(max(fraction, 0.0), 0.9)), 1), n - 1)
-        return np.sort(order[n_val:]), np.sort(order[:n_val])
+        """(training, validation) indices, sorted: engine/data/mod.rs `split_indices`."""
+        order = workbench_shuffle(n, SPLIT_SEED)
+        # Rust's f64::round rounds halves away from zero (Python's round to even).
+        n_val = min(max(int(math.floor(n * min(max(fraction, 0.0), 0.9) + 0.5)), 1), n - 1)
+        return np.sort(np.array(order[n_val:])), np.sort(np.array(order[:n_val]))
 
     def normalize(self, x_u8):
         """uint8 [N, C, H, W] → float, (x/255 − mean) / std per channel."""

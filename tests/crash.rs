@@ -92,17 +92,29 @@ fn runs_killed_at_random_moments_stay_readable_and_resume_to_the_end() {
             loaded.status
         );
         checkpoints_load(&run);
+        // On a fast machine the run can reach its end between kills: a finished run is not
+        // resumed (that is refused), so the killing stops there.
+        if matches!(loaded.status, RunStatus::Finished { .. }) {
+            println!("the run finished after kill {kill}");
+            break;
+        }
     }
-    println!("24 kills; temporary files left by kills inside a save: {torn_saves}");
+    println!("kills done; temporary files left by kills inside a save: {torn_saves}");
     assert!(torn_saves > 0, "no kill landed inside a checkpoint save");
-    // Resumed once more without interruption, the run reaches its end.
-    let o = bin()
-        .arg("resume")
-        .arg(&run)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Resumed once more without interruption (unless it already finished), the run reaches
+    // its end.
+    if !matches!(
+        history::load_run(&run).unwrap().status,
+        RunStatus::Finished { .. }
+    ) {
+        let o = bin()
+            .arg("resume")
+            .arg(&run)
+            .arg("--quiet")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
     let loaded = history::load_run(&run).unwrap();
     let RunStatus::Finished { test_accuracy, .. } = loaded.status else {
         panic!("{:?}", loaded.status);

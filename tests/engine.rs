@@ -117,7 +117,7 @@ fn check_shapes(network: &Network) {
 #[test]
 fn every_palette_entry_builds_to_its_inferred_shape_and_exports() {
     for item in Layer::palette().into_iter().flat_map(|g| g.items) {
-        let network = Network {
+        let mut network = Network {
             input: InputShape {
                 channels: 16,
                 height: 32,
@@ -134,11 +134,20 @@ fn every_palette_entry_builds_to_its_inferred_shape_and_exports() {
             ],
             ..Network::default()
         };
+        // A dense layer takes flat features.
+        let at = usize::from(matches!(item.layer, Layer::Linear(_)));
+        if at == 1 {
+            network.layers.insert(0, Layer::Flatten);
+        }
         check_shapes(&network);
         let summary = infer(&network).unwrap();
+        let input = match at {
+            0 => summary.input,
+            _ => summary.layers[0].output,
+        };
         let expr = cnn_workbench::export::model_py::layer_expr(
             &item.layer,
-            summary.input,
+            input,
             &network.defaults(),
             "",
         )

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 const RECENT_WORKSPACES: usize = 8;
 
+/// What the program is, in Help → About.
+const ABOUT: &str = "A desktop workbench to assemble, train and understand convolutional networks";
+
 /// The libtorch this binary was built against (from the torch package's version.py).
 pub const LIBTORCH_VERSION: &str = engine::LIBTORCH_VERSION;
 
@@ -54,7 +57,8 @@ impl WorkbenchApp {
             .resizable(false)
             .show(ctx, |ui| {
                 ui.heading(format!("cnn-workbench {}", env!("CARGO_PKG_VERSION")));
-                ui.label(env!("CARGO_PKG_DESCRIPTION"));
+                // Not CARGO_PKG_DESCRIPTION: in this crate that describes the window crate.
+                ui.label(ABOUT);
                 egui::Grid::new("about-grid").show(ui, |ui| {
                     ui.label("commit");
                     ui.label(commit());

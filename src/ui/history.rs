@@ -142,9 +142,9 @@ pub fn history_ui(
     }
     if listing.rows.is_empty() {
         ui.label(format!(
-            "No run matches \"{}\" ({} runs in the workspace).",
+            "No run matches \"{}\" ({} in the workspace).",
             view.filter.trim(),
-            lists.runs.len()
+            runs_count(lists.runs.len())
         ));
     } else {
         rows_ui(ui, &lists, &listing, view, selection, actions);
@@ -218,9 +218,9 @@ fn toolbar_ui(
         ui.checkbox(&mut view.group, "group by comparison");
         let matching = view.listing(lists).matching;
         ui.weak(if matching == lists.runs.len() {
-            format!("{} runs", lists.runs.len())
+            runs_count(lists.runs.len())
         } else {
-            format!("{matching} of {} runs", lists.runs.len())
+            format!("{matching} of {}", runs_count(lists.runs.len()))
         });
         ui.separator();
         if ui
@@ -357,9 +357,9 @@ fn group_row_ui(
         }
     }
     let count = if matching == total || total == 0 {
-        format!("{total} runs")
+        runs_count(total)
     } else {
-        format!("{matching} of {total} runs match")
+        format!("{matching} of {} match", runs_count(total))
     };
     let count = ui
         .add(egui::Label::new(RichText::new(count).weak()).sense(Sense::click()))
@@ -514,4 +514,13 @@ fn context_menu_ui(ui: &mut Ui, r: &RunEntry, actions: &mut Vec<Action>) {
         );
     }
     actions.extend(resume);
+}
+
+/// "1 run", "3 runs".
+fn runs_count(n: usize) -> String {
+    if n == 1 {
+        "1 run".into()
+    } else {
+        format!("{n} runs")
+    }
 }

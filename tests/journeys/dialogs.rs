@@ -7,6 +7,8 @@ fn journey_open_about() {
     let (mut h, ws) = window(no_runs());
     menu(&mut h, "Help", "About cnn-workbench");
     h.get_by_label_contains(&format!("cnn-workbench {}", env!("CARGO_PKG_VERSION")));
+    // The program's own description (the binary's package), not one of its crates'.
+    h.get_by_label(env!("CARGO_PKG_DESCRIPTION"));
     h.get_by_label_contains("2.13.0");
     h.get_by_label_contains("CPU only");
     h.get_by_label(&ws.display().to_string());

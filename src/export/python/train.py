@@ -365,7 +365,7 @@ def train(net, data, t, device, rank, world, distributed, run):
                       "checkpoint": path})
         print(result_line(step, epochs_done, test_acc, test_top5, time.time() - start,
                           trained / max(step_secs, 1e-9), loop_secs,
-                          trained / max(loop_secs, 1e-9), run.dir), flush=True)
+                          trained / max(loop_secs, 1e-9), os.path.abspath(run.dir)), flush=True)
     if distributed:
         dist.barrier()
 

@@ -126,7 +126,7 @@ fn harness(ws: std::path::PathBuf) -> Harness<'static, WorkbenchApp> {
     h.run();
     h.state_mut()
         .wait_for_history(std::time::Duration::from_secs(30));
-    assert_eq!(h.state().history.len(), 44);
+    assert_eq!(h.state().history.runs.len(), 44);
     h.get_by_label("History").click();
     h.run();
     h

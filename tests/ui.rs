@@ -171,7 +171,7 @@ fn save_then_reopen_gives_the_same_network() {
     assert_eq!(h.state().doc.preset, edited);
     assert!(!h.state().doc.is_dirty());
     assert_eq!(
-        h.state().recent.first().and_then(|p| p.file_name()),
+        h.state().library.recent.first().and_then(|p| p.file_name()),
         Some("mine.ron".as_ref())
     );
 }
@@ -500,8 +500,12 @@ fn a_comparison_fills_the_overlay_and_the_summary_table() {
         assert!(h.get_all_by_label(v).count() >= 2, "{v}");
     }
     // The history lists the comparison and its six runs.
-    assert_eq!(h.state().comparisons.len(), 1);
-    assert_eq!(h.state().history.len(), 0, "scripted runs write no folders");
+    assert_eq!(h.state().history.comparisons.len(), 1);
+    assert_eq!(
+        h.state().history.runs.len(),
+        0,
+        "scripted runs write no folders"
+    );
 }
 
 #[test]
@@ -539,7 +543,7 @@ fn the_inspector_opens_a_checkpoint_and_shows_every_panel() {
         for _ in 0..1500 {
             h.state_mut().poll(std::time::Duration::from_millis(5));
             h.run_steps(1);
-            if h.state().inspector.as_ref().is_some_and(|i| !i.busy()) {
+            if h.state().inspector().is_some_and(|i| !i.busy()) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
@@ -558,20 +562,13 @@ fn the_inspector_opens_a_checkpoint_and_shows_every_panel() {
         .click();
     settle(&mut h);
     h.get_by_label_contains("true ring -> predicted ring (");
-    assert!(!h
-        .state()
-        .inspector
-        .as_ref()
-        .unwrap()
-        .a
-        .cell_images
-        .is_empty());
+    assert!(!h.state().inspector().unwrap().a.cell_images.is_empty());
     // Test-time averaging on the thread's own test images: the single-view accuracy equals
     // the confusion matrix's.
     h.get_by_label("Evaluate").click();
     settle(&mut h);
     let (acc, averaged) = {
-        let a = &h.state().inspector.as_ref().unwrap().a;
+        let a = &h.state().inspector().unwrap().a;
         let r = a.averaged.clone().unwrap().unwrap();
         (a.confusion.as_ref().unwrap().accuracy, r.members[0].1)
     };
@@ -608,11 +605,7 @@ fn a_mismatched_checkpoint_is_refused_with_the_mismatch_named() {
     for _ in 0..1500 {
         h.state_mut().poll(std::time::Duration::from_millis(5));
         h.run_steps(1);
-        if h.state()
-            .inspector
-            .as_ref()
-            .is_some_and(|i| i.a.error.is_some())
-        {
+        if h.state().inspector().is_some_and(|i| i.a.error.is_some()) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -918,7 +911,7 @@ fn the_convolution_explorer_follows_edits_of_the_image_and_the_stride() {
     h.get_by_label("Backprop").click();
     h.run();
     h.run();
-    let learn = h.state().learn.as_ref().unwrap();
+    let learn = h.state().learn().unwrap();
     assert!(learn.backprop.autograd.is_some());
     h.get_by_label("g(logit 0)");
     h.get_all_by_label("Normalization").last().unwrap().click();

@@ -1,5 +1,6 @@
 //! Help → About, and the workspace: which folder holds the run folders and comparisons, and
 //! switching to another (File → Open Workspace…, Recent Workspaces, `--workspace`).
+use super::view::{Effect, Env, View};
 use super::WorkbenchApp;
 use std::path::PathBuf;
 
@@ -36,21 +37,23 @@ impl WorkbenchApp {
         }
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         self.workspace = path.clone();
-        self.recent_workspaces.retain(|p| p != &path);
-        self.recent_workspaces.insert(0, path);
-        self.recent_workspaces.truncate(RECENT_WORKSPACES);
-        self.selection.clear();
+        let recent = &mut self.library.recent_workspaces;
+        recent.retain(|p| p != &path);
+        recent.insert(0, path);
+        recent.truncate(RECENT_WORKSPACES);
         self.history.clear();
-        self.comparisons.clear();
         self.refresh_history();
         Ok(())
     }
+}
 
-    pub(crate) fn about_window_ui(&mut self, ctx: &egui::Context) {
-        if !self.about {
-            return;
-        }
+/// Help → About: version, commit, libtorch, devices, workspace and licence.
+pub(crate) struct AboutWindow;
+
+impl View for AboutWindow {
+    fn show(&mut self, ctx: &egui::Context, env: &Env<'_>, _out: &mut Vec<Effect>) -> bool {
         let mut open = true;
+        let mut close = false;
         egui::Window::new("About cnn-workbench")
             .open(&mut open)
             .collapsible(false)
@@ -67,15 +70,15 @@ impl WorkbenchApp {
                     ui.label(LIBTORCH_VERSION);
                     ui.end_row();
                     ui.label("devices");
-                    let cuda = self.devices.iter().any(|d| d.starts_with("cuda"));
+                    let cuda = env.devices.iter().any(|d| d.starts_with("cuda"));
                     ui.label(if cuda {
-                        format!("CUDA found: {}", self.devices.join(", "))
+                        format!("CUDA found: {}", env.devices.join(", "))
                     } else {
                         "CPU only: libtorch sees no GPU".to_string()
                     });
                     ui.end_row();
                     ui.label("workspace");
-                    ui.label(self.workspace.display().to_string());
+                    ui.label(env.workspace.display().to_string());
                     ui.end_row();
                     ui.label("licence");
                     ui.label(format!(
@@ -84,12 +87,8 @@ impl WorkbenchApp {
                     ));
                     ui.end_row();
                 });
-                if ui.button("Close").clicked() {
-                    self.about = false;
-                }
+                close = ui.button("Close").clicked();
             });
-        if !open {
-            self.about = false;
-        }
+        open && !close
     }
 }

@@ -1,8 +1,12 @@
 //! Carrying out actions after the frame. One `match` over every [`Action`] with no wildcard
 //! arm: an action added without handling, or a handling arm lost in a refactor, does not
 //! compile. The arms call small methods grouped by what they act on.
-use super::dialogs::{CompareDialog, PromptKind, RenameDialog};
+use super::about::AboutWindow;
+use super::dialogs::{
+    CompareDialog, DeleteDialog, DiffWindow, ExportDialog, PromptKind, RenameDialog, ZooWindow,
+};
 use super::document::Document;
+use super::inspector::InspectorWindow;
 use super::{library, WorkbenchApp};
 use protocol::Command;
 use runs::compare::CompareQueue;
@@ -18,8 +22,8 @@ impl WorkbenchApp {
             action,
             Action::New | Action::OpenPath(_) | Action::OpenBundled(_) | Action::Quit
         );
-        if replaces_document && self.doc.is_dirty() && self.pending.is_none() {
-            self.pending = Some(action);
+        if replaces_document && self.doc.is_dirty() && self.windows.unsaved.is_none() {
+            self.ask_unsaved(action);
             return;
         }
         use Action::*;
@@ -55,28 +59,31 @@ impl WorkbenchApp {
             SaveAsPath(path) => self.save_and_continue(&path),
             PickDataFolder => self.pick_data_folder(),
             SetDataFolder(folder) => {
-                self.folder_text = folder.display().to_string();
+                self.training.folder_text = folder.display().to_string();
                 self.set_data_folder(folder);
             }
             OpenWorkspace => self.pick_workspace(),
             OpenWorkspacePath(path) => self.open_workspace(path),
             Quit => {
-                self.allow_close = true;
+                self.frame.allow_close = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             OpenDownload => self.open_download(),
             OpenDatasetView => self.open_dataset_view(ctx),
-            OpenZoo => self.open_zoo(),
+            OpenZoo => self.windows.zoo = Some(ZooWindow::new(&self.library.recent)),
             OpenExport(run) => self.open_export(run),
             OpenLearn(tab) => self.open_learn(tab),
-            OpenAbout => self.about = true,
+            OpenAbout => self.windows.about = Some(AboutWindow),
             Train => self.start_training(),
             Pause => self.command(Command::Pause),
             Resume => self.command(Command::Resume),
             Stop => self.command(Command::Stop),
             SaveCheckpoint => self.command(Command::SaveCheckpoint(None)),
             ResumeRun(dir) => self.resume_run(dir),
-            OpenCompareDialog => self.open_compare_dialog(),
+            OpenCompareDialog => {
+                let parallel = self.training.compare_parallel;
+                self.windows.compare = Some(CompareDialog::new(&self.doc.preset, parallel));
+            }
             StartCompare(spec) => self.start_compare(spec),
             ComparePause => self.compare.iter_mut().for_each(|q| q.pause()),
             CompareResume => self.compare.iter_mut().for_each(|q| q.resume()),
@@ -85,8 +92,8 @@ impl WorkbenchApp {
             RefreshHistory => self.refresh_history(),
             OpenRun(dir) => self.open_run(&dir),
             OpenComparison(id) => self.open_comparison(&id),
-            RenameRun(dir) => self.open_rename(dir),
-            DeleteRun(dir) => self.confirm_delete = Some(dir),
+            RenameRun(dir) => self.windows.rename = Some(RenameDialog::new(dir)),
+            DeleteRun(dir) => self.windows.delete = Some(DeleteDialog { dir }),
             ExportCsv => self.export_csv(),
             DiffRuns => self.diff_runs(),
             OpenCheckpoint => self.pick_checkpoint(ctx),
@@ -154,10 +161,10 @@ impl WorkbenchApp {
     /// Save before New, Open or Quit). A failed save drops the waiting action: the document
     /// stays open and modified.
     fn save_and_continue(&mut self, path: &Path) {
-        let then = self.after_save.take();
+        let then = self.frame.after_save.take();
         if self.save(path) {
             if let Some(action) = then {
-                self.queued.push(action);
+                self.frame.queued.push(action);
             }
         }
     }
@@ -169,9 +176,12 @@ impl WorkbenchApp {
             None
         };
         match picked {
-            Some(folder) => self.queued.push(Action::SetDataFolder(folder)),
+            Some(folder) => self.frame.queued.push(Action::SetDataFolder(folder)),
             // No dialog (no portal) or cancelled: the typed path is the way.
-            None => self.prompt_for(PromptKind::DataFolder, self.folder_text.clone()),
+            None => {
+                let text = self.training.folder_text.clone();
+                self.prompt_for(PromptKind::DataFolder, text)
+            }
         }
     }
 
@@ -189,18 +199,12 @@ impl WorkbenchApp {
         }
     }
 
-    fn open_compare_dialog(&mut self) {
-        let spec = self.doc.preset.compare.clone().unwrap_or_default();
-        let values = spec.values.join(", ");
-        self.compare_dialog = Some(CompareDialog { spec, values });
-    }
-
     fn open_run(&mut self, dir: &Path) {
         match history::load_run(dir) {
             Ok(run) => {
                 // A finished run read back: nothing to talk to.
                 self.run = Some((run.state, None));
-                self.plots.tab = ui::plots::PlotTab::Curves;
+                self.views.plots.tab = ui::plots::PlotTab::Curves;
             }
             Err(e) => self.error = Some(format!("Cannot open the run {}: {e}", dir.display())),
         }
@@ -214,23 +218,14 @@ impl WorkbenchApp {
         match CompareQueue::from_history(&self.workspace, id) {
             Ok(q) => {
                 self.compare = Some(q);
-                self.plots.tab = ui::plots::PlotTab::Compare;
+                self.views.plots.tab = ui::plots::PlotTab::Compare;
             }
             Err(e) => self.error = Some(format!("Cannot open the comparison: {e}")),
         }
     }
 
-    fn open_rename(&mut self, dir: PathBuf) {
-        let meta = runs::folder::load_meta(&dir).unwrap_or_default();
-        self.rename = Some(RenameDialog {
-            dir,
-            name: meta.name,
-            tags: meta.tags.join(", "),
-        });
-    }
-
     fn diff_runs(&mut self) {
-        let [a, b] = self.selection.as_slice() else {
+        let [a, b] = self.history.selection.as_slice() else {
             self.error = Some("Tick exactly two runs to compare their settings.".into());
             return;
         };
@@ -242,7 +237,11 @@ impl WorkbenchApp {
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default()
                 };
-                self.diff = Some((name(a), name(b), history::config_diff(&pa, &pb)));
+                self.windows.diff = Some(DiffWindow {
+                    a: name(a),
+                    b: name(b),
+                    rows: history::config_diff(&pa, &pb),
+                });
             }
             (Err(e), _) | (_, Err(e)) => {
                 self.error = Some(format!("Cannot compare the presets: {e}"))
@@ -262,6 +261,46 @@ impl WorkbenchApp {
         match picked {
             Some(p) => self.execute(Action::InspectCheckpoint(p), ctx),
             None => self.prompt_for(PromptKind::Checkpoint, String::new()),
+        }
+    }
+
+    /// File → Export to PyTorch…; with a run folder, exporting that run is preselected.
+    fn open_export(&mut self, run: Option<PathBuf>) {
+        let run = run.or_else(|| self.shown_run_dir());
+        let dialog = ExportDialog::new(run, &self.doc.preset.name, &self.workspace);
+        self.windows.export = Some(dialog);
+    }
+
+    /// The folder of the run shown in the plots, when it has weights.
+    fn shown_run_dir(&self) -> Option<PathBuf> {
+        let dir = self.run.as_ref()?.0.start.as_ref()?.run_dir.clone()?;
+        engine::checkpoint::weights_in(&dir).map(|_| dir)
+    }
+
+    fn open_learn(&mut self, tab: ui::learn::LearnTab) {
+        self.windows
+            .learn
+            .get_or_insert_with(Default::default)
+            .state
+            .tab = tab;
+    }
+
+    /// Opens a checkpoint (a `.safetensors` file or a run folder) in the inspector.
+    fn inspect(&mut self, path: PathBuf) {
+        match InspectorWindow::open(path, self.frame.repaint.clone()) {
+            Ok(w) => self.windows.inspector = Some(w),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Opens a second checkpoint beside the one being inspected.
+    fn inspect_beside(&mut self, path: PathBuf) {
+        let Some(window) = self.windows.inspector.as_mut() else {
+            self.inspect(path);
+            return;
+        };
+        if let Err(e) = window.open_beside(path, self.frame.repaint.clone()) {
+            self.error = Some(e);
         }
     }
 }

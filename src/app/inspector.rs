@@ -1,27 +1,89 @@
-//! The inspector's threads: the app owns them, forwards the requests the panels queued on each
-//! side and hands the answers back within the frame's budget. Panels never see a thread.
-use super::WorkbenchApp;
+//! The inspector window: it owns the checkpoint views and their threads (one per open
+//! checkpoint), forwards the requests its panels queue and hands the answers back within the
+//! frame's budget. Panels never see a thread.
+use super::view::{Effect, Env, View};
 use engine::inspect::InspectorHandle;
 use protocol::Notify;
 use runs::Budget;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ui::inspector::{CheckpointView, InspectTab, InspectorState};
+use ui::Action;
 
-/// One thread per open checkpoint.
-pub struct InspectorThreads {
+/// Filters, maps, confusion, Grad-CAM… of one checkpoint, or two side by side.
+pub(crate) struct InspectorWindow {
+    pub state: InspectorState,
     a: InspectorHandle,
     b: Option<InspectorHandle>,
 }
 
-fn spawn(path: &std::path::Path, notify: Option<Notify>) -> Result<InspectorHandle, String> {
+fn spawn(path: &Path, notify: Option<Notify>) -> Result<InspectorHandle, String> {
     InspectorHandle::spawn(path.to_path_buf(), None, notify)
         .map_err(|e| format!("cannot start the inspector: {e}"))
 }
 
-impl InspectorThreads {
+impl InspectorWindow {
+    /// Opens a checkpoint (a `.safetensors` file or a run folder).
+    pub(crate) fn open(path: PathBuf, notify: Option<Notify>) -> Result<InspectorWindow, String> {
+        let a = spawn(&path, notify)?;
+        Ok(InspectorWindow {
+            state: InspectorState::new(CheckpointView::new(path)),
+            a,
+            b: None,
+        })
+    }
+
+    /// Opens a second checkpoint beside the first.
+    pub(crate) fn open_beside(
+        &mut self,
+        path: PathBuf,
+        notify: Option<Notify>,
+    ) -> Result<(), String> {
+        let opened = spawn(&path, notify).map(|b| {
+            self.state.b = Some(CheckpointView::new(path));
+            self.b = Some(b);
+        });
+        self.state.tab = InspectTab::SideBySide;
+        opened
+    }
+
+    /// An "explain this number" answer that has just arrived, for the Learn window.
+    fn take_explanation(&mut self, out: &mut Vec<Effect>) {
+        let sides = std::iter::once(&mut self.state.a).chain(self.state.b.as_mut());
+        for side in sides {
+            if !std::mem::take(&mut side.explained_new) {
+                continue;
+            }
+            if let Some(Ok(e)) = &side.explained {
+                out.push(Effect::Explain(Box::new(e.clone())));
+            }
+        }
+    }
+}
+
+impl View for InspectorWindow {
+    fn show(&mut self, ctx: &egui::Context, _env: &Env<'_>, out: &mut Vec<Effect>) -> bool {
+        self.take_explanation(out);
+        let mut open = true;
+        let mut second = None;
+        let state = &mut self.state;
+        egui::Window::new(format!("Inspector — {}", state.a.name()))
+            .id(egui::Id::unique("inspector-window"))
+            .open(&mut open)
+            .default_size([1100.0, 700.0])
+            .show(ctx, |ui| second = ui::inspector::inspector_ui(ui, state));
+        if let Some(path) = second {
+            out.push(Effect::Do(Action::InspectBeside(path)));
+        }
+        if state.busy() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+        open
+    }
+
     /// Requests out, answers in, while the budget lasts.
-    pub fn pump(&mut self, state: &mut InspectorState, budget: Budget) {
+    fn poll(&mut self, budget: Budget) {
+        let state = &mut self.state;
         for r in state.a.requests.drain(..) {
             self.a.ask(r);
         }
@@ -41,61 +103,6 @@ impl InspectorThreads {
                 Some(r) => state.receive_b(r),
                 None => break,
             }
-        }
-    }
-}
-
-impl WorkbenchApp {
-    /// Opens a checkpoint (a `.safetensors` file or a run folder) in the inspector.
-    pub(crate) fn inspect(&mut self, path: PathBuf) {
-        match spawn(&path, self.repaint.clone()) {
-            Ok(a) => {
-                self.inspector = Some(InspectorState::new(CheckpointView::new(path)));
-                self.inspector_threads = Some(InspectorThreads { a, b: None });
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-
-    /// Opens a second checkpoint beside the one being inspected.
-    pub(crate) fn inspect_beside(&mut self, path: PathBuf) {
-        let (Some(state), Some(threads)) =
-            (self.inspector.as_mut(), self.inspector_threads.as_mut())
-        else {
-            self.inspect(path);
-            return;
-        };
-        match spawn(&path, self.repaint.clone()) {
-            Ok(b) => {
-                state.b = Some(CheckpointView::new(path));
-                threads.b = Some(b);
-            }
-            Err(e) => self.error = Some(e),
-        }
-        state.tab = InspectTab::SideBySide;
-    }
-
-    pub(crate) fn inspector_window_ui(&mut self, ctx: &egui::Context) {
-        let Some(state) = self.inspector.as_mut() else {
-            return;
-        };
-        let mut open = true;
-        let mut second = None;
-        egui::Window::new(format!("Inspector — {}", state.a.name()))
-            .id(egui::Id::unique("inspector-window"))
-            .open(&mut open)
-            .default_size([1100.0, 700.0])
-            .show(ctx, |ui| second = ui::inspector::inspector_ui(ui, state));
-        let busy = state.busy();
-        if let Some(path) = second {
-            self.inspect_beside(path);
-        }
-        if busy {
-            ctx.request_repaint_after(Duration::from_millis(100));
-        }
-        if !open {
-            self.inspector = None;
-            self.inspector_threads = None;
         }
     }
 }

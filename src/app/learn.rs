@@ -1,39 +1,19 @@
 //! The Learn window: opened from the Learn menu, from the editor's "?" links, and by clicking a
-//! pixel of a feature map in the inspector ("explain this number"). The app fills in what needs
-//! libtorch (the backprop view's autograd column) after the frame.
-use super::WorkbenchApp;
-use ui::learn::{ConvView, LearnState, LearnTab};
+//! pixel of a feature map in the inspector ("explain this number"). It fills in what needs
+//! libtorch (the backprop view's autograd column) itself.
+use super::view::{Effect, Env, View};
+use ui::learn::LearnState;
 
-impl WorkbenchApp {
-    pub(crate) fn open_learn(&mut self, tab: LearnTab) {
-        self.learn.get_or_insert_with(LearnState::default).tab = tab;
-    }
+/// The concept lab.
+#[derive(Default)]
+pub(crate) struct LearnWindow {
+    pub state: LearnState,
+}
 
-    /// An explanation that has just arrived from an inspector thread opens the convolution
-    /// explorer on it.
-    pub(crate) fn take_explanation(&mut self) {
-        let Some(state) = self.inspector.as_mut() else {
-            return;
-        };
-        let sides = std::iter::once(&mut state.a).chain(state.b.as_mut());
-        for side in sides {
-            if !std::mem::take(&mut side.explained_new) {
-                continue;
-            }
-            if let Some(Ok(e)) = &side.explained {
-                let learn = self.learn.get_or_insert_with(LearnState::default);
-                learn.conv = ConvView::from_explained(e.clone());
-                learn.tab = LearnTab::Convolution;
-            }
-        }
-    }
-
-    pub(crate) fn learn_window_ui(&mut self, ctx: &egui::Context) {
-        self.take_explanation();
-        let Some(learn) = self.learn.as_mut() else {
-            return;
-        };
+impl View for LearnWindow {
+    fn show(&mut self, ctx: &egui::Context, _env: &Env<'_>, _out: &mut Vec<Effect>) -> bool {
         let mut open = true;
+        let learn = &mut self.state;
         egui::Window::new("Learn")
             .open(&mut open)
             .default_size([1000.0, 700.0])
@@ -44,8 +24,6 @@ impl WorkbenchApp {
             learn.backprop.autograd = Some(engine::lab::autograd(&learn.backprop.net));
             ctx.request_repaint();
         }
-        if !open {
-            self.learn = None;
-        }
+        open
     }
 }

@@ -1,6 +1,6 @@
 //! The app's work between frames: whether Train can start, starting runs and comparisons,
 //! draining events within the frame's budget, the history, and files.
-use super::dialogs::{PathPrompt, PromptKind};
+use super::dialogs::{DatasetWindow, DownloadWindow, PathPrompt, PromptKind, UnsavedQuestion};
 use super::document::Document;
 use super::WorkbenchApp;
 use engine::data;
@@ -17,7 +17,7 @@ const RECENT_LIMIT: usize = 8;
 impl WorkbenchApp {
     pub(crate) fn sync_folder_text(&mut self) {
         if let Some(folder) = self.doc.preset.data.source.folder() {
-            self.folder_text = folder.display().to_string();
+            self.training.folder_text = folder.display().to_string();
         }
     }
 
@@ -52,20 +52,21 @@ impl WorkbenchApp {
         if matches!(source, DataSource::Synthetic { .. }) {
             return None;
         }
-        let stale = self.data_check.as_ref().is_none_or(|(s, _)| s != source);
+        let check = &mut self.training.data_check;
+        let stale = check.as_ref().is_none_or(|(s, _)| s != source);
         if stale {
             let problem = data::quick_check(source).err();
-            self.data_check = Some((source.clone(), problem));
+            *check = Some((source.clone(), problem));
         }
-        self.data_check.as_ref().and_then(|(_, p)| p.clone())
+        check.as_ref().and_then(|(_, p)| p.clone())
     }
 
     /// Free memory on the chosen device, read on a background thread (nvidia-smi can take a
     /// second) when the device changes or every 10 s; the last answer meanwhile.
     pub(crate) fn available_memory(&mut self) -> Option<usize> {
         let device = self.doc.preset.training.device.clone();
-        self.memory_check.poll(&device);
-        self.memory_check.free
+        self.training.memory_check.poll(&device);
+        self.training.memory_check.free
     }
 
     /// A folder chosen in the dialog: the chosen kind keeps it, else its format is detected.
@@ -84,12 +85,12 @@ impl WorkbenchApp {
 
     /// Data → Download…: the download window, on the dataset the data panel names.
     pub(crate) fn open_download(&mut self) {
-        if self.data_windows.download_choice.is_none() {
+        if self.windows.download.is_none() {
             let name = match &self.doc.preset.data.source {
                 DataSource::Downloaded { name } => name.clone(),
                 _ => "cifar-10".into(),
             };
-            self.data_windows.download_choice = Some(name);
+            self.windows.download = Some(DownloadWindow::new(name));
         }
     }
 
@@ -101,9 +102,9 @@ impl WorkbenchApp {
             p.data.clone(),
             input,
             p.training.augment,
-            self.waker.notify_now(ctx.clone()),
+            self.frame.waker.notify_now(ctx.clone()),
         ) {
-            Ok(v) => self.data_windows.view = Some(v),
+            Ok(v) => self.windows.dataset = Some(DatasetWindow::new(v)),
             Err(e) => self.error = Some(format!("cannot read the dataset: {e}")),
         }
     }
@@ -161,7 +162,7 @@ impl WorkbenchApp {
         let name = runs::run_name(&preset.name);
         let opts = RunOptions {
             run_dir: Some(self.workspace.join(runs::history::RUNS_DIR).join(&name)),
-            notify: self.repaint.clone(),
+            notify: self.frame.repaint.clone(),
             meta: RunMeta {
                 name: preset.name.clone(),
                 seed: preset.training.seed,
@@ -170,10 +171,10 @@ impl WorkbenchApp {
             },
             ..RunOptions::default()
         };
-        match self.launcher.start(preset, opts) {
+        match self.training.launcher.start(preset, opts) {
             Ok(handle) => {
                 self.run = Some((RunState::new(name), Some(handle)));
-                self.plots.layer = None;
+                self.views.plots.layer = None;
             }
             Err(e) => self.error = Some(e),
         }
@@ -198,12 +199,12 @@ impl WorkbenchApp {
             .unwrap_or_else(|_| RunState::new(meta.name.clone()));
         let opts = RunOptions {
             run_dir: Some(dir),
-            notify: self.repaint.clone(),
+            notify: self.frame.repaint.clone(),
             meta,
             resume: true,
             ..RunOptions::default()
         };
-        match self.launcher.start(preset, opts) {
+        match self.training.launcher.start(preset, opts) {
             // The curves read back so far go on with the resumed run's events.
             Ok(handle) => self.run = Some((state, Some(handle))),
             Err(e) => self.error = Some(e),
@@ -221,24 +222,24 @@ impl WorkbenchApp {
         }
         match CompareQueue::new(&self.doc.preset, spec, &self.workspace) {
             Ok(mut q) => {
-                q.set_notify(self.repaint.clone());
+                q.set_notify(self.frame.repaint.clone());
                 // Several at once only pays off on a GPU.
                 q.parallel = if self.doc.preset.training.device.starts_with("cuda") {
-                    self.compare_parallel
+                    self.training.compare_parallel
                 } else {
                     1
                 };
                 self.compare = Some(q);
-                self.plots.tab = ui::plots::PlotTab::Compare;
-                self.compare_view = Default::default();
-                self.history_stale = true;
+                self.views.plots.tab = ui::plots::PlotTab::Compare;
+                self.views.compare = Default::default();
+                self.history.stale = true;
             }
             Err(e) => self.error = Some(format!("Cannot compare: {e}")),
         }
     }
 
     pub(crate) fn export_csv(&mut self) {
-        match history::export_csv(&self.selection) {
+        match history::export_csv(&self.history.selection) {
             Ok(text) => {
                 let dir = self.workspace.join("exports");
                 let path = dir.join(format!("metrics-{}.csv", runs::timestamp()));
@@ -248,7 +249,7 @@ impl WorkbenchApp {
                     Ok(()) => {
                         self.notice = Some(format!(
                             "Exported {} runs to {}",
-                            self.selection.len(),
+                            self.history.selection.len(),
                             path.display()
                         ))
                     }
@@ -292,9 +293,10 @@ impl WorkbenchApp {
 
     pub(crate) fn remember(&mut self, path: &Path) {
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        self.recent.retain(|p| p != &path);
-        self.recent.insert(0, path);
-        self.recent.truncate(RECENT_LIMIT);
+        let recent = &mut self.library.recent;
+        recent.retain(|p| p != &path);
+        recent.insert(0, path);
+        recent.truncate(RECENT_LIMIT);
     }
 
     /// One frame's worth of background work, within one time budget shared by every source:
@@ -305,29 +307,27 @@ impl WorkbenchApp {
         let was_running = self.is_running();
         self.drain_events(budget);
         if was_running && !self.is_running() {
-            self.history_stale = true;
+            self.history.stale = true;
         }
-        if let (Some(state), Some(threads)) =
-            (self.inspector.as_mut(), self.inspector_threads.as_mut())
-        {
-            threads.pump(state, budget);
-        }
+        self.windows.poll(budget);
         if let Some(q) = self.compare.as_mut() {
             let before = q.done();
-            q.poll(&mut self.launcher, budget);
+            q.poll(&mut self.training.launcher, budget);
             if q.done() != before {
-                self.history_stale = true;
+                self.history.stale = true;
             }
         }
-        if self.history_stale && self.history_loader.is_idle() {
+        let h = &mut self.history;
+        if h.stale && h.loader.is_idle() {
             self.refresh_history();
         }
-        if let Some((history, comparisons)) = self.history_loader.take() {
-            self.history = history;
-            self.comparisons = comparisons;
-            self.selection.retain(|d| d.is_dir());
-            if self.history_loader.rescan() {
-                self.history_stale = true;
+        let h = &mut self.history;
+        if let Some((runs, comparisons)) = h.loader.take() {
+            h.runs = runs;
+            h.comparisons = comparisons;
+            h.selection.retain(|d| d.is_dir());
+            if h.loader.rescan() {
+                h.stale = true;
             }
         }
     }
@@ -335,10 +335,11 @@ impl WorkbenchApp {
     /// Rescans the workspace's run folders and comparisons on a background thread; the lists
     /// are replaced when it is done.
     pub fn refresh_history(&mut self) {
-        self.history_stale = false;
+        self.history.stale = false;
         if let Err(e) = self
-            .history_loader
-            .start(&self.workspace, self.repaint.clone())
+            .history
+            .loader
+            .start(&self.workspace, self.frame.repaint.clone())
         {
             self.error = Some(format!("Cannot read the run history: {e}"));
         }
@@ -348,7 +349,7 @@ impl WorkbenchApp {
     /// actions that need the lists current.
     pub fn wait_for_history(&mut self, limit: Duration) {
         let deadline = Instant::now() + limit;
-        while !self.history_loader.is_idle() && Instant::now() < deadline {
+        while !self.history.loader.is_idle() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(2));
             self.poll(Duration::ZERO);
         }
@@ -359,7 +360,7 @@ impl WorkbenchApp {
     /// it is open.
     pub fn open_from_command_line(&mut self, path: PathBuf, train: bool, ctx: &egui::Context) {
         if train {
-            self.train_when_open = Some(path.clone());
+            self.training.train_when_open = Some(path.clone());
         }
         self.execute(ui::Action::OpenPath(path), ctx);
     }
@@ -368,20 +369,25 @@ impl WorkbenchApp {
     /// and the window has drawn its first frames (the renderer's start-up work would otherwise
     /// compete with the first steps); forgets it when the open failed or was cancelled.
     pub(crate) fn train_if_opened(&mut self, frames: u64) {
-        let Some(path) = &self.train_when_open else {
+        let Some(path) = &self.training.train_when_open else {
             return;
         };
-        if self.pending.is_some() || frames < 3 {
+        if self.windows.unsaved.is_some() || frames < 3 {
             return; // still asking about unsaved changes, or still starting up
         }
         if self.doc.path.as_ref() == Some(path) && !self.doc.is_dirty() {
             self.start_training();
         }
-        self.train_when_open = None;
+        self.training.train_when_open = None;
     }
 
     /// Asks for a path: a native file dialog, or the typed-path prompt where there is none.
     pub(crate) fn prompt_for(&mut self, kind: PromptKind, text: String) {
-        self.prompt = Some(PathPrompt::new(kind, text));
+        self.windows.prompt = Some(PathPrompt::new(kind, text));
+    }
+
+    /// "Unsaved changes": what to do with them before `action` replaces the document.
+    pub(crate) fn ask_unsaved(&mut self, action: ui::Action) {
+        self.windows.unsaved = Some(UnsavedQuestion { pending: action });
     }
 }

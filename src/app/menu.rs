@@ -76,11 +76,13 @@ impl WorkbenchApp {
     ) {
         let e = command.entry();
         match command {
-            Command::OpenRecent => recent_ui(ui, e.label, &self.recent, Action::OpenPath, actions),
+            Command::OpenRecent => {
+                recent_ui(ui, e.label, &self.library.recent, Action::OpenPath, actions)
+            }
             Command::RecentWorkspaces => recent_ui(
                 ui,
                 e.label,
-                &self.recent_workspaces,
+                &self.library.recent_workspaces,
                 Action::OpenWorkspacePath,
                 actions,
             ),

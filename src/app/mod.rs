@@ -15,25 +15,25 @@ pub mod library;
 mod logic;
 mod memory;
 mod menu;
+mod parts;
 mod persisted;
+mod view;
 mod waker;
+mod windows;
 
 pub use launch::trainer_launcher;
+pub use parts::{History, Library};
 pub use runs::handle::{Launcher, RunHandle, ScriptedRun};
 pub use ui::Action;
 
-use dialogs::{CompareDialog, ConfigDiff, PathPrompt, RenameDialog};
 use document::Document;
-use history_loader::HistoryLoader;
-use inspector::InspectorThreads;
-use protocol::Notify;
-use runs::compare::{CompareQueue, Comparison};
-use runs::history::RunEntry;
+use parts::{FrameState, Training, Views};
+use runs::compare::CompareQueue;
 use runs::{Budget, RunState};
-use spec::Preset;
 use std::path::PathBuf;
 use std::time::Duration;
-use waker::Waker;
+use view::{Effect, Env};
+use windows::Windows;
 
 /// Events drained per frame are bounded by time, so a chatty trainer never stalls the UI.
 const DRAIN_BUDGET: Duration = Duration::from_millis(6);
@@ -43,76 +43,28 @@ const DEFAULT_ANIMATION_SECS: f32 = 1.0 / 12.0;
 pub struct WorkbenchApp {
     pub doc: Document,
     pub selected: Option<usize>,
-    pub recent: Vec<PathBuf>,
-    /// Where run folders go.
-    pub workspace: PathBuf,
-    /// The run shown in the plots, and how to talk to it (None for a run read from history).
-    pub run: Option<(RunState, Option<Box<dyn RunHandle>>)>,
-    /// An error to show (bad file, failed save…); the work is untouched.
-    pub error: Option<String>,
-    /// Use native file dialogs (off in tests: typed paths only).
-    pub native_dialogs: bool,
-    launcher: Launcher,
-    bundled: Vec<(&'static str, String)>,
-    devices: Vec<String>,
-    plots: ui::plots::PlotsState,
-    pending: Option<Action>,
-    prompt: Option<PathPrompt>,
-    folder_text: String,
-    data_check: Option<(spec::DataSource, Option<String>)>,
-    data_windows: dialogs::DataWindows,
-    /// Datasets downloaded into the cache.
-    downloaded: Vec<String>,
-    /// The zoo window: its rows (and how to open each) and its sorting.
-    zoo: Option<(Vec<(spec::zoo::ZooRow, Action)>, ui::zoo::ZooView)>,
-    /// The Learn window (concept lab).
-    pub learn: Option<ui::learn::LearnState>,
-    /// File → Export to PyTorch….
-    export_dialog: Option<dialogs::ExportDialog>,
-    /// Free memory of a device, read off the UI thread when the device changes (or every 10 s).
-    memory_check: memory::MemoryCheck,
-    last_title: String,
-    allow_close: bool,
-    repaint: Option<Notify>,
-    waker: Waker,
-    history_loader: HistoryLoader,
-    /// The comparison being run or looked at.
-    pub compare: Option<CompareQueue>,
-    compare_view: ui::compare::CompareView,
-    compare_dialog: Option<CompareDialog>,
-    /// Runs at once in a comparison on CUDA.
-    pub compare_parallel: usize,
-    /// Past runs and comparisons of the workspace.
-    pub history: Vec<RunEntry>,
-    pub comparisons: Vec<(String, Result<Comparison, String>)>,
-    history_stale: bool,
-    /// The History tab's filter, sort and grouping.
-    history_view: ui::history::HistoryView,
-    selection: Vec<PathBuf>,
-    rename: Option<RenameDialog>,
-    confirm_delete: Option<PathBuf>,
-    diff: Option<ConfigDiff>,
-    /// A message that is not an error (where an export went).
-    pub notice: Option<String>,
-    /// The checkpoint inspector window.
-    pub inspector: Option<ui::inspector::InspectorState>,
-    inspector_threads: Option<InspectorThreads>,
-    /// A preset from the command line to train once it is open (`--train`).
-    train_when_open: Option<PathBuf>,
-    /// CPU cores (for the thread setting).
-    pub cores: usize,
     /// The network's shape inference, recomputed once per edit.
     pub check: ui::check::NetworkCheck,
-    /// What the unsaved-changes question's Save carries out once the save succeeded.
-    after_save: Option<Action>,
-    /// Actions to carry out after the current ones (in the same frame).
-    queued: Vec<Action>,
-    /// Workspaces opened before, newest first.
-    pub recent_workspaces: Vec<PathBuf>,
-    /// Help → About is open.
-    about: bool,
-    /// Frames drawn so far.
-    frames: u64,
+    /// Where run folders go.
+    pub workspace: PathBuf,
+    /// An error to show (bad file, failed save…); the work is untouched.
+    pub error: Option<String>,
+    /// A message that is not an error (where an export went).
+    pub notice: Option<String>,
+    /// Use native file dialogs (off in tests: typed paths only).
+    pub native_dialogs: bool,
+    /// CPU cores (for the thread setting).
+    pub cores: usize,
+    /// The run shown in the plots, and how to talk to it (None for a run read from history).
+    pub run: Option<(RunState, Option<Box<dyn RunHandle>>)>,
+    /// The comparison being run or looked at.
+    pub compare: Option<CompareQueue>,
+    pub history: History,
+    pub library: Library,
+    training: Training,
+    views: Views,
+    windows: Windows,
+    frame: FrameState,
 }
 
 impl WorkbenchApp {
@@ -125,72 +77,47 @@ impl WorkbenchApp {
         {
             app.restore_session(&text);
         }
-        app.repaint = Some(app.waker.notify(cc.egui_ctx.clone()));
+        app.frame.repaint = Some(app.frame.waker.notify(cc.egui_ctx.clone()));
         app
     }
 
     /// The app with LeNet-5 on the built-in data and a given way to start runs.
     pub fn with_launcher(launcher: Launcher) -> WorkbenchApp {
-        let bundled = library::BUNDLED
-            .iter()
-            .map(|(f, text)| {
-                let name = Preset::from_ron(text, f)
-                    .map(|p| p.name)
-                    .unwrap_or_else(|_| f.to_string());
-                (*f, name)
-            })
-            .collect();
         WorkbenchApp {
             doc: Document::new(library::default_preset(), None),
             selected: None,
-            recent: Vec::new(),
-            workspace: runs::default_workspace(),
-            run: None,
-            error: None,
-            native_dialogs: true,
-            launcher,
-            bundled,
-            devices: engine::device::available_devices(),
-            plots: Default::default(),
-            pending: None,
-            prompt: None,
-            folder_text: String::new(),
-            data_check: None,
-            data_windows: Default::default(),
-            downloaded: data_tools::downloaded(),
-            memory_check: Default::default(),
-            zoo: None,
-            export_dialog: None,
-            learn: None,
-            last_title: String::new(),
-            allow_close: false,
-            repaint: None,
-            waker: Waker::default(),
-            history_loader: HistoryLoader::default(),
-            compare: None,
-            compare_view: Default::default(),
-            compare_dialog: None,
-            compare_parallel: 2,
-            history: Vec::new(),
-            comparisons: Vec::new(),
-            history_stale: true,
-            history_view: Default::default(),
-            selection: Vec::new(),
-            rename: None,
-            confirm_delete: None,
-            diff: None,
-            notice: None,
-            inspector: None,
-            inspector_threads: None,
-            train_when_open: None,
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             check: Default::default(),
-            after_save: None,
-            queued: Vec::new(),
-            recent_workspaces: Vec::new(),
-            about: false,
-            frames: 0,
+            workspace: runs::default_workspace(),
+            error: None,
+            notice: None,
+            native_dialogs: true,
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            run: None,
+            compare: None,
+            history: History {
+                stale: true,
+                ..Default::default()
+            },
+            library: Library::new(),
+            training: Training::new(launcher),
+            views: Default::default(),
+            windows: Default::default(),
+            frame: Default::default(),
         }
+    }
+
+    /// The Learn window's state, when it is open.
+    pub fn learn(&self) -> Option<&ui::learn::LearnState> {
+        self.windows.learn.as_ref().map(|w| &w.state)
+    }
+
+    pub fn close_learn(&mut self) {
+        self.windows.learn = None;
+    }
+
+    /// The inspector's state, when it is open.
+    pub fn inspector(&self) -> Option<&ui::inspector::InspectorState> {
+        self.windows.inspector.as_ref().map(|w| &w.state)
     }
 
     pub fn run_state(&self) -> Option<&RunState> {
@@ -223,9 +150,9 @@ impl WorkbenchApp {
 
     fn update_title(&mut self, ctx: &egui::Context) {
         let title = self.doc.title();
-        if title != self.last_title {
+        if title != self.frame.last_title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
-            self.last_title = title;
+            self.frame.last_title = title;
         }
     }
 
@@ -248,7 +175,8 @@ impl WorkbenchApp {
                 egui::ScrollArea::vertical().id_salt("left").show(ui, |ui| {
                     ui::palette::palette_ui(ui, &mut actions);
                     ui.separator();
-                    ui::palette::library_ui(ui, &self.bundled, &self.recent, &mut actions);
+                    let lib = &self.library;
+                    ui::palette::library_ui(ui, &lib.bundled, &lib.recent, &mut actions);
                 });
             });
         self.settings_panel_ui(ui, &ready, data_problem.as_deref(), &mut actions);
@@ -258,19 +186,20 @@ impl WorkbenchApp {
             .default_size(300.0)
             .show(ui, |ui| {
                 let compare = self.compare.as_ref();
-                let view = &mut self.compare_view;
+                let view = &mut self.views.compare;
                 let acts = &mut actions;
                 let lists = ui::history::HistoryLists {
-                    runs: &self.history,
-                    comparisons: &self.comparisons,
-                    generation: self.history_loader.generation(),
+                    runs: &self.history.runs,
+                    comparisons: &self.history.comparisons,
+                    generation: self.history.loader.generation(),
                     workspace: &self.workspace,
                 };
-                let (history_view, selection) = (&mut self.history_view, &mut self.selection);
+                let (history_view, selection) =
+                    (&mut self.history.view, &mut self.history.selection);
                 ui::plots::plots_ui(
                     ui,
                     self.run.as_ref().map(|(s, _)| s),
-                    &mut self.plots,
+                    &mut self.views.plots,
                     |ui, tab| match tab {
                         ui::plots::PlotTab::History => {
                             ui::history::history_ui(ui, lists, history_view, selection, acts)
@@ -288,25 +217,22 @@ impl WorkbenchApp {
                 &mut actions,
             );
         });
-        self.dialogs_ui(&ctx, &mut actions);
-        self.data_windows_ui(&ctx);
-        self.zoo_window_ui(&ctx, &mut actions);
-        self.export_window_ui(&ctx);
-        self.learn_window_ui(&ctx);
-        self.compare_dialog_ui(&ctx, &mut actions);
-        self.history_dialogs_ui(&ctx);
-        self.inspector_window_ui(&ctx);
-        self.about_window_ui(&ctx);
+        self.error_dialog_ui(&ctx);
+        let effects = self.windows_ui(&ctx);
+        self.notice_ui(&ctx);
 
         for a in actions {
             self.execute(a, &ctx);
         }
+        for e in effects {
+            self.apply(e, &ctx);
+        }
         // What a save let through (the unsaved-changes question's Save), and so on.
         for _ in 0..4 {
-            if self.queued.is_empty() {
+            if self.frame.queued.is_empty() {
                 break;
             }
-            for a in std::mem::take(&mut self.queued) {
+            for a in std::mem::take(&mut self.frame.queued) {
                 self.execute(a, &ctx);
             }
         }
@@ -319,6 +245,53 @@ impl WorkbenchApp {
 }
 
 impl WorkbenchApp {
+    /// Draws the open dialogs and windows; returns what they ask for.
+    fn windows_ui(&mut self, ctx: &egui::Context) -> Vec<Effect> {
+        let env = Env {
+            preset: &self.doc.preset,
+            workspace: &self.workspace,
+            devices: &self.training.devices,
+            native_dialogs: self.native_dialogs,
+            waker: &self.frame.waker,
+        };
+        let mut effects = Vec::new();
+        self.windows.show(ctx, &env, &mut effects);
+        effects
+    }
+
+    /// Carries out what a window asked for, after the frame.
+    fn apply(&mut self, effect: Effect, ctx: &egui::Context) {
+        match effect {
+            Effect::Do(action) => self.execute(action, ctx),
+            Effect::Error(e) => self.error = Some(e),
+            Effect::HistoryChanged => self.history.stale = true,
+            Effect::SaveThen(action) => {
+                self.frame.after_save = Some(action);
+                self.execute(Action::Save, ctx);
+            }
+            Effect::DiscardThen(action) => {
+                self.doc.mark_saved_in_place();
+                self.execute(action, ctx);
+            }
+            Effect::ForgetSave => self.frame.after_save = None,
+            Effect::UseDataset(name) => self.doc.edit(|p| {
+                p.data.source = spec::DataSource::Downloaded { name };
+                ui::data_panel::follow_data(p);
+            }),
+            Effect::Downloaded => self.library.downloaded = data_tools::downloaded(),
+            Effect::Explain(e) => {
+                let learn = &mut self
+                    .windows
+                    .learn
+                    .get_or_insert_with(Default::default)
+                    .state;
+                learn.conv = ui::learn::ConvView::from_explained(*e);
+                learn.tab = ui::learn::LearnTab::Convolution;
+            }
+            Effect::SetParallel(n) => self.training.compare_parallel = n,
+        }
+    }
+
     /// The right side: run controls, then the training settings.
     fn settings_panel_ui(
         &mut self,
@@ -353,12 +326,12 @@ impl WorkbenchApp {
                         ui.separator();
                         let available_memory = self.available_memory();
                         let context = ui::settings::SettingsContext {
-                            devices: &self.devices,
+                            devices: &self.training.devices,
                             data_problem,
-                            folder_text: &mut self.folder_text,
+                            folder_text: &mut self.training.folder_text,
                             cores: self.cores,
                             running: self.run.as_ref().is_some_and(|(r, _)| r.status.is_active()),
-                            downloaded: &self.downloaded,
+                            downloaded: &self.library.downloaded,
                             available_memory,
                             summary: self.check.complete(),
                         };
@@ -370,22 +343,24 @@ impl WorkbenchApp {
 
 impl eframe::App for WorkbenchApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.waker.frame_started();
+        self.frame.waker.frame_started();
         let budget = Budget::new(DRAIN_BUDGET);
         self.poll(budget);
         if !budget.left() {
             // Events are left over: another frame takes them.
             ctx.request_repaint();
         }
-        if ctx.input(|i| i.viewport().close_requested()) && self.doc.is_dirty() && !self.allow_close
+        if ctx.input(|i| i.viewport().close_requested())
+            && self.doc.is_dirty()
+            && !self.frame.allow_close
         {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
-            self.pending = Some(Action::Quit);
+            self.ask_unsaved(Action::Quit);
         }
         self.update_title(ctx);
-        self.frames += 1;
-        self.train_if_opened(self.frames);
-        if self.train_when_open.is_some() && self.frames < 3 {
+        self.frame.frames += 1;
+        self.train_if_opened(self.frame.frames);
+        if self.training.train_when_open.is_some() && self.frame.frames < 3 {
             // Draw the first frames at once; after them, training starts (or waits for the
             // answer about unsaved changes, which comes with input and its own frame).
             ctx.request_repaint();
@@ -407,7 +382,7 @@ impl eframe::App for WorkbenchApp {
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, _: &mut eframe::Frame) {
         self.frame_ui(ui);
     }
 

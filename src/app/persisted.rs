@@ -29,9 +29,9 @@ impl WorkbenchApp {
             preset: Some(self.doc.preset.clone()),
             path: self.doc.path.clone(),
             saved: Some(self.doc.saved().clone()),
-            recent: self.recent.clone(),
+            recent: self.library.recent.clone(),
             workspace: Some(self.workspace.clone()),
-            recent_workspaces: self.recent_workspaces.clone(),
+            recent_workspaces: self.library.recent_workspaces.clone(),
         };
         ron::to_string(&state).ok()
     }
@@ -45,11 +45,11 @@ impl WorkbenchApp {
         if let Some(p) = s.preset {
             self.doc = Document::restored(p, s.path, s.saved);
         }
-        self.recent = s.recent;
+        self.library.recent = s.recent;
         if let Some(w) = s.workspace {
             self.workspace = w;
         }
-        self.recent_workspaces = s.recent_workspaces;
+        self.library.recent_workspaces = s.recent_workspaces;
         self.sync_folder_text();
     }
 }

@@ -264,7 +264,7 @@ pub fn preset_file(dir: &Path, file: &str, name: &str) -> PathBuf {
 /// Waits for the inspector's thread to answer everything asked so far.
 pub fn settle_inspector(h: &mut H) {
     wait_until(h, 60, "the inspector", |a| {
-        a.inspector.as_ref().is_some_and(|i| !i.busy())
+        a.inspector().is_some_and(|i| !i.busy())
     });
 }
 

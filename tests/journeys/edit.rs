@@ -283,10 +283,10 @@ fn journey_open_learn() {
     // A convolution card's "?" opens the convolution explorer.
     h.get_all_by_label("?").next().unwrap().click();
     h.run();
-    assert!(h.state().learn.is_some());
+    assert!(h.state().learn().is_some());
     h.get_by_label_contains("output size");
     // And from the Learn menu.
-    h.state_mut().learn = None;
+    h.state_mut().close_learn();
     menu(&mut h, "Learn", "Pooling");
-    assert!(h.state().learn.is_some());
+    assert!(h.state().learn().is_some());
 }

@@ -158,7 +158,7 @@ fn journey_menu_open() {
     type_path(&mut h, RON_FIELD, &path);
     assert_eq!(h.state().doc.preset.name, "Other network");
     assert_eq!(
-        h.state().recent.first(),
+        h.state().library.recent.first(),
         Some(&path.canonicalize().unwrap())
     );
 }
@@ -357,7 +357,7 @@ fn journey_menu_open_workspace() {
     h.state_mut()
         .wait_for_history(std::time::Duration::from_secs(20));
     h.run();
-    assert_eq!(h.state().history.len(), 1);
+    assert_eq!(h.state().history.runs.len(), 1);
     show_history(&mut h);
     h.get_by_label("run-in-the-other-workspace");
 }

@@ -8,14 +8,14 @@ use egui_kittest::kittest::Queryable;
 fn journey_refresh_history() {
     let (mut h, ws) = window(no_runs());
     load_history(&mut h);
-    assert!(h.state().history.is_empty());
+    assert!(h.state().history.runs.is_empty());
     // A run written by another process appears after Refresh.
     add_run(&ws, "written-elsewhere");
     h.get_by_label("Refresh").click();
     h.state_mut()
         .wait_for_history(std::time::Duration::from_secs(20));
     h.run();
-    assert_eq!(h.state().history.len(), 1);
+    assert_eq!(h.state().history.runs.len(), 1);
     h.get_by_label_contains("written-elsewhere");
 }
 
@@ -49,7 +49,7 @@ fn journey_open_comparison() {
     });
     load_history(&mut h);
     let (id, name) = {
-        let (id, c) = &h.state().comparisons[0];
+        let (id, c) = &h.state().history.comparisons[0];
         (id.clone(), c.as_ref().unwrap().name.clone())
     };
     h.state_mut().compare = None;
@@ -78,7 +78,7 @@ fn journey_inspect_beside() {
     settle_inspector(&mut h);
     run_menu(&mut h, "second", "Inspect beside the open checkpoint");
     settle_inspector(&mut h);
-    let i = h.state().inspector.as_ref().unwrap();
+    let i = h.state().inspector().unwrap();
     assert!(i.b.is_some(), "a second checkpoint beside the first");
 }
 
@@ -201,7 +201,7 @@ fn journey_delete_run() {
     h.run();
     assert!(!dir.exists());
     load_history(&mut h);
-    assert!(h.state().history.is_empty());
+    assert!(h.state().history.runs.is_empty());
 }
 
 /// Ticks the History's box of each named run.

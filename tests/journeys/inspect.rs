@@ -22,13 +22,13 @@ fn journey_open_checkpoint() {
     menu(&mut h, "File", "Open Checkpoint…");
     type_path(&mut h, CHECKPOINT_FIELD, &path);
     wait_until(&mut h, 60, "the inspector's answer", |a| {
-        a.error.is_some() || a.inspector.as_ref().is_some_and(|i| i.a.error.is_some())
+        a.error.is_some() || a.inspector().is_some_and(|i| i.a.error.is_some())
     });
     let message = h
         .state()
         .error
         .clone()
-        .or_else(|| h.state().inspector.as_ref().and_then(|i| i.a.error.clone()))
+        .or_else(|| h.state().inspector().and_then(|i| i.a.error.clone()))
         .unwrap();
     let file = path.display().to_string();
     assert_eq!(message.matches(&file).count(), 1, "{message}");
@@ -63,5 +63,5 @@ fn the_inspectors_second_checkpoint_opens_beside_the_first() {
     h.get_by_label("Open").click();
     settle(&mut h);
     settle_inspector(&mut h);
-    assert!(h.state().inspector.as_ref().unwrap().b.is_some());
+    assert!(h.state().inspector().unwrap().b.is_some());
 }

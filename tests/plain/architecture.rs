@@ -255,3 +255,44 @@ fn the_checks_catch_what_they_are_for() {
         found[0]
     );
 }
+
+/// The fields of `struct NAME { … }` in `text` (one per line, as rustfmt writes them).
+fn struct_fields(text: &str, name: &str) -> Vec<String> {
+    let head = format!("pub struct {name} {{");
+    let Some(start) = text.find(&head) else {
+        return Vec::new();
+    };
+    text[start + head.len()..]
+        .lines()
+        .take_while(|l| !l.starts_with('}'))
+        .map(str::trim)
+        .filter(|l| !l.starts_with("//") && !l.starts_with("#["))
+        .filter_map(|l| l.trim_start_matches("pub ").split_once(':'))
+        .map(|(field, _)| field.trim().to_string())
+        .collect()
+}
+
+/// The window stays in parts (issue 21): dialogs and secondary windows live in
+/// `app/windows.rs`, each a `View` owning its state; the app's struct holds parts, not
+/// every flag and buffer of every dialog.
+#[test]
+fn the_window_is_made_of_parts() {
+    let text = std::fs::read_to_string(root().join("src/app/mod.rs")).unwrap();
+    let fields = struct_fields(&text, "WorkbenchApp");
+    assert!(fields.len() > 5, "fields found: {fields:?}");
+    assert!(
+        fields.len() < 20,
+        "WorkbenchApp has {} fields: put what belongs together in a part (app/parts.rs) or a \
+         window (app/windows.rs): {fields:?}",
+        fields.len()
+    );
+    let windows = std::fs::read_to_string(root().join("src/app/windows.rs")).unwrap();
+    for window in struct_fields(&windows, "Windows") {
+        assert!(
+            windows.contains(&format!("show_slot(&mut self.{window},")),
+            "the window `{window}` is never shown"
+        );
+    }
+    let sample = "pub struct A {\n    /// doc\n    pub x: u8,\n    y: Vec<u8>,\n}\n";
+    assert_eq!(struct_fields(sample, "A"), ["x", "y"]);
+}

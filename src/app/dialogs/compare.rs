@@ -1,5 +1,5 @@
 //! The Compare dialog.
-use crate::WorkbenchApp;
+use crate::view::{Effect, Env, View};
 use runs::compare::variant_changes;
 use spec::{CompareSpec, Dimension, Preset};
 use ui::{self, Action};
@@ -7,68 +7,84 @@ use ui::{self, Action};
 /// Wide enough for the values field and a variant's changes.
 const DIALOG_WIDTH: f32 = 560.0;
 
-/// The Compare dialog's fields.
+/// The Compare dialog: which dimension, which values, how many seeds.
 pub(crate) struct CompareDialog {
     pub spec: CompareSpec,
     pub values: String,
+    /// Runs at once on a GPU.
+    pub parallel: usize,
 }
 
-impl WorkbenchApp {
-    /// The Compare dialog: which dimension, which values, how many seeds.
-    pub(crate) fn compare_dialog_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if let Some(d) = &mut self.compare_dialog {
-            let mut close = false;
-            let id = egui::Id::unique("compare-dialog");
-            // Anchored by its top and of one width: it stays put while its content changes
-            // size (values typed, the changes list growing), rather than re-centring.
-            let area = egui::Modal::default_area(id)
-                .anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 60.0));
-            egui::Modal::new(id).area(area).show(ctx, |ui| {
-                ui.set_width(DIALOG_WIDTH);
-                ui.heading("Compare variants");
-                ui.label("Train this network once per value and seed. Runs with the same seed see the same data in the same order and start from the same weights wherever the shapes match.");
-                let cuda = self.doc.preset.training.device.starts_with("cuda");
-                let panel_epochs = self.doc.preset.training.epochs;
-                fields_ui(ui, d, panel_epochs, (cuda, &mut self.compare_parallel));
-                d.spec.values = d.values.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
-                let check = d.spec.variants(&self.doc.preset);
-                match &check {
-                    Ok(v) => {
-                        ui.weak(format!("{} variants × {} seeds = {} runs, one after another", v.len(), d.spec.seeds, v.len() * d.spec.seeds));
-                        // Against the network at the comparison's epochs: each variant's line
-                        // names what it varies, not the epochs they all share.
-                        let mut base = self.doc.preset.clone();
-                        base.training.epochs = d.spec.epochs.unwrap_or(base.training.epochs);
-                        variant_changes_ui(ui, &base, v);
-                    }
-                    Err(e) => {
-                        ui.colored_label(ui::ERROR_COLOR, e);
-                    }
-                };
-                ui.horizontal(|ui| {
-                    if ui.add_enabled(check.is_ok(), egui::Button::new("Start comparison")).clicked() {
-                        actions.push(Action::StartCompare(d.spec.clone()));
-                        close = true;
-                    }
-                    if ui.button("Cancel").clicked() {
-                        close = true;
-                    }
-                });
-            });
-            if close {
-                self.compare_dialog = None;
-            }
+impl CompareDialog {
+    /// Opens on the preset's last comparison (or the default one).
+    pub(crate) fn new(preset: &Preset, parallel: usize) -> CompareDialog {
+        let spec = preset.compare.clone().unwrap_or_default();
+        let values = spec.values.join(", ");
+        CompareDialog {
+            spec,
+            values,
+            parallel,
         }
     }
 }
 
+impl View for CompareDialog {
+    fn show(&mut self, ctx: &egui::Context, env: &Env<'_>, out: &mut Vec<Effect>) -> bool {
+        let mut open = true;
+        let id = egui::Id::unique("compare-dialog");
+        // Anchored by its top and of one width: it stays put while its content changes size
+        // (values typed, the changes list growing), rather than re-centring.
+        let area =
+            egui::Modal::default_area(id).anchor(egui::Align2::CENTER_TOP, egui::vec2(0.0, 60.0));
+        egui::Modal::new(id).area(area).show(ctx, |ui| {
+            ui.set_width(DIALOG_WIDTH);
+            ui.heading("Compare variants");
+            ui.label("Train this network once per value and seed. Runs with the same seed see the same data in the same order and start from the same weights wherever the shapes match.");
+            let preset = env.preset;
+            let cuda = preset.training.device.starts_with("cuda");
+            fields_ui(ui, self, preset.training.epochs, cuda);
+            self.spec.values = self
+                .values
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
+            let check = self.spec.variants(preset);
+            match &check {
+                Ok(v) => {
+                    let (n, seeds) = (v.len(), self.spec.seeds);
+                    ui.weak(format!(
+                        "{n} variants × {seeds} seeds = {} runs, one after another",
+                        n * seeds
+                    ));
+                    // Against the network at the comparison's epochs: each variant's line
+                    // names what it varies, not the epochs they all share.
+                    let mut base = preset.clone();
+                    base.training.epochs = self.spec.epochs.unwrap_or(base.training.epochs);
+                    variant_changes_ui(ui, &base, v);
+                }
+                Err(e) => {
+                    ui.colored_label(ui::ERROR_COLOR, e.to_string());
+                }
+            };
+            ui.horizontal(|ui| {
+                let start = egui::Button::new("Start comparison");
+                if ui.add_enabled(check.is_ok(), start).clicked() {
+                    out.push(Effect::SetParallel(self.parallel));
+                    out.push(Effect::Do(Action::StartCompare(self.spec.clone())));
+                    open = false;
+                }
+                if ui.button("Cancel").clicked() {
+                    open = false;
+                }
+            });
+        });
+        open
+    }
+}
+
 /// The dialog's fields: dimension, values, seeds, epochs, runs at once, the Norm insertion.
-fn fields_ui(
-    ui: &mut egui::Ui,
-    d: &mut CompareDialog,
-    panel_epochs: usize,
-    (cuda, parallel): (bool, &mut usize),
-) {
+fn fields_ui(ui: &mut egui::Ui, d: &mut CompareDialog, panel_epochs: usize, cuda: bool) {
     ui.horizontal(|ui| {
         let l = ui.label("vary");
         egui::ComboBox::from_id_salt("cmp-dim")
@@ -98,7 +114,7 @@ fn fields_ui(
     let epochs = d.spec.epochs.get_or_insert(panel_epochs);
     ui::widgets::count_ui(ui, "epochs per run", epochs, 1..=10_000);
     ui.add_enabled_ui(cuda, |ui| {
-        ui::widgets::count_ui(ui, "runs at once on the GPU", parallel, 1..=8);
+        ui::widgets::count_ui(ui, "runs at once on the GPU", &mut d.parallel, 1..=8);
     })
     .response
     .on_disabled_hover_text("on the CPU runs go one after another (set the device to cuda first)");

@@ -1,107 +1,110 @@
 //! The Download… and View dataset… windows of the Data section.
 use crate::data_tools::{DatasetView, Download};
-use crate::WorkbenchApp;
+use crate::view::{Effect, Env, View};
 use egui::{TextureHandle, Ui};
 use protocol::data::DatasetPreview;
-use spec::{DataSource, DOWNLOADABLE};
+use spec::DOWNLOADABLE;
 use std::collections::HashMap;
 
-/// The data windows' state.
-#[derive(Default)]
-pub(crate) struct DataWindows {
-    /// The download window is open, with the dataset chosen in it.
-    pub download_choice: Option<String>,
-    pub download: Option<Download>,
-    pub view: Option<DatasetView>,
-    textures: HashMap<String, TextureHandle>,
+/// Data → Download…: a dataset chosen, downloaded with progress, and used.
+pub(crate) struct DownloadWindow {
+    /// The dataset chosen in the window.
+    pub choice: String,
+    download: Option<Download>,
 }
 
-fn megabytes(b: u64) -> String {
-    format!("{:.1} MB", b as f64 / 1e6)
-}
-
-impl WorkbenchApp {
-    pub(crate) fn data_windows_ui(&mut self, ctx: &egui::Context) {
-        self.download_window_ui(ctx);
-        self.dataset_view_ui(ctx);
+impl DownloadWindow {
+    pub(crate) fn new(choice: String) -> DownloadWindow {
+        DownloadWindow {
+            choice,
+            download: None,
+        }
     }
+}
 
-    fn download_window_ui(&mut self, ctx: &egui::Context) {
-        let Some(mut choice) = self.data_windows.download_choice.clone() else {
-            return;
-        };
+impl Drop for DownloadWindow {
+    /// Closing the window stops its download.
+    fn drop(&mut self) {
+        if let Some(d) = self.download.take() {
+            d.cancel();
+        }
+    }
+}
+
+impl View for DownloadWindow {
+    fn show(&mut self, ctx: &egui::Context, env: &Env<'_>, out: &mut Vec<Effect>) -> bool {
         let mut open = true;
-        let mut use_it = None;
+        let mut used = None;
+        if let Some(d) = self.download.as_mut() {
+            if d.poll() && d.result.as_ref().is_some_and(|r| r.is_ok()) {
+                out.push(Effect::Downloaded);
+            }
+        }
         egui::Window::new("Download a dataset")
             .open(&mut open)
             .collapsible(false)
             .min_width(420.0)
-            .show(ctx, |ui| {
-                let w = &mut self.data_windows;
-                if let Some(d) = w.download.as_mut() {
-                    if d.poll() && d.result.as_ref().is_some_and(|r| r.is_ok()) {
-                        self.downloaded = super::super::data_tools::downloaded();
-                    }
-                }
-                match &w.download {
-                    None => {
-                        egui::ComboBox::from_label("dataset")
-                            .selected_text(choice.as_str())
-                            .show_ui(ui, |ui| {
-                                for n in DOWNLOADABLE.map(|d| d.name) {
-                                    ui.selectable_value(&mut choice, n.to_string(), n);
-                                }
-                            });
-                        ui.weak(format!("into {}", fetch::cache_dir().display()));
-                        ui.weak("from the sources torchvision uses; each file's MD5 is checked before anything is unpacked");
-                        if ui.button("Download").clicked() {
-                            match Download::start(&choice, self.waker.notify_now(ctx.clone())) {
-                                Ok(d) => w.download = Some(d),
-                                Err(e) => self.error = Some(format!("cannot start the download: {e}")),
+            .show(ctx, |ui| match &self.download {
+                None => {
+                    egui::ComboBox::from_label("dataset")
+                        .selected_text(self.choice.as_str())
+                        .show_ui(ui, |ui| {
+                            for n in DOWNLOADABLE.map(|d| d.name) {
+                                ui.selectable_value(&mut self.choice, n.to_string(), n);
                             }
+                        });
+                    ui.weak(format!("into {}", fetch::cache_dir().display()));
+                    ui.weak("from the sources torchvision uses; each file's MD5 is checked before anything is unpacked");
+                    if ui.button("Download").clicked() {
+                        match Download::start(&self.choice, env.waker.notify_now(ctx.clone())) {
+                            Ok(d) => self.download = Some(d),
+                            Err(e) => out.push(Effect::Error(format!(
+                                "cannot start the download: {e}"
+                            ))),
                         }
                     }
-                    Some(d) => match download_progress_ui(ui, d) {
-                        Outcome::UseIt(name) => use_it = Some(name),
-                        Outcome::Back => w.download = None,
-                        Outcome::Nothing => {}
-                    },
                 }
+                Some(d) => match download_progress_ui(ui, d) {
+                    Outcome::UseIt(name) => used = Some(name),
+                    Outcome::Back => self.download = None,
+                    Outcome::Nothing => {}
+                },
             });
-        if self
-            .data_windows
-            .download
-            .as_ref()
-            .is_some_and(|d| d.result.is_none())
-        {
+        if self.download.as_ref().is_some_and(|d| d.result.is_none()) {
             ctx.request_repaint_after(std::time::Duration::from_millis(200));
         }
-        if let Some(name) = use_it {
-            self.doc.edit(|p| {
-                p.data.source = DataSource::Downloaded { name };
-                ui::data_panel::follow_data(p);
-            });
+        if let Some(name) = used {
+            out.push(Effect::UseDataset(name));
             open = false;
         }
-        self.data_windows.download_choice = open.then_some(choice);
-        if !open {
-            if let Some(d) = self.data_windows.download.take() {
-                d.cancel();
-            }
+        open
+    }
+}
+
+/// Data → View dataset…: samples per class, counts, and the augmentation's effect.
+pub(crate) struct DatasetWindow {
+    view: DatasetView,
+    textures: HashMap<String, TextureHandle>,
+}
+
+impl DatasetWindow {
+    pub(crate) fn new(view: DatasetView) -> DatasetWindow {
+        DatasetWindow {
+            view,
+            textures: HashMap::new(),
         }
     }
+}
 
-    fn dataset_view_ui(&mut self, ctx: &egui::Context) {
-        let Some(view) = self.data_windows.view.as_mut() else {
-            return;
-        };
-        view.poll();
+impl View for DatasetWindow {
+    fn show(&mut self, ctx: &egui::Context, _env: &Env<'_>, _out: &mut Vec<Effect>) -> bool {
+        self.view.poll();
         let mut open = true;
-        let textures = &mut self.data_windows.textures;
+        let textures = &mut self.textures;
         egui::Window::new("Dataset")
             .open(&mut open)
             .default_size([560.0, 620.0])
-            .show(ctx, |ui| match &view.preview {
+            .show(ctx, |ui| match &self.view.preview {
                 None => {
                     ui.horizontal(|ui| {
                         ui.spinner();
@@ -113,11 +116,12 @@ impl WorkbenchApp {
                 }
                 Some(Ok(p)) => preview_ui(ui, p, textures),
             });
-        if !open {
-            self.data_windows.view = None;
-            self.data_windows.textures.clear();
-        }
+        open
     }
+}
+
+fn megabytes(b: u64) -> String {
+    format!("{:.1} MB", b as f64 / 1e6)
 }
 
 enum Outcome {

@@ -1,7 +1,7 @@
 //! File -> Export to PyTorch…: the editor's network or a run (with its weights) as a PyTorch
 //! project, optionally TorchScript and ONNX, written on a named thread (the formats run
 //! PyTorch in Python for a few seconds); an existing folder is replaced only when confirmed.
-use crate::WorkbenchApp;
+use crate::view::{Effect, Env, View};
 use crossbeam_channel::{bounded, Receiver};
 use export::{self, ExportReport, Format, Source};
 use std::path::{Path, PathBuf};
@@ -65,59 +65,47 @@ pub(crate) fn describe(r: &ExportReport) -> String {
     lines.join("\n")
 }
 
-impl WorkbenchApp {
-    /// Opens the dialog; with a run folder, exporting that run is preselected.
-    pub(crate) fn open_export(&mut self, run: Option<PathBuf>) {
-        let run = run.or_else(|| self.shown_run_dir());
-        let name = runs::slug(&self.doc.preset.name);
-        self.export_dialog = Some(ExportDialog {
+impl ExportDialog {
+    /// The dialog; with a run folder (with weights), exporting that run is preselected.
+    pub(crate) fn new(run: Option<PathBuf>, preset_name: &str, workspace: &Path) -> ExportDialog {
+        let folder = workspace.join("exports").join(runs::slug(preset_name));
+        ExportDialog {
             from_run: run.is_some(),
             run_text: run.map(|p| p.display().to_string()).unwrap_or_default(),
-            folder_text: self
-                .workspace
-                .join("exports")
-                .join(name)
-                .display()
-                .to_string(),
+            folder_text: folder.display().to_string(),
             torchscript: false,
             onnx: false,
             confirm_replace: false,
             typed_hint: None,
             job: None,
             outcome: None,
-        });
+        }
     }
 
-    /// The folder of the run shown in the plots, when it has weights.
-    fn shown_run_dir(&self) -> Option<PathBuf> {
-        let dir = self.run.as_ref()?.0.start.as_ref()?.run_dir.clone()?;
-        engine::checkpoint::weights_in(&dir).map(|_| dir)
-    }
-
-    fn start_export(&mut self, ctx: &egui::Context) {
-        let Some(d) = self.export_dialog.as_mut() else {
-            return;
-        };
-        let source = if d.from_run {
-            export::source_from_path(Path::new(d.run_text.trim())).map_err(|e| e.to_string())
+    fn start(&mut self, ctx: &egui::Context, preset: &spec::Preset) {
+        let source = if self.from_run {
+            export::source_from_path(Path::new(self.run_text.trim())).map_err(|e| e.to_string())
         } else {
             Ok(Source {
-                preset: self.doc.preset.clone(),
+                preset: preset.clone(),
                 weights: None,
             })
         };
         let source = match source {
             Ok(s) => s,
             Err(e) => {
-                d.outcome = Some(Err(e));
+                self.outcome = Some(Err(e));
                 return;
             }
         };
-        let out = PathBuf::from(d.folder_text.trim());
-        let formats: Vec<Format> = [(d.torchscript, Format::Torchscript), (d.onnx, Format::Onnx)]
-            .into_iter()
-            .filter_map(|(on, f)| on.then_some(f))
-            .collect();
+        let out = PathBuf::from(self.folder_text.trim());
+        let formats: Vec<Format> = [
+            (self.torchscript, Format::Torchscript),
+            (self.onnx, Format::Onnx),
+        ]
+        .into_iter()
+        .filter_map(|(on, f)| on.then_some(f))
+        .collect();
         let (tx, rx) = bounded(1);
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
@@ -129,39 +117,37 @@ impl WorkbenchApp {
             });
         match spawned {
             Ok(t) => {
-                d.job = Some(ExportJob {
+                self.job = Some(ExportJob {
                     rx,
                     thread: Some(t),
                 });
-                d.outcome = None;
+                self.outcome = None;
             }
-            Err(e) => d.outcome = Some(Err(format!("cannot start the export: {e}"))),
+            Err(e) => self.outcome = Some(Err(format!("cannot start the export: {e}"))),
         }
     }
+}
 
-    pub(crate) fn export_window_ui(&mut self, ctx: &egui::Context) {
-        let Some(d) = self.export_dialog.as_mut() else {
-            return;
-        };
-        if let Some(job) = &d.job {
+impl View for ExportDialog {
+    fn show(&mut self, ctx: &egui::Context, env: &Env<'_>, _out: &mut Vec<Effect>) -> bool {
+        if let Some(job) = &self.job {
             if let Ok(r) = job.rx.try_recv() {
-                d.outcome = Some(r.as_ref().map(describe).map_err(|e| e.clone()));
-                d.job = None;
+                self.outcome = Some(r.as_ref().map(describe).map_err(|e| e.clone()));
+                self.job = None;
             }
         }
         let mut open = true;
         let mut start = false;
-        let native = self.native_dialogs;
         egui::Window::new("Export to PyTorch")
             .open(&mut open)
             .default_width(560.0)
-            .show(ctx, |ui| start = export_form_ui(ui, d, native));
+            .show(ctx, |ui| {
+                start = export_form_ui(ui, self, env.native_dialogs)
+            });
         if start {
-            self.start_export(ctx);
+            self.start(ctx, env.preset);
         }
-        if !open {
-            self.export_dialog = None;
-        }
+        open
     }
 }
 

@@ -1,5 +1,6 @@
-//! One file per dialog family. Dialogs are modal windows drawn by the app itself (they edit
-//! the app's state); panels in `ui/` never open them directly but return actions.
+//! One file per dialog family. Each dialog is a [`crate::view::View`]: it owns its state,
+//! draws itself and returns what it asks of the app; panels in `ui/` never open one directly
+//! but return actions.
 mod compare;
 mod data;
 mod export;
@@ -8,7 +9,8 @@ mod prompt;
 mod zoo;
 
 pub(crate) use compare::CompareDialog;
-pub(crate) use data::DataWindows;
+pub(crate) use data::{DatasetWindow, DownloadWindow};
 pub(crate) use export::ExportDialog;
-pub(crate) use history::{ConfigDiff, RenameDialog};
-pub(crate) use prompt::{PathPrompt, PromptKind};
+pub(crate) use history::{DeleteDialog, DiffWindow, RenameDialog};
+pub(crate) use prompt::{PathPrompt, PromptKind, UnsavedQuestion};
+pub(crate) use zoo::ZooWindow;

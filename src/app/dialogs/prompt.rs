@@ -1,5 +1,6 @@
-//! The modal dialogs every action may open: an error, "unsaved changes", and the typed path
-//! (for systems without a file-dialog portal, and for keyboard users).
+//! The modal dialogs every action may open: an error, a notice, "unsaved changes", and the
+//! typed path (for systems without a file-dialog portal, and for keyboard users).
+use crate::view::{Effect, Env, View};
 use crate::WorkbenchApp;
 use egui::Key;
 use std::path::PathBuf;
@@ -64,15 +65,77 @@ pub(crate) struct PathPrompt {
     pub focus: bool,
 }
 
-impl WorkbenchApp {
-    /// The error, unsaved-changes and typed-path dialogs.
-    pub(crate) fn dialogs_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        self.error_dialog_ui(ctx);
-        self.unsaved_dialog_ui(ctx, actions);
-        self.prompt_ui(ctx, actions);
-    }
+/// "Unsaved changes": asked before an action that would replace unsaved work.
+pub(crate) struct UnsavedQuestion {
+    /// What waits for the answer.
+    pub pending: Action,
+}
 
-    fn error_dialog_ui(&mut self, ctx: &egui::Context) {
+impl View for UnsavedQuestion {
+    fn show(&mut self, ctx: &egui::Context, env: &Env<'_>, out: &mut Vec<Effect>) -> bool {
+        let mut open = true;
+        egui::Modal::new(egui::Id::unique("unsaved-dialog")).show(ctx, |ui| {
+            ui.heading("Unsaved changes");
+            ui.label(format!(
+                "\"{}\" has changes that are not saved.",
+                env.preset.name
+            ));
+            ui.horizontal(|ui| {
+                if ui.button("Save").clicked() {
+                    // Saved (asking for a path first when untitled), then carried out; a
+                    // failed or cancelled save carries out nothing.
+                    out.push(Effect::SaveThen(self.pending.clone()));
+                    open = false;
+                }
+                if ui.button("Discard changes").clicked() {
+                    out.push(Effect::DiscardThen(self.pending.clone()));
+                    open = false;
+                }
+                if ui.button("Cancel").clicked() {
+                    open = false;
+                }
+            });
+        });
+        open
+    }
+}
+
+impl View for PathPrompt {
+    fn show(&mut self, ctx: &egui::Context, _env: &Env<'_>, out: &mut Vec<Effect>) -> bool {
+        let mut open = true;
+        egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
+            ui.heading(self.kind.heading());
+            ui.weak("No file dialog opened here: type the path.");
+            let l = ui.label(self.kind.label());
+            let r = ui
+                .add(egui::TextEdit::singleline(&mut self.text).desired_width(420.0))
+                .labelled_by(l.id);
+            if std::mem::take(&mut self.focus) {
+                r.request_focus();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            ui.horizontal(|ui| {
+                if ui.button("OK").clicked() || enter {
+                    let text = self.text.trim();
+                    if !text.is_empty() {
+                        out.push(Effect::Do(self.kind.action(PathBuf::from(text))));
+                    }
+                    open = false;
+                }
+                if ui.button("Cancel").clicked() {
+                    // Nothing waits for a save that did not happen.
+                    out.push(Effect::ForgetSave);
+                    open = false;
+                }
+            });
+        });
+        open
+    }
+}
+
+impl WorkbenchApp {
+    /// The error dialog: any failure, with the reassurance that nothing was lost.
+    pub(crate) fn error_dialog_ui(&mut self, ctx: &egui::Context) {
         if let Some(message) = self.error.clone() {
             egui::Modal::new(egui::Id::unique("error-dialog")).show(ctx, |ui| {
                 ui.set_max_width(520.0);
@@ -86,72 +149,15 @@ impl WorkbenchApp {
         }
     }
 
-    fn unsaved_dialog_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if let Some(pending) = self.pending.clone() {
-            egui::Modal::new(egui::Id::unique("unsaved-dialog")).show(ctx, |ui| {
-                ui.heading("Unsaved changes");
-                ui.label(format!(
-                    "\"{}\" has changes that are not saved.",
-                    self.doc.preset.name
-                ));
-                ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
-                        // Saved (asking for a path first when untitled), then carried out;
-                        // a failed or cancelled save carries out nothing.
-                        self.pending = None;
-                        self.after_save = Some(pending.clone());
-                        actions.push(Action::Save);
-                    }
-                    if ui.button("Discard changes").clicked() {
-                        // Carry out the action as if the work were saved.
-                        self.doc.mark_saved_in_place();
-                        self.pending = None;
-                        actions.push(pending.clone());
-                    }
-                    if ui.button("Cancel").clicked() {
-                        self.pending = None;
-                    }
-                });
-            });
-        }
-    }
-
-    fn prompt_ui(&mut self, ctx: &egui::Context, actions: &mut Vec<Action>) {
-        if let Some(prompt) = &mut self.prompt {
-            let mut close = false;
-            let mut cancelled = false;
-            egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
-                ui.heading(prompt.kind.heading());
-                ui.weak("No file dialog opened here: type the path.");
-                let l = ui.label(prompt.kind.label());
-                let r = ui
-                    .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(420.0))
-                    .labelled_by(l.id);
-                if std::mem::take(&mut prompt.focus) {
-                    r.request_focus();
+    /// A message that is not an error (where an export went).
+    pub(crate) fn notice_ui(&mut self, ctx: &egui::Context) {
+        if let Some(n) = self.notice.clone() {
+            egui::Modal::new(egui::Id::unique("notice-dialog")).show(ctx, |ui| {
+                ui.label(n);
+                if ui.button("OK").clicked() {
+                    self.notice = None;
                 }
-                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-                ui.horizontal(|ui| {
-                    if ui.button("OK").clicked() || enter {
-                        let path = PathBuf::from(prompt.text.trim());
-                        if !prompt.text.trim().is_empty() {
-                            actions.push(prompt.kind.action(path));
-                        }
-                        close = true;
-                    }
-                    if ui.button("Cancel").clicked() {
-                        cancelled = true;
-                        close = true;
-                    }
-                });
             });
-            if cancelled {
-                // Nothing waits for a save that did not happen.
-                self.after_save = None;
-            }
-            if close {
-                self.prompt = None;
-            }
         }
     }
 }

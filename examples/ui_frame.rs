@@ -264,7 +264,7 @@ fn main() {
         .map_or(0, |q| q.jobs.iter().map(|j| j.state.train_loss.len()).sum());
     // The bench must measure what it says: every run loaded and listed.
     assert_eq!((jobs, steps), (RUNS, RUNS * STEPS), "{:?}", app.error);
-    assert_eq!(app.history.len(), RUNS);
+    assert_eq!(app.history.runs.len(), RUNS);
     report(
         &format!("history of {RUNS} runs × {STEPS} steps, comparison open"),
         measure(&mut app, &ctx, 300),

@@ -12,6 +12,8 @@ fn journey_refresh_history() {
     // A run written by another process appears after Refresh.
     add_run(&ws, "written-elsewhere");
     h.get_by_label("Refresh").click();
+    // The click starts a scan in the next frame; the lists are replaced when it ends.
+    h.run();
     h.state_mut()
         .wait_for_history(std::time::Duration::from_secs(20));
     h.run();

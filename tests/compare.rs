@@ -329,7 +329,7 @@ fn a_comparison_of_variants_that_build_the_same_network_is_refused_with_the_fix(
         insert_norm: false,
         epochs: None,
     };
-    let err = s.variants(&base).unwrap_err();
+    let err = s.variants(&base).unwrap_err().to_string();
     assert!(
         err.contains("LeNet-5 has no normalization layers")
             && err.contains("\"batch\" and \"off\"")
@@ -368,7 +368,10 @@ fn a_comparison_of_variants_that_build_the_same_network_is_refused_with_the_fix(
             a.act = Some(Activation::Tanh);
         }
     }
-    let err = spec(&["relu", "mish"], 1).variants(&fixed).unwrap_err();
+    let err = spec(&["relu", "mish"], 1)
+        .variants(&fixed)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no activation of LeNet-5 follows"), "{err}");
 }
 

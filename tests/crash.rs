@@ -48,10 +48,31 @@ fn checkpoints_load(dir: &Path) -> usize {
     n
 }
 
+/// Returns once a `.tmp` checkpoint sits in the run folder (or the process has ended, or 20 s
+/// have passed).
+fn temporary_files(run: &Path) -> usize {
+    std::fs::read_dir(run).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .count()
+    })
+}
+
+fn wait_for_held_save(run: &Path, child: &mut std::process::Child) {
+    let start = std::time::Instant::now();
+    while temporary_files(run) == 0
+        && child.try_wait().unwrap().is_none()
+        && start.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn runs_killed_at_random_moments_stay_readable_and_resume_to_the_end() {
     let tmp = tempfile::tempdir().unwrap();
-    let p = preset(tmp.path(), 30);
+    const EPOCHS: usize = 80;
+    let p = preset(tmp.path(), EPOCHS);
     let run = tmp.path().join("runs/crash");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let mut torn_saves = 0;
@@ -71,17 +92,20 @@ fn runs_killed_at_random_moments_stay_readable_and_resume_to_the_end() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.random_range(300..1500)));
+        if kill % 3 == 2 {
+            // Inside a save, whatever the machine's speed: wait for a checkpoint held between
+            // write and rename, then kill within its 400 ms hold.
+            wait_for_held_save(&run, &mut child);
+            std::thread::sleep(Duration::from_millis(rng.random_range(0..200)));
+        } else {
+            std::thread::sleep(Duration::from_millis(rng.random_range(300..1500)));
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         if !run.join("preset.ron").is_file() {
             continue; // killed before the run folder existed
         }
-        torn_saves += std::fs::read_dir(&run)
-            .unwrap()
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-            .count();
+        torn_saves += temporary_files(&run);
         let loaded = history::load_run(&run).unwrap_or_else(|e| panic!("kill {kill}: {e}"));
         assert!(
             matches!(
@@ -119,11 +143,11 @@ fn runs_killed_at_random_moments_stay_readable_and_resume_to_the_end() {
     let RunStatus::Finished { test_accuracy, .. } = loaded.status else {
         panic!("{:?}", loaded.status);
     };
-    assert_eq!(loaded.state.epochs.len(), 30);
+    assert_eq!(loaded.state.epochs.len(), EPOCHS);
     let epochs: Vec<usize> = loaded.state.epochs.iter().map(|e| e.epoch).collect();
     assert_eq!(
         epochs,
-        (1..=30).collect::<Vec<_>>(),
+        (1..=EPOCHS).collect::<Vec<_>>(),
         "each epoch once, in order"
     );
     assert!(test_accuracy > 0.3);

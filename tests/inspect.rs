@@ -113,6 +113,7 @@ fn inspection_of_a_trained_lenet() {
     assert!(insp
         .saliency(&InputChoice::Test(3), 8, None)
         .unwrap_err()
+        .to_string()
         .contains("flat"));
 
     // Feature maps for a drawn input: every activation layer with maps, and probabilities.
@@ -140,6 +141,7 @@ fn inspection_of_a_trained_lenet() {
     assert!(insp
         .feature_maps(&InputChoice::Pixels(wrong), 4)
         .unwrap_err()
+        .to_string()
         .contains("3×28×28"));
 }
 
@@ -245,7 +247,7 @@ fn explain_this_number_equals_the_networks_output() {
     assert!(e.inputs[0].1.iter().filter(|v| **v == 0.0).count() >= 16);
     // A dense layer has no window to show.
     let err = insp.explain(&InputChoice::Test(0), 8, 0, 0, 0).unwrap_err();
-    assert!(err.contains("convolution"), "{err}");
+    assert!(err.to_string().contains("convolution"), "{err}");
 }
 
 /// A checkpoint with NaN weights (a diverged run's) is named as such, not shown as "NaN%".

@@ -6,7 +6,10 @@ use runs::compare::Comparison;
 use runs::history::{self, RunEntry};
 use std::path::Path;
 
-pub type HistoryLists = (Vec<RunEntry>, Vec<(String, Result<Comparison, String>)>);
+pub type HistoryLists = (
+    Vec<RunEntry>,
+    Vec<(String, Result<Comparison, runs::RunsError>)>,
+);
 
 #[derive(Default)]
 pub struct HistoryLoader {

@@ -28,7 +28,7 @@ impl WorkbenchApp {
         if let Some(e) = &self.check.refresh(&p.network).error {
             return Err(e.to_string());
         }
-        p.training.validate()?;
+        p.training.validate().map_err(|e| e.to_string())?;
         if let Some(problem) = problem {
             return Err(problem);
         }
@@ -56,7 +56,7 @@ impl WorkbenchApp {
         let stale = check.as_ref().is_none_or(|(s, _)| s != source);
         if stale {
             let problem = data::quick_check(source).err();
-            *check = Some((source.clone(), problem));
+            *check = Some((source.clone(), problem.map(|e| e.to_string())));
         }
         check.as_ref().and_then(|(_, p)| p.clone())
     }
@@ -176,7 +176,7 @@ impl WorkbenchApp {
                 self.run = Some((RunState::new(name), Some(handle)));
                 self.views.plots.layer = None;
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 
@@ -207,7 +207,7 @@ impl WorkbenchApp {
         match self.training.launcher.start(preset, opts) {
             // The curves read back so far go on with the resumed run's events.
             Ok(handle) => self.run = Some((state, Some(handle))),
-            Err(e) => self.error = Some(e),
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 

@@ -81,7 +81,7 @@ impl Training {
 #[derive(Default)]
 pub struct History {
     pub runs: Vec<RunEntry>,
-    pub comparisons: Vec<(String, Result<Comparison, String>)>,
+    pub comparisons: Vec<(String, Result<Comparison, runs::RunsError>)>,
     pub(crate) loader: HistoryLoader,
     /// Something ended or changed: scan again when the loader is idle.
     pub(crate) stale: bool,

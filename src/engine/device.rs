@@ -1,8 +1,21 @@
 //! Choosing where tensors live: CUDA when libtorch sees a GPU, else CPU.
 use tch::{Cuda, Device};
 
+/// Why a device name cannot be used.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum DeviceError {
+    #[error("unknown device \"{0}\": use cpu, cuda or cuda:N")]
+    BadIndex(String),
+    #[error("unknown device \"{0}\": use auto, cpu, cuda or cuda:N")]
+    Unknown(String),
+    #[error("CUDA was asked for but libtorch sees no GPU — use device cpu")]
+    NoGpu,
+    #[error("cuda:{index} does not exist: libtorch sees {count} GPU(s)")]
+    Missing { index: usize, count: usize },
+}
+
 /// Parses "auto", "cpu", "cuda" or "cuda:N" into a device, checking that it exists.
-pub fn parse_device(text: &str) -> Result<Device, String> {
+pub fn parse_device(text: &str) -> Result<Device, DeviceError> {
     let t = text.trim().to_ascii_lowercase();
     match t.as_str() {
         "" | "auto" => Ok(Device::cuda_if_available()),
@@ -11,25 +24,21 @@ pub fn parse_device(text: &str) -> Result<Device, String> {
         _ => match t.strip_prefix("cuda:") {
             Some(n) => n
                 .parse::<usize>()
-                .map_err(|_| format!("unknown device \"{text}\": use cpu, cuda or cuda:N"))
+                .map_err(|_| DeviceError::BadIndex(text.to_string()))
                 .and_then(cuda),
-            None => Err(format!(
-                "unknown device \"{text}\": use auto, cpu, cuda or cuda:N"
-            )),
+            None => Err(DeviceError::Unknown(text.to_string())),
         },
     }
 }
 
-fn cuda(n: usize) -> Result<Device, String> {
+fn cuda(n: usize) -> Result<Device, DeviceError> {
     let count = Cuda::device_count() as usize;
     if n < count {
         Ok(Device::Cuda(n))
     } else if count == 0 {
-        Err("CUDA was asked for but libtorch sees no GPU — use device cpu".into())
+        Err(DeviceError::NoGpu)
     } else {
-        Err(format!(
-            "cuda:{n} does not exist: libtorch sees {count} GPU(s)"
-        ))
+        Err(DeviceError::Missing { index: n, count })
     }
 }
 

@@ -4,6 +4,7 @@
 use super::checkpoint;
 use super::data::{Dataset, DecodeSpec};
 use super::model::Model;
+use crate::error::{refused, Result};
 use spec::{DataSource, Preset};
 use std::path::{Path, PathBuf};
 use tch::{Device, Kind, Tensor};
@@ -76,14 +77,16 @@ pub fn evaluate(
     data: Option<DataSource>,
     tta: Tta,
     device: Device,
-) -> Result<EnsembleReport, String> {
-    let first = checkpoints.first().ok_or("no checkpoints given")?;
-    let (mut preset, model) = checkpoint::load(first, device).map_err(|e| e.to_string())?;
+) -> Result<EnsembleReport> {
+    let first = checkpoints
+        .first()
+        .ok_or_else(|| refused("no checkpoints given"))?;
+    let (mut preset, model) = checkpoint::load(first, device)?;
     if let Some(d) = data {
         preset.data.source = d;
     }
     let decode = DecodeSpec::from(preset.network.input);
-    let ds = Dataset::load(&preset.data, decode, device).map_err(|e| e.to_string())?;
+    let ds = Dataset::load(&preset.data, decode, device)?;
     let (x, y) = ds.head(&ds.test, ds.test_len());
     evaluate_on(checkpoints, (&preset, &model), (&x, &y), tta, device)
 }
@@ -96,14 +99,14 @@ pub fn evaluate_on(
     (x, y): (&Tensor, &Tensor),
     tta: Tta,
     device: Device,
-) -> Result<EnsembleReport, String> {
+) -> Result<EnsembleReport> {
     let mut members = Vec::new();
     let mut sum: Option<Tensor> = None;
     for (i, path) in checkpoints.iter().enumerate() {
         let probs = if i == 0 {
             batched_probs(model, x, tta)
         } else {
-            let (p, m) = checkpoint::load(path, device).map_err(|e| e.to_string())?;
+            let (p, m) = checkpoint::load(path, device)?;
             check_compatible(path, &p, preset)?;
             batched_probs(&m, x, tta)
         };
@@ -111,7 +114,7 @@ pub fn evaluate_on(
         members.push((path.clone(), top1, top5));
         sum = Some(sum.map_or(probs.shallow_clone(), |s| s + probs));
     }
-    let mean = sum.ok_or("no checkpoints given")? / checkpoints.len() as f64;
+    let mean = sum.ok_or_else(|| refused("no checkpoints given"))? / checkpoints.len() as f64;
     let (ensemble, ensemble_top5) = accuracy(&mean, y);
     Ok(EnsembleReport {
         tta,
@@ -122,19 +125,19 @@ pub fn evaluate_on(
     })
 }
 
-fn check_compatible(path: &Path, p: &Preset, reference: &Preset) -> Result<(), String> {
+fn check_compatible(path: &Path, p: &Preset, reference: &Preset) -> Result<()> {
     if (p.network.input, p.network.classes) == (reference.network.input, reference.network.classes)
     {
         return Ok(());
     }
-    Err(format!(
+    Err(refused(format!(
         "{} takes {}×{}×{} images into {} classes, unlike the first checkpoint — an ensemble needs the same input and classes",
         path.display(),
         p.network.input.channels,
         p.network.input.height,
         p.network.input.width,
         p.network.classes
-    ))
+    )))
 }
 
 /// A model's probabilities over the test images, in batches.

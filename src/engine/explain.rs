@@ -2,6 +2,7 @@
 //! into the input window, the kernels and the bias that make it.
 use super::inspect::Inspection;
 use super::model::layer_path;
+use crate::error::{refused, Result};
 use protocol::inspect::{Explained, InputChoice};
 use spec::layer::Layer;
 use tch::{Kind, Tensor};
@@ -21,23 +22,23 @@ impl Inspection {
         channel: usize,
         y: usize,
         x: usize,
-    ) -> Result<Explained, String> {
+    ) -> Result<Explained> {
         let layers = &self.preset.network.layers;
         let shown = layer
             .checked_sub(1)
             .filter(|&i| i < layers.len())
-            .ok_or("no such layer")?;
+            .ok_or_else(|| refused("no such layer"))?;
         let mut ci = shown;
         let conv = loop {
             match &layers[ci] {
                 Layer::Conv2d(c) => break c,
                 l if l.is_per_position() && ci > 0 => ci -= 1,
                 other => {
-                    return Err(format!(
+                    return Err(refused(format!(
                         "layer {} comes from a {} — \"explain this number\" takes apart convolution layers (and the normalization and activation right after one)",
                         layer,
                         other.kind_name(&self.preset.network.defaults())
-                    ))
+                    )))
                 }
             }
         };
@@ -51,16 +52,16 @@ impl Inspection {
         let out = &outs[ci];
         let size = out.size();
         if channel as i64 >= size[1] || y as i64 >= size[2] || x as i64 >= size[3] {
-            return Err(format!(
+            return Err(refused(format!(
                 "({channel}, {y}, {x}) is outside layer {}'s output",
                 ci + 1
-            ));
+            )));
         }
         let vars = self.model.vs.variables();
         let prefix = layer_path(ci, &layers[ci]);
         let weight = vars
             .get(&format!("{prefix}.weight"))
-            .ok_or("the layer has no weights")?;
+            .ok_or_else(|| refused("the layer has no weights"))?;
         let bias = vars
             .get(&format!("{prefix}.bias"))
             .map_or(0.0, |b| b.double_value(&[channel as i64]) as f32);
@@ -95,7 +96,7 @@ fn windows(
     conv_in: &Tensor,
     weight: &Tensor,
     (channel, y, x): (usize, usize, usize),
-) -> Result<(Windows, (usize, usize)), String> {
+) -> Result<(Windows, (usize, usize))> {
     let (kh, kw) = conv.kernel2();
     let (ph, pw) = conv.padding.resolve2((kh, kw), conv.dilation)?;
     let (s, d) = (conv.stride as i64, conv.dilation as i64);

@@ -8,24 +8,27 @@
 //! by their own names (weight, bias, running_mean, running_var). Every mismatch is listed.
 use super::checkpoint;
 use super::model::Model;
+use crate::error::{refused, EngineError, Result};
 use spec::Preset;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tch::{Device, Tensor};
 
 /// Reads the named tensors of a state_dict file.
-pub fn read_state_dict(path: &Path) -> Result<Vec<(String, Tensor)>, String> {
+pub fn read_state_dict(path: &Path) -> Result<Vec<(String, Tensor)>> {
     let is_safetensors = path.extension().is_some_and(|e| e == "safetensors");
     let read = if is_safetensors {
-        Tensor::read_safetensors(path).map_err(|e| e.to_string())
+        Tensor::read_safetensors(path).map_err(EngineError::from)
     } else {
         read_torch_save(path)
     };
     read.map_err(|e| {
-        format!(
-            "{}: not a state_dict saved with torch.save or as safetensors ({})",
-            path.display(),
-            e.lines().next().unwrap_or_default()
+        EngineError::file(
+            path,
+            format!(
+                "not a state_dict saved with torch.save or as safetensors ({})",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
         )
     })
 }
@@ -33,38 +36,42 @@ pub fn read_state_dict(path: &Path) -> Result<Vec<(String, Tensor)>, String> {
 /// `torch.save`'s zip format: `<name>/data.pkl` (a pickle whose tensors refer to storages by
 /// persistent id) and `<name>/data/<key>` (each storage's raw little-endian bytes). Read with
 /// the workbench's own pickle reader, which executes nothing.
-fn read_torch_save(path: &Path) -> Result<Vec<(String, Tensor)>, String> {
+fn read_torch_save(path: &Path) -> Result<Vec<(String, Tensor)>> {
     use super::data::pickle::{self, Value};
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a zip archive: {e}"))?;
+    let file = std::fs::File::open(path).map_err(|e| refused(e.to_string()))?;
+    let mut zip =
+        zip::ZipArchive::new(file).map_err(|e| refused(format!("not a zip archive: {e}")))?;
     let pkl_name = zip
         .file_names()
         .find(|n| n.ends_with("/data.pkl") || *n == "data.pkl")
         .map(String::from)
-        .ok_or("no data.pkl inside")?;
+        .ok_or_else(|| refused("no data.pkl inside"))?;
     let prefix = pkl_name.trim_end_matches("data.pkl").to_string();
-    let mut read_entry = |name: &str| -> Result<Vec<u8>, String> {
-        let mut e = zip.by_name(name).map_err(|e| format!("{name}: {e}"))?;
+    let mut read_entry = |name: &str| -> Result<Vec<u8>> {
+        let mut e = zip
+            .by_name(name)
+            .map_err(|e| refused(format!("{name}: {e}")))?;
         let mut out = Vec::new();
         e.read_to_end(&mut out)
-            .map_err(|e| format!("{name}: {e}"))?;
+            .map_err(|e| refused(format!("{name}: {e}")))?;
         Ok(out)
     };
-    let root = pickle::load(&read_entry(&pkl_name)?)?;
+    let root = pickle::load(&read_entry(&pkl_name)?).map_err(|e| refused(e.0))?;
     let Value::Dict(items) = root else {
-        return Err("the pickle is not a dictionary of tensors".into());
+        return Err(refused("the pickle is not a dictionary of tensors"));
     };
     let mut out = Vec::new();
     for (k, v) in &items {
         let name = String::from_utf8_lossy(&k.as_bytes().unwrap_or_default()).into_owned();
         let Value::Object { class, args, .. } = v else {
-            return Err(format!("{name} is not a tensor"));
+            return Err(refused(format!("{name} is not a tensor")));
         };
         if !class.ends_with("_rebuild_tensor_v2") || args.len() < 4 {
-            return Err(format!("{name} is not a tensor ({class})"));
+            return Err(refused(format!("{name} is not a tensor ({class})")));
         }
-        let (kind, key) = storage_of(&args[0]).ok_or_else(|| format!("{name}: unknown storage"))?;
+        let (kind, key) =
+            storage_of(&args[0]).ok_or_else(|| refused(format!("{name}: unknown storage")))?;
         let bytes = read_entry(&format!("{prefix}data/{key}"))?;
         let ints = |v: &Value| -> Vec<i64> {
             v.items()
@@ -207,18 +214,17 @@ fn map_names(
 
 /// Builds `preset`'s network, fills it from `state_dict`, and writes a checkpoint (with the
 /// preset beside it) into `out`; returns the weights' path.
-pub fn import(state_dict: &Path, preset: &Preset, out: &Path) -> Result<PathBuf, String> {
+pub fn import(state_dict: &Path, preset: &Preset, out: &Path) -> Result<PathBuf> {
     let theirs = read_state_dict(state_dict)?;
-    let model = Model::build(&preset.network, Device::Cpu, preset.training.seed)
-        .map_err(|e| e.to_string())?;
+    let model = Model::build(&preset.network, Device::Cpu, preset.training.seed)?;
     let ours = model.vs.variables();
     let pairs = map_names(&ours, &theirs).map_err(|p| {
-        format!(
+        refused(format!(
             "{} does not match {}:\n  {}",
             state_dict.display(),
             preset.name,
             p.join("\n  ")
-        )
+        ))
     })?;
     let theirs_by_name: HashMap<&str, &Tensor> =
         theirs.iter().map(|(n, t)| (n.as_str(), t)).collect();
@@ -232,5 +238,5 @@ pub fn import(state_dict: &Path, preset: &Preset, out: &Path) -> Result<PathBuf,
             }
         }
     });
-    checkpoint::save(out, "model", preset, &model).map_err(|e| e.to_string())
+    Ok(checkpoint::save(out, "model", preset, &model)?)
 }

@@ -4,6 +4,7 @@
 use super::checkpoint;
 use super::data::{Dataset, DecodeSpec};
 use super::model::Model;
+use crate::error::{refused, Result};
 use protocol::inspect::*;
 pub use protocol::inspect::{InspectReply, InspectRequest};
 use spec::{Layer, Preset, Shape};
@@ -39,16 +40,15 @@ impl Inspection {
         path: &std::path::Path,
         data: Option<spec::DataSource>,
         device: Device,
-    ) -> Result<Inspection, String> {
-        let (mut preset, model) = checkpoint::load(path, device).map_err(|e| e.to_string())?;
+    ) -> Result<Inspection> {
+        let (mut preset, model) = checkpoint::load(path, device)?;
         if let Some(d) = data {
             preset.data.source = d;
         }
         let i = preset.network.input;
-        let data =
-            Dataset::load(&preset.data, DecodeSpec::from(i), device).map_err(|e| e.to_string())?;
+        let data = Dataset::load(&preset.data, DecodeSpec::from(i), device)?;
         if (i.channels, i.height, i.width) != (data.channels, data.height, data.width) {
-            return Err(format!(
+            return Err(refused(format!(
                 "the checkpoint's network takes {}×{}×{} images but {} has {}×{}×{}",
                 i.channels,
                 i.height,
@@ -57,7 +57,7 @@ impl Inspection {
                 data.channels,
                 data.height,
                 data.width
-            ));
+            )));
         }
         let (test_x, test_y) = data.head(&data.test, INSPECT_TEST_IMAGES);
         Ok(Inspection {
@@ -128,24 +128,24 @@ impl Inspection {
     }
 
     /// Test image `index` as a batch of one (normalized).
-    fn test_input(&self, index: usize) -> Result<Tensor, String> {
+    fn test_input(&self, index: usize) -> Result<Tensor> {
         if index >= self.test_len() {
-            return Err(format!(
+            return Err(refused(format!(
                 "test image {index} does not exist (the test set has {})",
                 self.test_len()
-            ));
+            )));
         }
         Ok(self.test_x.narrow(0, index as i64, 1))
     }
 
     /// An input image in [0, 1] pixel units normalized like the data.
-    fn normalize(&self, img: &Image) -> Result<Tensor, String> {
+    fn normalize(&self, img: &Image) -> Result<Tensor> {
         let i = self.preset.network.input;
         if (img.channels, img.height, img.width) != (i.channels, i.height, i.width) {
-            return Err(format!(
+            return Err(refused(format!(
                 "the image is {}×{}×{} but the network takes {}×{}×{}",
                 img.channels, img.height, img.width, i.channels, i.height, i.width
-            ));
+            )));
         }
         let c = img.channels as i64;
         let x = Tensor::from_slice(&img.data).view([1, c, img.height as i64, img.width as i64]);
@@ -173,7 +173,7 @@ impl Inspection {
         }
     }
 
-    pub fn input(&self, input: &InputChoice) -> Result<Tensor, String> {
+    pub fn input(&self, input: &InputChoice) -> Result<Tensor> {
         match input {
             InputChoice::Test(i) => self.test_input(*i),
             InputChoice::Pixels(img) => self.normalize(img),
@@ -193,17 +193,13 @@ impl Inspection {
 
     /// Every layer's output maps (layers with activations and feature-map outputs), the
     /// prediction and class probabilities.
-    pub fn feature_maps(
-        &self,
-        input: &InputChoice,
-        max_maps: usize,
-    ) -> Result<FeatureMaps, String> {
+    pub fn feature_maps(&self, input: &InputChoice, max_maps: usize) -> Result<FeatureMaps> {
         let x = self.input(input)?;
         let outs = tch::no_grad(|| self.model.forward_all(&x, false));
         let probs = to_vec(
             &outs
                 .last()
-                .ok_or("the network has no layers")?
+                .ok_or_else(|| refused("the network has no layers"))?
                 .softmax(-1, Kind::Float),
         );
         let d = self.preset.network.defaults();
@@ -286,19 +282,19 @@ impl Inspection {
         input: &InputChoice,
         layer: usize,
         class: Option<usize>,
-    ) -> Result<Saliency, String> {
+    ) -> Result<Saliency> {
         let x = self.input(input)?;
         let info = self
             .model
             .summary
             .layers
             .get(layer.wrapping_sub(1))
-            .ok_or(format!("there is no layer {layer}"))?;
+            .ok_or_else(|| refused(format!("there is no layer {layer}")))?;
         let Shape::Map { h, w, .. } = info.output else {
-            return Err(format!(
+            return Err(refused(format!(
                 "layer {layer} {} outputs a flat vector; Grad-CAM needs feature maps",
                 info.label
-            ));
+            )));
         };
         // Grad-CAM: the gradient of the class score at the layer's output, averaged per channel,
         // weights the channels; ReLU keeps what speaks for the class.
@@ -311,7 +307,7 @@ impl Inspection {
         let probs = to_vec(&logits.softmax(-1, Kind::Float));
         let class = class.unwrap_or_else(|| argmax(&probs));
         if class >= probs.len() {
-            return Err(format!("class {class} does not exist"));
+            return Err(refused(format!("class {class} does not exist")));
         }
         logits.get(0).get(class as i64).backward();
         let grad = a.grad();
@@ -369,9 +365,9 @@ pub fn load_image_file(
     channels: usize,
     height: usize,
     width: usize,
-) -> Result<Image, String> {
+) -> Result<Image> {
     let img = super::data::folder::open_limited(path)
-        .map_err(|e| format!("cannot open the image {}: {e}", path.display()))?;
+        .map_err(|e| refused(format!("cannot open the image {}: {e}", path.display())))?;
     let channels = if channels == 3 { 3 } else { 1 };
     // The same resize (shorter side) and centre crop as evaluation.
     let spec = super::data::DecodeSpec {
@@ -434,7 +430,7 @@ impl InspectorHandle {
             let insp = match opened {
                 Ok(Ok(i)) => i,
                 Ok(Err(e)) => {
-                    send(InspectReply::Failed(e));
+                    send(InspectReply::Failed(e.to_string()));
                     return;
                 }
                 Err(p) => {
@@ -449,14 +445,14 @@ impl InspectorHandle {
                 let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match req {
                     InspectRequest::Filters => InspectReply::Filters(insp.filters()),
                     InspectRequest::FeatureMaps(input) => {
-                        InspectReply::FeatureMaps(insp.feature_maps(&input, 64))
+                        InspectReply::FeatureMaps(shown(insp.feature_maps(&input, 64)))
                     }
                     InspectRequest::Confusion => InspectReply::Confusion(insp.confusion(64)),
                     InspectRequest::Saliency {
                         input,
                         layer,
                         class,
-                    } => InspectReply::Saliency(insp.saliency(&input, layer, class)),
+                    } => InspectReply::Saliency(shown(insp.saliency(&input, layer, class))),
                     InspectRequest::TestImages(idx) => {
                         InspectReply::TestImages(insp.test_images(&idx))
                     }
@@ -466,7 +462,7 @@ impl InspectorHandle {
                         channel,
                         y,
                         x,
-                    } => InspectReply::Explain(insp.explain(&input, layer, channel, y, x)),
+                    } => InspectReply::Explain(shown(insp.explain(&input, layer, channel, y, x))),
                     InspectRequest::Averaged { tta, ensemble } => {
                         let mut all = vec![path.clone()];
                         all.extend(ensemble);
@@ -474,7 +470,7 @@ impl InspectorHandle {
                         let first = (&insp.preset, &insp.model);
                         let (x, y) = (&insp.test_x, &insp.test_y);
                         let r = super::ensemble::evaluate_on(&all, first, (x, y), tta, device);
-                        InspectReply::Averaged(r)
+                        InspectReply::Averaged(shown(r))
                     }
                 }))
                 .unwrap_or_else(|p| InspectReply::Failed(super::trainer::panic_text(p.as_ref())));
@@ -508,4 +504,9 @@ impl InspectorHandle {
         self.pending = self.pending.saturating_sub(1);
         Some(r)
     }
+}
+
+/// An answer for the inspector's window, which shows the reason as text.
+fn shown<T>(r: Result<T>) -> Result<T, protocol::inspect::Unanswered> {
+    r.map_err(|e| protocol::inspect::Unanswered(e.to_string()))
 }

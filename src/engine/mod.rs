@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod device;
 pub mod ensemble;
+pub mod error;
 pub mod explain;
 mod generator;
 pub mod import;
@@ -16,6 +17,7 @@ pub mod stats;
 pub mod train;
 pub mod trainer;
 
+pub use error::EngineError;
 pub use model::Model;
 /// libtorch's bindings, for the tests and the binary: this crate is the one that depends on them.
 pub use tch;

@@ -4,12 +4,18 @@ use super::Format;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Why a format was not written, as the project's `export_formats.py` (or the launch of it)
+/// reported it.
+#[derive(thiserror::Error, Debug, Clone, PartialEq)]
+#[error("{0}")]
+pub struct FormatFailure(pub String);
+
 /// One format's outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormatResult {
     pub format: Format,
     /// The file written, or why none was.
-    pub outcome: Result<PathBuf, String>,
+    pub outcome: Result<PathBuf, FormatFailure>,
     /// Largest |logit difference| against model.py on a random batch.
     pub max_abs_diff: Option<f64>,
     pub opset: Option<u32>,
@@ -26,7 +32,7 @@ fn has_torch(python: &Path) -> bool {
 
 /// A Python with PyTorch: `$CNN_WORKBENCH_PYTHON`, the project's `.venv` beside the binary's
 /// build folder, the environment `scripts/bootstrap.sh` makes, then `python3`.
-pub fn find_python() -> Result<PathBuf, String> {
+pub fn find_python() -> Result<PathBuf, super::ExportError> {
     let mut tried = Vec::new();
     if let Some(p) = std::env::var_os("CNN_WORKBENCH_PYTHON") {
         tried.push(PathBuf::from(p));
@@ -50,10 +56,9 @@ pub fn find_python() -> Result<PathBuf, String> {
         }
     }
     let names: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
-    Err(format!(
-        "TorchScript and ONNX are written with PyTorch, and no Python with torch was found (tried {}) — set CNN_WORKBENCH_PYTHON to one",
-        names.join(", ")
-    ))
+    Err(super::ExportError::NoPython {
+        tried: names.join(", "),
+    })
 }
 
 fn parse_line(line: &str, dir: &Path) -> Option<FormatResult> {
@@ -73,7 +78,7 @@ fn parse_line(line: &str, dir: &Path) -> Option<FormatResult> {
         })
         .unwrap_or_default();
     let outcome = match v.get("error").and_then(|e| e.as_str()) {
-        Some(e) => Err(e.to_string()),
+        Some(e) => Err(FormatFailure(e.to_string())),
         None => Ok(dir.join(format.file())),
     };
     Some(FormatResult {
@@ -88,7 +93,7 @@ fn parse_line(line: &str, dir: &Path) -> Option<FormatResult> {
 fn failed(format: Format, why: &str) -> FormatResult {
     FormatResult {
         format,
-        outcome: Err(why.to_string()),
+        outcome: Err(FormatFailure(why.to_string())),
         max_abs_diff: None,
         opset: None,
         layers: Vec::new(),
@@ -99,7 +104,7 @@ fn failed(format: Format, why: &str) -> FormatResult {
 pub(super) fn write(dir: &Path, weights: bool, formats: &[Format]) -> Vec<FormatResult> {
     let python = match find_python() {
         Ok(p) => p,
-        Err(e) => return formats.iter().map(|f| failed(*f, &e)).collect(),
+        Err(e) => return formats.iter().map(|f| failed(*f, &e.to_string())).collect(),
     };
     let mut cmd = Command::new(&python);
     cmd.current_dir(dir).arg("export_formats.py");

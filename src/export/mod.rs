@@ -47,6 +47,10 @@ pub enum ExportError {
     },
     #[error("{0}")]
     Source(String),
+    #[error(
+        "TorchScript and ONNX are written with PyTorch, and no Python with torch was found (tried {tried}) — set CNN_WORKBENCH_PYTHON to one"
+    )]
+    NoPython { tried: String },
 }
 
 /// What was written, and what the user should know about it.

@@ -163,7 +163,12 @@ fn pool_args(p: &spec::layer::Pool) -> String {
 }
 
 /// One layer as a Python expression for an input of shape `input`.
-pub fn layer_expr(layer: &Layer, input: Shape, d: &Defaults, pad: &str) -> Result<String, String> {
+pub fn layer_expr(
+    layer: &Layer,
+    input: Shape,
+    d: &Defaults,
+    pad: &str,
+) -> Result<String, spec::LayerError> {
     let (in_c, flat) = match input {
         Shape::Map { c, .. } => (c, false),
         Shape::Flat(n) => (n, true),

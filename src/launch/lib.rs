@@ -44,15 +44,17 @@ pub fn trainer_launcher() -> Launcher {
             .map(|t| Box::new(TrainerRun(t)) as Box<dyn RunHandle>)
             .map_err(|e| match e.kind() {
                 // A refused resume: the reason is the whole message.
-                std::io::ErrorKind::InvalidInput => e.to_string(),
-                _ => format!("cannot start the trainer thread: {e}"),
+                std::io::ErrorKind::InvalidInput => runs::refused(e.to_string()),
+                _ => runs::refused(format!("cannot start the trainer thread: {e}")),
             })
     })
     .with_ensembles(evaluate_ensemble)
 }
 
 /// A variant's seeds as one ensemble on the GPU when there is one: (top-1, top-5).
-pub fn evaluate_ensemble(checkpoints: &[PathBuf]) -> Result<(f32, Option<f32>), String> {
+pub fn evaluate_ensemble(checkpoints: &[PathBuf]) -> Result<(f32, Option<f32>), runs::RunsError> {
     let device = engine::tch::Device::cuda_if_available();
-    ensemble::evaluate(checkpoints, None, Tta::Off, device).map(|r| (r.ensemble, r.ensemble_top5))
+    ensemble::evaluate(checkpoints, None, Tta::Off, device)
+        .map(|r| (r.ensemble, r.ensemble_top5))
+        .map_err(|e| runs::refused(e.to_string()))
 }

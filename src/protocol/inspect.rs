@@ -237,17 +237,24 @@ pub struct AveragedReport {
     pub ensemble_top5: Option<f32>,
 }
 
+/// Why the inspector could not answer a request (no such layer or class, an image of the
+/// wrong size), as the panel shows it: the engine's error, crossed to the window's thread as
+/// its text (tensors and libtorch errors stay on the inspector's thread).
+#[derive(thiserror::Error, Clone, Debug, PartialEq)]
+#[error("{0}")]
+pub struct Unanswered(pub String);
+
 /// What it answers. Errors are answers too: the panel shows them.
 #[derive(Clone, Debug)]
 pub enum InspectReply {
     Opened(InspectSummary),
     Filters(Vec<FilterGrid>),
-    FeatureMaps(Result<FeatureMaps, String>),
+    FeatureMaps(Result<FeatureMaps, Unanswered>),
     Confusion(Confusion),
-    Saliency(Result<Saliency, String>),
+    Saliency(Result<Saliency, Unanswered>),
     TestImages(Vec<(usize, Image)>),
-    Averaged(Result<AveragedReport, String>),
-    Explain(Result<Explained, String>),
+    Averaged(Result<AveragedReport, Unanswered>),
+    Explain(Result<Explained, Unanswered>),
     /// The checkpoint could not be opened, or a request crashed.
     Failed(String),
 }

@@ -31,7 +31,7 @@ impl Rgba {
         }
     }
 
-    pub fn save_png(&self, path: &std::path::Path) -> Result<(), String> {
+    pub fn save_png(&self, path: &std::path::Path) -> Result<(), RenderError> {
         image::save_buffer(
             path,
             &self.pixels,
@@ -39,7 +39,10 @@ impl Rgba {
             self.height as u32,
             image::ExtendedColorType::Rgba8,
         )
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|source| RenderError {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }
 
@@ -194,4 +197,12 @@ pub fn overlay(input: &Image, map: &Image, zoom: usize, alpha: f32) -> Rgba {
         }
     }
     out
+}
+
+/// A picture that could not be written.
+#[derive(thiserror::Error, Debug)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct RenderError {
+    pub path: std::path::PathBuf,
+    pub source: image::ImageError,
 }

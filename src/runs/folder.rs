@@ -1,6 +1,7 @@
 //! A run folder on disk: the preset first, then its description, metrics as CSV and the event
 //! log while training, the checkpoint last.
 use super::tensorboard::EventFile;
+use crate::error::{refused, RunsError};
 pub use protocol::files::{EPOCHS_CSV, EVENTS_LOG, META_FILE, PRESET_FILE, STEPS_CSV};
 use protocol::{EpochMetrics, Event, EventSink, SinkError, StepMetrics};
 use spec::Preset;
@@ -11,10 +12,10 @@ use std::path::{Path, PathBuf};
 pub use protocol::RunMeta;
 
 /// Reads a run's `run.ron`.
-pub fn load_meta(dir: &Path) -> Result<RunMeta, String> {
+pub fn load_meta(dir: &Path) -> Result<RunMeta, RunsError> {
     let path = dir.join(META_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    ron::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let text = std::fs::read_to_string(&path).map_err(|e| RunsError::file(&path, e))?;
+    ron::from_str(&text).map_err(|e| RunsError::file(&path, e))
 }
 
 /// Writes a run's `run.ron` atomically.
@@ -31,8 +32,8 @@ pub fn event_line(e: &Event) -> std::io::Result<String> {
 }
 
 /// Parses one line of the event log.
-pub fn parse_event_line(line: &str) -> Result<Event, String> {
-    ron::from_str(line).map_err(|e| e.to_string())
+pub fn parse_event_line(line: &str) -> Result<Event, ron::error::SpannedError> {
+    ron::from_str(line)
 }
 
 /// Appends one event to a run folder's log (used for the terminal event, written after the
@@ -316,8 +317,8 @@ fn tensorboard_event(tb: &mut EventFile, e: &Event) -> Result<(), SinkError> {
 }
 
 /// Reads a metrics CSV back as rows of numbers (header skipped).
-pub fn read_csv(path: &Path) -> Result<Vec<Vec<f64>>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn read_csv(path: &Path) -> Result<Vec<Vec<f64>>, RunsError> {
+    let text = std::fs::read_to_string(path).map_err(|e| RunsError::file(path, e))?;
     let text = complete_lines(&text);
     let columns = text.lines().next().map_or(0, |h| h.split(',').count());
     text.lines()
@@ -329,14 +330,18 @@ pub fn read_csv(path: &Path) -> Result<Vec<Vec<f64>>, String> {
                 .split(',')
                 .map(|v| v.trim().parse::<f64>())
                 .collect::<Result<Vec<f64>, _>>()
-                .map_err(|e| format!("{}: line {}: {e}", path.display(), i + 1))?;
+                .map_err(|e| RunsError::Line {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    problem: e.to_string(),
+                })?;
             if row.len() != columns {
-                return Err(format!(
+                return Err(refused(format!(
                     "{}: line {}: {} values where the header has {columns} (truncated?)",
                     path.display(),
                     i + 1,
                     row.len()
-                ));
+                )));
             }
             Ok(row)
         })

@@ -1,5 +1,6 @@
 //! How runs are started and talked to, independent of what runs them: the trainer thread in
 //! the app and the CLI, a scripted replay in tests.
+use crate::error::{refused, RunsError};
 use protocol::{Command, Event, RunOptions};
 use spec::Preset;
 use std::collections::VecDeque;
@@ -20,15 +21,15 @@ pub struct Launcher {
 }
 
 /// Starts one run: its handle, or why it could not start.
-type StartFn = dyn FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, String>;
+type StartFn = dyn FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, RunsError>;
 
 /// Evaluates the final checkpoints of one variant's seeds as one ensemble on the test set:
 /// (top-1, top-5) accuracy. Runs on a thread of its own.
-pub type EnsembleEvaluator = fn(&[PathBuf]) -> Result<(f32, Option<f32>), String>;
+pub type EnsembleEvaluator = fn(&[PathBuf]) -> Result<(f32, Option<f32>), RunsError>;
 
 impl Launcher {
     pub fn new(
-        start: impl FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, String> + 'static,
+        start: impl FnMut(Preset, RunOptions) -> Result<Box<dyn RunHandle>, RunsError> + 'static,
     ) -> Launcher {
         Launcher {
             start: Box::new(start),
@@ -47,7 +48,7 @@ impl Launcher {
         &mut self,
         preset: Preset,
         opts: RunOptions,
-    ) -> Result<Box<dyn RunHandle>, String> {
+    ) -> Result<Box<dyn RunHandle>, RunsError> {
         (self.start)(preset, opts)
     }
 
@@ -61,7 +62,7 @@ impl Launcher {
 /// Finished record (duration, throughput) with that moment's. One stopped with Stop, or
 /// interrupted, can go on. A folder without a readable log is left to the resume state's
 /// own check.
-pub fn check_resumable(dir: &Path) -> Result<(), String> {
+pub fn check_resumable(dir: &Path) -> Result<(), RunsError> {
     let Ok(text) = std::fs::read_to_string(dir.join(super::folder::EVENTS_LOG)) else {
         return Ok(());
     };
@@ -71,7 +72,7 @@ pub fn check_resumable(dir: &Path) -> Result<(), String> {
         .filter_map(|l| super::folder::parse_event_line(l).ok())
         .find(Event::is_terminal);
     match last {
-        Some(Event::Finished(f)) if !f.stopped => Err(format!(
+        Some(Event::Finished(f)) if !f.stopped => Err(refused(format!(
             "{} finished its training ({} epochs, test accuracy {}): a finished run cannot be \
              resumed, and its record stays as it is. To train it further, start a new run from \
              its weights: `cnn-workbench train {} --init-from {}` (in the window: the training \
@@ -81,7 +82,7 @@ pub fn check_resumable(dir: &Path) -> Result<(), String> {
             protocol::percent(f.test_accuracy, 2),
             dir.join(super::folder::PRESET_FILE).display(),
             dir.display()
-        )),
+        ))),
         _ => Ok(()),
     }
 }

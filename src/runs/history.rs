@@ -2,6 +2,7 @@
 //! run's event log into the same state the live view had, CSV export and config diffs.
 use super::folder::{self, RunMeta, EVENTS_LOG, PRESET_FILE};
 use super::state::{RunState, RunStatus};
+use crate::error::{refused, RunsError};
 use protocol::Event;
 use spec::Preset;
 use std::path::{Path, PathBuf};
@@ -79,24 +80,25 @@ fn last_line<'a>(lines: &[&'a str], prefixes: &[&str]) -> Option<(usize, &'a str
 /// What the list shows of a run folder, read without replaying its whole log (a long run
 /// logs thousands of events; the list needs its start, its end and `metrics.csv`), so that
 /// thousands of runs list quickly. Opening the run replays everything ([`load_run`]).
-fn summarize(dir: &Path, id: &str) -> Result<RunEntry, String> {
+fn summarize(dir: &Path, id: &str) -> Result<RunEntry, RunsError> {
     let preset_path = dir.join(PRESET_FILE);
     if !preset_path.is_file() {
-        return Err("missing preset.ron".into());
+        return Err(refused("missing preset.ron"));
     }
-    let preset = Preset::load(&preset_path).map_err(|e| e.to_string())?;
+    let preset = Preset::load(&preset_path).map_err(|e| refused(e.to_string()))?;
     let meta = folder::load_meta(dir).unwrap_or_else(|_| RunMeta {
         name: id.to_string(),
         ..RunMeta::default()
     });
     let epochs = folder::read_csv(&dir.join(folder::EPOCHS_CSV))?;
     let log = dir.join(EVENTS_LOG);
-    let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let text = std::fs::read_to_string(&log).map_err(|e| RunsError::file(&log, e))?;
     let lines: Vec<&str> = folder::complete_lines(&text).lines().collect();
-    let parse = |found: Option<(usize, &str)>| -> Result<Option<Event>, String> {
+    let parse = |found: Option<(usize, &str)>| -> Result<Option<Event>, RunsError> {
         found
             .map(|(n, line)| {
-                folder::parse_event_line(line).map_err(|e| format!("{EVENTS_LOG} line {n}: {e}"))
+                folder::parse_event_line(line)
+                    .map_err(|e| refused(format!("{EVENTS_LOG} line {n}: {e}")))
             })
             .transpose()
     };
@@ -167,12 +169,12 @@ pub struct LoadedRun {
 }
 
 /// Reads a run folder: its preset, description and the state replayed from its event log.
-pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
+pub fn load_run(dir: &Path) -> Result<LoadedRun, RunsError> {
     let preset_path = dir.join(PRESET_FILE);
     if !preset_path.is_file() {
-        return Err("missing preset.ron".into());
+        return Err(refused("missing preset.ron"));
     }
-    let preset = Preset::load(&preset_path).map_err(|e| e.to_string())?;
+    let preset = Preset::load(&preset_path).map_err(|e| refused(e.to_string()))?;
     let id = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -183,7 +185,7 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
     });
     folder::read_csv(&dir.join(folder::EPOCHS_CSV))?;
     let log = dir.join(EVENTS_LOG);
-    let text = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let text = std::fs::read_to_string(&log).map_err(|e| RunsError::file(&log, e))?;
     let text = folder::complete_lines(&text);
     let mut state = RunState::new(if meta.name.is_empty() {
         id
@@ -197,7 +199,7 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun, String> {
         .filter(|(_, l)| !l.trim().is_empty())
     {
         let event: Event = folder::parse_event_line(line)
-            .map_err(|e| format!("{EVENTS_LOG} line {}: {e}", i + 1))?;
+            .map_err(|e| refused(format!("{EVENTS_LOG} line {}: {e}", i + 1)))?;
         if event.is_terminal() {
             terminal = Some(event.clone());
         }
@@ -234,7 +236,7 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
         .map(|e| {
             let dir = e.path();
             let id = e.file_name().to_string_lossy().into_owned();
-            summarize(&dir, &id).unwrap_or_else(|reason| damaged(dir, id, reason))
+            summarize(&dir, &id).unwrap_or_else(|reason| damaged(dir, id, reason.to_string()))
         })
         .collect();
     entries.sort_by(|a, b| b.meta.created.cmp(&a.meta.created).then(b.id.cmp(&a.id)));
@@ -242,20 +244,20 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
 }
 
 /// Renames and retags a run (its `run.ron`).
-pub fn update_meta(dir: &Path, name: &str, tags: &[String]) -> Result<(), String> {
+pub fn update_meta(dir: &Path, name: &str, tags: &[String]) -> Result<(), RunsError> {
     let mut meta = folder::load_meta(dir).unwrap_or_default();
     meta.name = name.to_string();
     meta.tags = tags.to_vec();
-    folder::save_meta(dir, &meta).map_err(|e| e.to_string())
+    folder::save_meta(dir, &meta).map_err(|e| refused(e.to_string()))
 }
 
 /// Deletes a run folder (after the user confirmed).
-pub fn delete_run(dir: &Path) -> Result<(), String> {
-    std::fs::remove_dir_all(dir).map_err(|e| format!("cannot delete {}: {e}", dir.display()))
+pub fn delete_run(dir: &Path) -> Result<(), RunsError> {
+    std::fs::remove_dir_all(dir).map_err(|e| RunsError::file(dir, format!("cannot delete: {e}")))
 }
 
 /// The per-epoch metrics of several runs as one CSV, a `run` column first.
-pub fn export_csv(dirs: &[PathBuf]) -> Result<String, String> {
+pub fn export_csv(dirs: &[PathBuf]) -> Result<String, RunsError> {
     let mut out = format!("run,{}\n", folder::EPOCHS_HEADER);
     for dir in dirs {
         let id = dir

@@ -2,6 +2,7 @@
 //! state folded from trainer events, history and comparisons.
 pub mod budget;
 pub mod compare;
+pub mod error;
 pub mod folder;
 pub mod handle;
 pub mod history;
@@ -68,3 +69,4 @@ pub fn timestamp() -> String {
         rem % 60
     )
 }
+pub use error::{refused, RunsError};

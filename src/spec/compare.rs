@@ -1,6 +1,7 @@
 //! A comparison: one dimension of the preset varied over a list of values, each over several
 //! seeds. Variants differ only in that dimension; runs with the same seed see the same data.
 use super::layer::{Init, Layer, Norm};
+use super::CompareError;
 use super::{Activation, Augment, Optimizer, Preset};
 use serde::{Deserialize, Serialize};
 
@@ -96,26 +97,36 @@ impl Default for CompareSpec {
     }
 }
 
-fn number(v: &str, what: &str) -> Result<f64, String> {
+fn number(v: &str, what: &'static str) -> Result<f64, CompareError> {
     v.trim()
         .parse::<f64>()
-        .map_err(|_| format!("\"{v}\" is not a {what}"))
+        .map_err(|_| CompareError::NotANumber {
+            value: v.to_string(),
+            what,
+        })
+}
+
+fn unknown(what: &'static str, value: &str, hint: &'static str) -> CompareError {
+    CompareError::UnknownValue {
+        what,
+        value: value.to_string(),
+        hint,
+    }
 }
 
 impl CompareSpec {
     /// Parses the CLI's `--vary dimension=v1,v2,…`.
-    pub fn from_arg(arg: &str, seeds: usize) -> Result<CompareSpec, String> {
-        let (dim, values) = arg.split_once('=').ok_or_else(|| {
-            format!("--vary needs DIMENSION=VALUES, e.g. activation=relu,mish (got \"{arg}\")")
-        })?;
-        let dimension = Dimension::from_name(dim).ok_or_else(|| {
-            format!(
-                "unknown dimension \"{dim}\": use one of {}",
-                Dimension::ALL
+    pub fn from_arg(arg: &str, seeds: usize) -> Result<CompareSpec, CompareError> {
+        let (dim, values) = arg
+            .split_once('=')
+            .ok_or_else(|| CompareError::Syntax(arg.to_string()))?;
+        let dimension =
+            Dimension::from_name(dim).ok_or_else(|| CompareError::UnknownDimension {
+                name: dim.to_string(),
+                known: Dimension::ALL
                     .map(|d| d.name().replace(' ', "-"))
-                    .join(", ")
-            )
-        })?;
+                    .join(", "),
+            })?;
         let values = values
             .split(',')
             .map(|v| v.trim().to_string())
@@ -132,15 +143,15 @@ impl CompareSpec {
 
     /// Every variant (label, preset) — not yet per seed. Errors name the bad value, and refuse
     /// variants that would train the same network with the same settings (with the fix).
-    pub fn variants(&self, base: &Preset) -> Result<Vec<(String, Preset)>, String> {
+    pub fn variants(&self, base: &Preset) -> Result<Vec<(String, Preset)>, CompareError> {
         if self.values.is_empty() {
-            return Err("a comparison needs at least one value".into());
+            return Err(CompareError::Empty("value"));
         }
         if self.seeds == 0 {
-            return Err("a comparison needs at least one seed".into());
+            return Err(CompareError::Empty("seed"));
         }
         if self.epochs == Some(0) {
-            return Err("a comparison needs at least one epoch".into());
+            return Err(CompareError::Empty("epoch"));
         }
         let mut base = base.clone();
         if let Some(e) = self.epochs {
@@ -154,7 +165,11 @@ impl CompareSpec {
         for i in 0..variants.len() {
             for j in 0..i {
                 if effective[i] == effective[j] {
-                    return Err(self.same_reason(&base, &variants[j].0, &variants[i].0));
+                    return Err(CompareError::Same(self.same_reason(
+                        &base,
+                        &variants[j].0,
+                        &variants[i].0,
+                    )));
                 }
             }
         }
@@ -194,7 +209,7 @@ impl CompareSpec {
         }
     }
 
-    fn apply_values(&self, base: &Preset) -> Result<Vec<(String, Preset)>, String> {
+    fn apply_values(&self, base: &Preset) -> Result<Vec<(String, Preset)>, CompareError> {
         self.values
             .iter()
             .map(|v| {
@@ -202,16 +217,16 @@ impl CompareSpec {
                 let label = v.trim().to_lowercase();
                 match self.dimension {
                     Dimension::Activation => {
-                        p.network.activation = Activation::from_name(v)
-                            .ok_or_else(|| format!("unknown activation \"{v}\""))?;
+                        p.network.activation =
+                            Activation::from_name(v).ok_or_else(|| unknown("activation", v, ""))?;
                     }
                     Dimension::Normalization => {
-                        p.network.norm = Norm::from_name(v)
-                            .ok_or_else(|| format!("unknown normalization \"{v}\""))?;
+                        p.network.norm =
+                            Norm::from_name(v).ok_or_else(|| unknown("normalization", v, ""))?;
                     }
                     Dimension::Optimizer => {
-                        p.training.optimizer = Optimizer::from_name(v)
-                            .ok_or_else(|| format!("unknown optimizer \"{v}\""))?;
+                        p.training.optimizer =
+                            Optimizer::from_name(v).ok_or_else(|| unknown("optimizer", v, ""))?;
                     }
                     Dimension::LearningRate => {
                         p.training.learning_rate = number(v, "learning rate")?
@@ -226,7 +241,7 @@ impl CompareSpec {
                             }
                         }
                         if !found {
-                            return Err("the network has no Dropout layer to vary".into());
+                            return Err(CompareError::NoDropout);
                         }
                     }
                     Dimension::Init => {
@@ -234,11 +249,7 @@ impl CompareSpec {
                             "uniform" => Init::Uniform,
                             "msra" | "kaiming" | "he" => Init::Msra,
                             "xavier" | "glorot" => Init::Xavier,
-                            _ => {
-                                return Err(format!(
-                                    "unknown init \"{v}\": use uniform, msra or xavier"
-                                ))
-                            }
+                            _ => return Err(unknown("init", v, ": use uniform, msra or xavier")),
                         };
                     }
                     Dimension::Augmentation => {
@@ -246,11 +257,7 @@ impl CompareSpec {
                             "off" => Augment::default(),
                             "on" if base.training.augment.is_off() => Augment::standard(),
                             "on" => base.training.augment,
-                            _ => {
-                                return Err(format!(
-                                    "augmentation is \"on\" or \"off\", not \"{v}\""
-                                ))
-                            }
+                            _ => return Err(CompareError::Augmentation(v.to_string())),
                         };
                     }
                 }

@@ -1,6 +1,7 @@
 //! Shapes and shape inference: per layer output shape, parameter count and multiply-adds,
 //! computed from the spec alone (no libtorch), with errors that name the layer.
 use super::network::Network;
+use super::LayerError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -108,13 +109,13 @@ pub struct Summary {
 }
 
 /// Why a network cannot be built. The texts are shown to users as they are.
-#[derive(thiserror::Error, Clone, Debug, PartialEq, Eq)]
+#[derive(thiserror::Error, Clone, Debug, PartialEq)]
 pub enum SpecError {
     #[error("layer {index} {kind}: {reason}")]
     Layer {
         index: usize,
         kind: String,
-        reason: String,
+        reason: LayerError,
     },
     #[error("the network has no layers — add at least a Flatten and a Linear layer")]
     Empty,
@@ -232,12 +233,13 @@ pub fn thousands(n: usize) -> String {
 }
 
 /// Requires a feature map; the error explains what the layer needs.
-pub(crate) fn expect_map(input: Shape, what: &str) -> Result<(usize, usize, usize), String> {
+pub(crate) fn expect_map(input: Shape, what: &str) -> Result<(usize, usize, usize), LayerError> {
     match input {
         Shape::Map { c, h, w } => Ok((c, h, w)),
-        Shape::Flat(n) => Err(format!(
-            "{what} needs feature maps (C×H×W) but gets a flat vector of {n} — move it before Flatten"
-        )),
+        Shape::Flat(n) => Err(LayerError::NeedsMaps {
+            what: what.to_string(),
+            n,
+        }),
     }
 }
 
@@ -284,7 +286,7 @@ pub(crate) fn window_out2(
     size_hw: (usize, usize),
     win: Window,
     what: &str,
-) -> Result<(usize, usize), String> {
+) -> Result<(usize, usize), LayerError> {
     let Window {
         kernel: (kh, kw),
         stride,
@@ -294,13 +296,13 @@ pub(crate) fn window_out2(
     } = win;
     let kernel = kh.min(kw);
     if kernel == 0 {
-        return Err(format!("{what} must be at least 1"));
+        return Err(LayerError::Zero(what.to_string()));
     }
     if stride == 0 {
-        return Err("stride must be at least 1".into());
+        return Err(LayerError::Zero("stride".into()));
     }
     if dilation == 0 {
-        return Err("dilation must be at least 1".into());
+        return Err(LayerError::Zero("dilation".into()));
     }
     let (h, w) = size_hw;
     let out_h = window_len(h, kh, stride, pad_h, dilation, ceil);
@@ -319,11 +321,11 @@ pub(crate) fn window_out2(
             } else {
                 format!("{what} {size}")
             };
-            Err(format!(
-                "{k} larger than padded input {}×{}",
-                h + 2 * pad_h,
-                w + 2 * pad_w
-            ))
+            Err(LayerError::TooLarge {
+                window: k,
+                h: h + 2 * pad_h,
+                w: w + 2 * pad_w,
+            })
         }
     }
 }

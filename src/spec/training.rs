@@ -346,27 +346,25 @@ impl Training {
     }
 
     /// Settings that can never train, named for the user.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), crate::TrainingError> {
+        use crate::TrainingError as E;
         if self.epochs == 0 {
-            return Err("epochs must be at least 1".into());
+            return Err(E::Zero("epochs"));
         }
         if self.batch_size == 0 {
-            return Err("batch size must be at least 1".into());
+            return Err(E::Zero("batch size"));
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(format!(
-                "learning rate must be a positive number, but is {}",
-                self.learning_rate
-            ));
+            return Err(E::LearningRate(self.learning_rate));
         }
         if self.l1 < 0.0 || self.l2 < 0.0 || self.weight_decay < 0.0 {
-            return Err("weight decay, L1 and L2 must not be negative".into());
+            return Err(E::NegativeDecay);
         }
         if let Schedule::Step {
             every_epochs: 0, ..
         } = self.schedule
         {
-            return Err("step decay needs every_epochs of at least 1".into());
+            return Err(E::StepEvery);
         }
         if let Schedule::OneCycle {
             pct_start,
@@ -375,19 +373,15 @@ impl Training {
         } = self.schedule
         {
             if !(pct_start > 0.0 && pct_start < 1.0) {
-                return Err(format!(
-                    "one-cycle pct_start is the warm-up share of the run: between 0 and 1, not {pct_start}"
-                ));
+                return Err(E::PctStart(pct_start));
             }
             if !(div_factor >= 1.0 && final_div_factor >= 1.0) {
-                return Err("one-cycle div_factor and final_div_factor must be at least 1".into());
+                return Err(E::DivFactor);
             }
         }
         if let Loss::SmoothedCrossEntropy { smoothing } = self.loss {
             if !(0.0..1.0).contains(&smoothing) {
-                return Err(format!(
-                    "label smoothing must be at least 0 and below 1, not {smoothing}"
-                ));
+                return Err(E::Smoothing(smoothing));
             }
         }
         Ok(())

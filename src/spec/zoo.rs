@@ -44,8 +44,8 @@ pub fn weight_depth(layer: &Layer) -> usize {
 
 impl ZooRow {
     /// The row of a preset, or why its network cannot be built.
-    pub fn of(preset: &Preset, source: &str) -> Result<ZooRow, String> {
-        let s = infer(&preset.network).map_err(|e| e.to_string())?;
+    pub fn of(preset: &Preset, source: &str) -> Result<ZooRow, crate::SpecError> {
+        let s = infer(&preset.network)?;
         Ok(ZooRow {
             name: preset.name.clone(),
             source: source.to_string(),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// What the history list shows.
 pub struct HistoryLists<'a> {
     pub runs: &'a [RunEntry],
-    pub comparisons: &'a [(String, Result<Comparison, String>)],
+    pub comparisons: &'a [(String, Result<Comparison, runs::RunsError>)],
     /// Changes whenever the lists are replaced (a new scan), so a cached listing is redone.
     pub generation: u64,
     pub workspace: &'a Path,
@@ -350,7 +350,7 @@ fn group_row_ui(
         }
         Some(Err(reason)) => {
             ui.colored_label(super::ERROR_COLOR, format!("{id}: damaged"))
-                .on_hover_text(reason);
+                .on_hover_text(reason.to_string());
         }
         None => {
             ui.weak(format!("{id} (its comparison.ron is gone)"));

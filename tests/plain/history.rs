@@ -6,7 +6,7 @@ use protocol::RunMeta;
 use runs::compare::Comparison;
 use runs::history::filter::{listing, select, Query, Row, Sort, SortKey};
 use runs::history::{short_time, RunEntry};
-use runs::{check_workspace, RunStatus};
+use runs::{check_workspace, RunStatus, RunsError};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -65,11 +65,16 @@ fn metric_filters_read_accuracies_as_fractions_or_percent_and_times_with_units()
     assert_eq!(find("lr=0.01"), Vec::<String>::new());
     assert!(Query::parse("acc > high")
         .unwrap_err()
+        .to_string()
         .contains("\"high\" is not a number"));
     assert!(Query::parse("acc => 3")
         .unwrap_err()
+        .to_string()
         .contains("unknown comparison \"=>\""));
-    assert!(Query::parse("> 3").unwrap_err().contains("needs a field"));
+    assert!(Query::parse("> 3")
+        .unwrap_err()
+        .to_string()
+        .contains("needs a field"));
 }
 
 #[test]
@@ -100,8 +105,8 @@ fn grouping_puts_a_comparison_where_its_first_run_is_and_opens_on_request() {
     for i in [1, 2] {
         e[i].meta.comparison = Some("cmp".into());
     }
-    let comparisons: Vec<(String, Result<Comparison, String>)> =
-        vec![("gone".into(), Err("unreadable".into()))];
+    let comparisons: Vec<(String, Result<Comparison, RunsError>)> =
+        vec![("gone".into(), Err(runs::refused("unreadable")))];
     let closed = listing(&e, &comparisons, "", Sort::default(), true, &HashSet::new());
     // Newest first: 4, then the comparison (its newest run is 3), then 1; the damaged
     // comparison without runs comes last.

@@ -371,7 +371,12 @@ fn one_cycle_matches_pytorch() {
         },
         ..t
     };
-    assert!(bad.validate().unwrap_err().contains("pct_start"));
+    let e = bad.validate().unwrap_err();
+    assert_eq!(e, TrainingError::PctStart(1.5));
+    assert_eq!(
+        e.to_string(),
+        "one-cycle pct_start is the warm-up share of the run: between 0 and 1, not 1.5"
+    );
 }
 
 #[test]

@@ -30,7 +30,7 @@ impl RenameDialog {
             .filter(|t| !t.is_empty())
             .collect();
         if let Err(e) = history::update_meta(&self.dir, &self.name, &tags) {
-            out.push(Effect::Error(e));
+            out.push(Effect::Error(e.to_string()));
         }
         out.push(Effect::HistoryChanged);
     }
@@ -74,7 +74,7 @@ impl View for DeleteDialog {
             ui.horizontal(|ui| {
                 if ui.button("Delete run").clicked() {
                     if let Err(e) = history::delete_run(&self.dir) {
-                        out.push(Effect::Error(e));
+                        out.push(Effect::Error(e.to_string()));
                     }
                     out.push(Effect::HistoryChanged);
                     open = false;

@@ -108,12 +108,12 @@ fn names_from_text(file: &Path) -> Result<Vec<String>, CifarError> {
 /// One Python batch: the `data` array (N×3072 bytes) and the labels under `label_key`.
 fn parse_pickle(file: &Path, label_key: &str) -> Result<(Vec<u8>, Vec<i64>), CifarError> {
     let bytes = read(file)?;
-    let value = pickle::load(&bytes).map_err(|e| bad(file, e))?;
+    let value = pickle::load(&bytes).map_err(|e| bad(file, e.0))?;
     let not_batch = |what: &str| bad(file, format!("not a CIFAR batch: {what}"));
     let data = value
         .get("data")
         .ok_or_else(|| not_batch("it has no \"data\" entry"))?;
-    let (shape, pixels) = pickle::u8_array(data).map_err(|e| not_batch(&e))?;
+    let (shape, pixels) = pickle::u8_array(data).map_err(|e| not_batch(&e.0))?;
     let labels = value
         .get(label_key)
         .and_then(Value::items)
@@ -141,7 +141,7 @@ fn parse_pickle(file: &Path, label_key: &str) -> Result<(Vec<u8>, Vec<i64>), Cif
 }
 
 fn names_from_pickle(file: &Path, key: &str) -> Result<Vec<String>, CifarError> {
-    let value = pickle::load(&read(file)?).map_err(|e| bad(file, e))?;
+    let value = pickle::load(&read(file)?).map_err(|e| bad(file, e.0))?;
     let names = value
         .get(key)
         .and_then(Value::items)

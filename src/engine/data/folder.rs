@@ -246,23 +246,33 @@ impl From<spec::InputShape> for DecodeSpec {
     }
 }
 
+/// Why one image file cannot be decoded (the caller names the file).
+#[derive(thiserror::Error, Debug)]
+pub enum ImageFileError {
+    #[error("cannot open: {0}")]
+    Open(#[source] std::io::Error),
+    #[error("cannot read: {0}")]
+    Read(#[source] std::io::Error),
+    #[error("larger than the decoder's limit ({MAX_SIDE}×{MAX_SIDE} pixels, {} MB) — downscale it", MAX_DECODE_BYTES >> 20)]
+    TooLarge,
+    #[error("not a readable image: {0}")]
+    NotImage(#[source] image::ImageError),
+}
+
 /// Opens `path` within the decoder's limits.
-pub fn open_limited(path: &Path) -> Result<image::DynamicImage, String> {
+pub fn open_limited(path: &Path) -> Result<image::DynamicImage, ImageFileError> {
     let mut reader = image::ImageReader::open(path)
-        .map_err(|e| format!("cannot open: {e}"))?
+        .map_err(ImageFileError::Open)?
         .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(ImageFileError::Read)?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => format!(
-            "larger than the decoder's limit ({MAX_SIDE}×{MAX_SIDE} pixels, {} MB) — downscale it",
-            MAX_DECODE_BYTES >> 20
-        ),
-        other => format!("not a readable image: {other}"),
+        image::ImageError::Limits(_) => ImageFileError::TooLarge,
+        other => ImageFileError::NotImage(other),
     })
 }
 
@@ -291,7 +301,11 @@ pub fn rrc_rect(w: u32, h: u32, min_area: f64, rng: &mut ChaCha8Rng) -> (u32, u3
 
 /// Decodes one file to `spec` as bytes, channel-major. `crop` = (min area, seed) takes a
 /// random-resized crop; None resizes the shorter side and crops the centre.
-pub fn decode(path: &Path, spec: DecodeSpec, crop: Option<(f64, u64)>) -> Result<Vec<u8>, String> {
+pub fn decode(
+    path: &Path,
+    spec: DecodeSpec,
+    crop: Option<(f64, u64)>,
+) -> Result<Vec<u8>, ImageFileError> {
     Ok(fit(open_limited(path)?, spec, crop))
 }
 

@@ -116,6 +116,8 @@ pub struct Dataset {
 pub enum DataError {
     #[error("dataset folder {} does not exist", .0.display())]
     MissingFolder(PathBuf),
+    #[error("choose a folder")]
+    NoFolder,
     #[error(transparent)]
     Idx(#[from] idx::IdxError),
     #[error(transparent)]

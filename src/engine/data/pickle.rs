@@ -84,16 +84,33 @@ struct Machine<'a> {
     memo: HashMap<u32, Value>,
 }
 
-type R<T> = Result<T, String>;
+/// Why bytes are not a pickle the reader accepts: the opcode or structure, in words.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+#[error("{0}")]
+pub struct PickleError(pub String);
+
+impl From<&str> for PickleError {
+    fn from(text: &str) -> PickleError {
+        PickleError(text.to_string())
+    }
+}
+
+impl From<String> for PickleError {
+    fn from(text: String) -> PickleError {
+        PickleError(text)
+    }
+}
+
+type R<T> = Result<T, PickleError>;
 
 impl<'a> Machine<'a> {
     fn take(&mut self, n: usize) -> R<&'a [u8]> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
         let Some(end) = end else {
-            return Err(format!(
+            return Err(PickleError(format!(
                 "truncated pickle: {n} bytes wanted at offset {}",
                 self.at
-            ));
+            )));
         };
         let s = &self.bytes[self.at..end];
         self.at = end;
@@ -234,10 +251,10 @@ impl<'a> Machine<'a> {
         if let Some(done) = self.structure(op)? {
             return Ok(done);
         }
-        Err(format!(
+        Err(PickleError(format!(
             "unsupported pickle opcode 0x{op:02x} at offset {} (not a plain-data pickle)",
             self.at - 1
-        ))
+        )))
     }
 
     /// Framing, constants and numbers; None when `op` is not one of them.
@@ -445,7 +462,7 @@ impl<'a> Machine<'a> {
 }
 
 /// Reads the one value a pickle holds.
-pub fn load(bytes: &[u8]) -> Result<Value, String> {
+pub fn load(bytes: &[u8]) -> R<Value> {
     let mut m = Machine {
         bytes,
         at: 0,
@@ -461,11 +478,11 @@ pub fn load(bytes: &[u8]) -> Result<Value, String> {
 
 /// A numpy array of unsigned bytes in a pickle: (shape, data). Handles both ways numpy
 /// pickles arrays: `_reconstruct` + BUILD state (protocols ≤ 4) and `_frombuffer` (5).
-pub fn u8_array(v: &Value) -> Result<(Vec<usize>, Vec<u8>), String> {
+pub fn u8_array(v: &Value) -> R<(Vec<usize>, Vec<u8>)> {
     let Value::Object { class, args, state } = v else {
         return Err("expected a numpy array".into());
     };
-    let dims = |shape: &Value| -> Result<Vec<usize>, String> {
+    let dims = |shape: &Value| -> R<Vec<usize>> {
         shape
             .items()
             .ok_or("the array's shape is not a tuple")?
@@ -473,20 +490,21 @@ pub fn u8_array(v: &Value) -> Result<(Vec<usize>, Vec<u8>), String> {
             .map(|d| {
                 d.as_int()
                     .map(|d| d.max(0) as usize)
-                    .ok_or("bad array shape".to_string())
+                    .ok_or(PickleError::from("bad array shape"))
             })
             .collect()
     };
-    let check_dtype = |dtype: &Value| -> Result<(), String> {
+    let check_dtype = |dtype: &Value| -> R<()> {
         match dtype {
             Value::Object { args, .. }
                 if args.first().and_then(|a| a.as_bytes()).as_deref() == Some(b"u1") =>
             {
                 Ok(())
             }
-            Value::Object { args, .. } => {
-                Err(format!("the array's type is {:?}, not uint8", args.first()))
-            }
+            Value::Object { args, .. } => Err(PickleError(format!(
+                "the array's type is {:?}, not uint8",
+                args.first()
+            ))),
             _ => Err("the array has no dtype".into()),
         }
     };
@@ -509,6 +527,8 @@ pub fn u8_array(v: &Value) -> Result<(Vec<usize>, Vec<u8>), String> {
         let data = raw.as_bytes().ok_or("the array's data is not bytes")?;
         Ok((dims(shape)?, data.into_owned()))
     } else {
-        Err(format!("expected a numpy array, found {class}"))
+        Err(PickleError(format!(
+            "expected a numpy array, found {class}"
+        )))
     }
 }

@@ -17,19 +17,19 @@ const VIEW_STATS_SAMPLE: usize = 500;
 
 /// Without reading the data: is the source there and of the kind chosen? (The settings panel
 /// asks every time the folder changes.)
-pub fn quick_check(source: &DataSource) -> Result<(), String> {
+pub fn quick_check(source: &DataSource) -> Result<(), DataError> {
     if let Some(folder) = source.folder() {
         if folder.as_os_str().is_empty() {
-            return Err("choose a folder".into());
+            return Err(DataError::NoFolder);
         }
         if !folder.is_dir() {
-            return Err(format!("{} does not exist", folder.display()));
+            return Err(DataError::MissingFolder(folder.to_path_buf()));
         }
     }
-    match resolve(source).map_err(|e| e.to_string())? {
-        DataSource::Idx { folder } => super::idx::check_folder(&folder).map_err(|e| e.to_string()),
+    match resolve(source)? {
+        DataSource::Idx { folder } => Ok(super::idx::check_folder(&folder)?),
         DataSource::Cifar { folder } if !super::cifar::is_cifar(&folder) => {
-            Err(super::cifar::CifarError::NotCifar(folder).to_string())
+            Err(super::cifar::CifarError::NotCifar(folder).into())
         }
         _ => Ok(()),
     }
@@ -128,7 +128,7 @@ fn decode_set(set: &super::FileSet, input: DecodeSpec) -> (RawImages, Vec<String
                 raw.pixels.extend(folder::to_unit(&px));
                 raw.labels.push(l);
             }
-            Err(why) => failed.push((f.clone(), why)),
+            Err(why) => failed.push((f.clone(), why.to_string())),
         }
     }
     (raw, skipped_warnings(&failed))

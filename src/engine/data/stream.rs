@@ -44,7 +44,7 @@ fn work(job: Job, spec: DecodeSpec) {
                 out.pixels.extend(px);
                 out.labels.push(job.set.labels[i]);
             }
-            Err(why) => out.failed.push((job.set.files[i].clone(), why)),
+            Err(why) => out.failed.push((job.set.files[i].clone(), why.to_string())),
         }
     }
     // The receiver is gone when the epoch was abandoned: nothing to do.

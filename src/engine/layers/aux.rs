@@ -26,7 +26,7 @@ impl AuxModule {
         a: &AuxClassifier,
         input: Shape,
         d: &Defaults,
-    ) -> Result<AuxModule, String> {
+    ) -> Result<AuxModule, spec::LayerError> {
         let plan = a.plan(input, d)?;
         Ok(AuxModule {
             unit: UnitModule::new(&(p / "conv"), &plan.conv, plan.pooled, d),

@@ -141,7 +141,7 @@ impl Module {
         layer: &Layer,
         input: Shape,
         d: &Defaults,
-    ) -> Result<Module, String> {
+    ) -> Result<Module, spec::LayerError> {
         let (in_c, hw) = match input {
             Shape::Map { c, h, w } => (c, (h, w)),
             Shape::Flat(n) => (n, (1, 1)),

@@ -1,5 +1,6 @@
 //! Fine-tuning: a new run that starts from a checkpoint's weights where names and shapes match
 //! (the rest initialized as usual, and listed), with chosen layers frozen.
+use crate::error::{refused, Result};
 use crate::model::{layer_path, Model};
 use spec::Preset;
 use std::collections::HashMap;
@@ -8,15 +9,15 @@ use tch::Tensor;
 
 /// Loads the matching tensors of `from` into `model`; returns a line for the run's warnings
 /// naming what was loaded and what was initialized afresh (and why).
-pub fn init_from(model: &mut Model, from: &Path) -> Result<String, String> {
+pub fn init_from(model: &mut Model, from: &Path) -> Result<String> {
     let file = crate::checkpoint::weights_in(from).ok_or_else(|| {
-        format!(
+        refused(format!(
             "cannot fine-tune from {}: no checkpoint there",
             from.display()
-        )
+        ))
     })?;
     let loaded: HashMap<String, Tensor> = Tensor::read_safetensors(&file)
-        .map_err(|e| format!("cannot fine-tune from {}: {e}", file.display()))?
+        .map_err(|e| refused(format!("cannot fine-tune from {}: {e}", file.display())))?
         .into_iter()
         .collect();
     let (mut copied, mut fresh) = (0, Vec::new());
@@ -39,10 +40,10 @@ pub fn init_from(model: &mut Model, from: &Path) -> Result<String, String> {
         }
     });
     if copied == 0 {
-        return Err(format!(
+        return Err(refused(format!(
             "{} shares no tensor (name and shape) with this network — nothing to fine-tune from",
             file.display()
-        ));
+        )));
     }
     let mut line = format!(
         "fine-tuning from {}: {copied} tensors loaded",
@@ -55,7 +56,7 @@ pub fn init_from(model: &mut Model, from: &Path) -> Result<String, String> {
 }
 
 /// Turns off the gradient of every parameter of the frozen layers; returns a line naming them.
-pub fn freeze(model: &Model, preset: &Preset) -> Result<Option<String>, String> {
+pub fn freeze(model: &Model, preset: &Preset) -> Result<Option<String>> {
     let layers = &preset.network.layers;
     if preset.training.freeze.is_empty() {
         return Ok(None);
@@ -63,10 +64,10 @@ pub fn freeze(model: &Model, preset: &Preset) -> Result<Option<String>, String> 
     let mut names = Vec::new();
     for &n in &preset.training.freeze {
         let layer = layers.get(n.wrapping_sub(1)).ok_or_else(|| {
-            format!(
+            refused(format!(
                 "cannot freeze layer {n}: the network has {} layers",
                 layers.len()
-            )
+            ))
         })?;
         let prefix = format!("{}.", layer_path(n - 1, layer));
         for (name, var) in model.vs.variables() {

@@ -44,6 +44,13 @@ pub enum TrainError {
     /// Settings, device or a network that does not fit the data: the user changes the preset.
     #[error("{0}")]
     Settings(String),
+    #[error(transparent)]
+    Training(#[from] spec::TrainingError),
+    #[error(transparent)]
+    Device(#[from] super::device::DeviceError),
+    /// Resuming or fine-tuning refused the checkpoint it was given.
+    #[error(transparent)]
+    Engine(#[from] crate::error::EngineError),
     /// The dataset could not be loaded.
     #[error(transparent)]
     Data(#[from] super::data::DataError),
@@ -71,8 +78,8 @@ pub(crate) fn run(
     out: &mut Outbox,
 ) -> Result<Event, TrainError> {
     let t = &preset.training;
-    t.validate().map_err(TrainError::Settings)?;
-    let device = parse_device(&t.device).map_err(TrainError::Settings)?;
+    t.validate()?;
+    let device = parse_device(&t.device)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (threads, thread_note) = spec::threads_for(t.threads, cores);
     // Always set: the count is process-wide, and an earlier run may have changed it.

@@ -4,6 +4,7 @@
 //! stood. Written to a temporary file, synced and renamed: a kill leaves the old or the new one.
 use super::optimizer::Optim;
 use crate::checkpoint::CheckpointError;
+use crate::error::{refused, EngineError, Result};
 use crate::model::Model;
 use protocol::SinkPosition;
 use rand::SeedableRng;
@@ -92,30 +93,30 @@ pub fn save(
 }
 
 /// Reads `dir/resume.safetensors`: its tensors by name and the state.
-pub fn load(dir: &Path) -> Result<(HashMap<String, Tensor>, ResumeState), String> {
+pub fn load(dir: &Path) -> Result<(HashMap<String, Tensor>, ResumeState)> {
     let path = dir.join(RESUME_FILE);
     if !path.is_file() {
-        return Err(format!(
+        return Err(refused(format!(
             "{} has no {RESUME_FILE}: the run saved no state to continue from (it was written at each epoch's end, on Stop and on Save)",
             dir.display()
-        ));
+        )));
     }
     let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(&path)
-        .map_err(|e| format!("{}: not readable ({e})", path.display()))?
+        .map_err(|e| EngineError::file(&path, format!("not readable ({e})")))?
         .into_iter()
         .collect();
     let bytes = tensors
         .get(STATE_TENSOR)
-        .ok_or_else(|| format!("{}: no resume state inside", path.display()))?;
+        .ok_or_else(|| EngineError::file(&path, "no resume state inside"))?;
     let bytes = Vec::<u8>::try_from(bytes.to_kind(Kind::Uint8).view([-1]))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let state = ron::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| EngineError::file(&path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| EngineError::file(&path, e))?;
+    let state = ron::from_str(&text).map_err(|e| EngineError::file(&path, e))?;
     Ok((tensors, state))
 }
 
 /// Copies the saved weights and statistics into `model` (every variable must be there).
-pub fn restore_model(model: &mut Model, tensors: &HashMap<String, Tensor>) -> Result<(), String> {
+pub fn restore_model(model: &mut Model, tensors: &HashMap<String, Tensor>) -> Result<()> {
     let mut missing = Vec::new();
     tch::no_grad(|| {
         for (name, mut var) in model.vs.variables() {
@@ -128,9 +129,9 @@ pub fn restore_model(model: &mut Model, tensors: &HashMap<String, Tensor>) -> Re
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!(
+        Err(refused(format!(
             "the resume state does not match the network (missing or mis-shaped: {})",
             missing.join(", ")
-        ))
+        )))
     }
 }

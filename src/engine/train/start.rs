@@ -29,22 +29,22 @@ pub(super) fn prepare(
 ) -> Result<Prepared, TrainError> {
     let t = &preset.training;
     let resumed = match (&opts.resume, &opts.run_dir) {
-        (true, Some(dir)) => Some(resume::load(dir).map_err(TrainError::Settings)?),
+        (true, Some(dir)) => Some(resume::load(dir)?),
         (true, None) => return Err(TrainError::Settings("resuming needs the run folder".into())),
         _ => None,
     };
     let mut model = Model::build(&preset.network, device, t.seed)?;
     let mut notes = Vec::new();
     if let (Some(from), None) = (&t.init_from, &resumed) {
-        notes.push(finetune::init_from(&mut model, from).map_err(TrainError::Settings)?);
+        notes.push(finetune::init_from(&mut model, from)?);
     }
-    notes.extend(finetune::freeze(&model, preset).map_err(TrainError::Settings)?);
+    notes.extend(finetune::freeze(&model, preset)?);
     let mut opt = optimizer::build_optimizer(&model.vs, t)?;
     let mut order_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 2));
     let mut aug_rng = ChaCha8Rng::seed_from_u64(stream_seed(t.seed, 3));
     let resume_from = match resumed {
         Some((tensors, st)) => {
-            resume::restore_model(&mut model, &tensors).map_err(TrainError::Settings)?;
+            resume::restore_model(&mut model, &tensors)?;
             opt.restore(&tensors, st.optim_steps);
             order_rng = st.order_rng.rng();
             aug_rng = st.aug_rng_epoch.rng();

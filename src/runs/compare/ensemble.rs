@@ -2,6 +2,7 @@
 //! runs of a variant have ended, a named thread averages the softmax outputs of their final
 //! checkpoints over the test set (with the launcher's evaluator: the engine's, in `launch`). Results are kept in the comparison's folder
 //! (`ensembles.ron`) so history shows them again.
+use crate::error::{refused, RunsError};
 use crate::handle::EnsembleEvaluator;
 use crossbeam_channel::{bounded, Receiver, Sender};
 use std::collections::HashSet;
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub const ENSEMBLES_FILE: &str = "ensembles.ron";
 
 /// (variant, top-1, top-5) of each variant's ensemble of seeds.
-pub type EnsembleResult = (String, Result<(f32, Option<f32>), String>);
+pub type EnsembleResult = (String, Result<(f32, Option<f32>), RunsError>);
 
 pub struct Ensembles {
     tx: Sender<EnsembleResult>,
@@ -72,13 +73,15 @@ impl Ensembles {
     ) {
         self.started.insert(variant.to_string());
         let evaluate = match (evaluate, checkpoints.len()) {
-            (_, 0 | 1) => Err("fewer than two runs finished with a checkpoint"),
-            (None, _) => Err("ensembles are evaluated where runs train; these runs were replayed"),
+            (_, 0 | 1) => Err(refused("fewer than two runs finished with a checkpoint")),
+            (None, _) => Err(refused(
+                "ensembles are evaluated where runs train; these runs were replayed",
+            )),
             (Some(evaluate), _) => Ok(evaluate),
         };
         let evaluate = match evaluate {
             Ok(evaluate) => evaluate,
-            Err(why) => return self.results.push((variant.to_string(), Err(why.into()))),
+            Err(why) => return self.results.push((variant.to_string(), Err(why))),
         };
         let tx = self.tx.clone();
         let v = variant.to_string();
@@ -89,9 +92,10 @@ impl Ensembles {
             });
         match spawned {
             Ok(t) => self.threads.push(t),
-            Err(e) => self
-                .results
-                .push((variant.to_string(), Err(format!("cannot start: {e}")))),
+            Err(e) => self.results.push((
+                variant.to_string(),
+                Err(refused(format!("cannot start: {e}"))),
+            )),
         }
     }
 
@@ -111,20 +115,19 @@ impl Ensembles {
     }
 
     /// Saves the successful results into the comparison's folder.
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
+    pub fn save(&self, dir: &Path) -> Result<(), RunsError> {
         let ok: Vec<(String, f32, Option<f32>)> = self
             .results
             .iter()
             .filter_map(|(v, r)| r.as_ref().ok().map(|(a, t)| (v.clone(), *a, *t)))
             .collect();
-        let text = ron::to_string(&ok).map_err(|e| e.to_string())?;
+        let text = ron::to_string(&ok).map_err(|e| refused(e.to_string()))?;
         let path = dir.join(ENSEMBLES_FILE);
-        spec::preset::write_atomic(&path, text.as_bytes())
-            .map_err(|e| format!("{}: {e}", path.display()))
+        spec::preset::write_atomic(&path, text.as_bytes()).map_err(|e| RunsError::file(&path, e))
     }
 
     /// The ensemble accuracy of `variant`, if evaluated.
-    pub fn of(&self, variant: &str) -> Option<&Result<(f32, Option<f32>), String>> {
+    pub fn of(&self, variant: &str) -> Option<&Result<(f32, Option<f32>), RunsError>> {
         self.results
             .iter()
             .find(|(v, _)| v == variant)

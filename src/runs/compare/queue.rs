@@ -3,6 +3,7 @@
 use super::manifest::{Comparison, ComparisonRun};
 use super::summary::{summarize, VariantSummary};
 use crate::budget::Budget;
+use crate::error::{refused, RunsError};
 use crate::handle::{EnsembleEvaluator, Launcher, RunHandle};
 use crate::history::{self, RUNS_DIR};
 use crate::state::{RunState, RunStatus};
@@ -37,7 +38,9 @@ impl Job {
             Ok(run) => (run.preset, run.state),
             Err(reason) => {
                 let mut s = RunState::new(id.clone());
-                s.status = RunStatus::Damaged { reason };
+                s.status = RunStatus::Damaged {
+                    reason: reason.to_string(),
+                };
                 (Preset::default(), s)
             }
         };
@@ -70,10 +73,14 @@ pub struct CompareQueue {
 
 impl CompareQueue {
     /// Plans the comparison and writes its manifest (all runs listed up front).
-    pub fn new(base: &Preset, spec: CompareSpec, workspace: &Path) -> Result<CompareQueue, String> {
+    pub fn new(
+        base: &Preset,
+        spec: CompareSpec,
+        workspace: &Path,
+    ) -> Result<CompareQueue, RunsError> {
         let variants = spec.variants(base)?;
         for (label, p) in &variants {
-            spec::infer(&p.network).map_err(|e| format!("variant {label}: {e}"))?;
+            spec::infer(&p.network).map_err(|e| refused(format!("variant {label}: {e}")))?;
         }
         let created = crate::timestamp();
         let id = format!(
@@ -144,7 +151,7 @@ impl CompareQueue {
     }
 
     /// A finished (or interrupted) comparison read back from disk.
-    pub fn from_history(workspace: &Path, id: &str) -> Result<CompareQueue, String> {
+    pub fn from_history(workspace: &Path, id: &str) -> Result<CompareQueue, RunsError> {
         let comparison = Comparison::load(workspace, id)?;
         let jobs = comparison
             .runs
@@ -345,7 +352,9 @@ impl CompareQueue {
                     j.status = JobStatus::Running;
                 }
                 Err(reason) => {
-                    j.state.status = RunStatus::Failed { reason };
+                    j.state.status = RunStatus::Failed {
+                        reason: reason.to_string(),
+                    };
                     j.status = JobStatus::Done;
                 }
             }

@@ -3,6 +3,7 @@
 //! scanned entries, so the window can compute a listing once per change instead of per frame.
 use super::RunEntry;
 use crate::compare::Comparison;
+use crate::error::{refused, RunsError};
 use crate::RunStatus;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -159,7 +160,7 @@ fn value(field: Field, text: &str) -> Option<f64> {
 impl Query {
     /// Parses the filter box. A comparison on a known field with a bad operator or number is
     /// an error naming it; `word=value` on any other word is plain text ("lr=0.01").
-    pub fn parse(text: &str) -> Result<Query, String> {
+    pub fn parse(text: &str) -> Result<Query, RunsError> {
         let mut terms = Vec::new();
         for token in tokens(text) {
             let lower = token.to_lowercase();
@@ -172,21 +173,25 @@ impl Query {
             let op_len = rest.find(|c: char| !is_op_char(c)).unwrap_or(rest.len());
             let Some(f) = field(name) else {
                 if name.is_empty() {
-                    return Err(format!(
+                    return Err(refused(format!(
                         "\"{token}\" needs a field before the comparison: val, test, time, params or epochs"
-                    ));
+                    )));
                 }
                 terms.push(Term::Text(lower));
                 continue;
             };
             let o = op(&rest[..op_len]).ok_or_else(|| {
-                format!(
+                refused(format!(
                     "\"{token}\": unknown comparison \"{}\" — use <, <=, >, >=, = or !=",
                     &rest[..op_len]
-                )
+                ))
             })?;
-            let v = value(f, &rest[op_len..])
-                .ok_or_else(|| format!("\"{token}\": \"{}\" is not a number", &rest[op_len..]))?;
+            let v = value(f, &rest[op_len..]).ok_or_else(|| {
+                refused(format!(
+                    "\"{token}\": \"{}\" is not a number",
+                    &rest[op_len..]
+                ))
+            })?;
             terms.push(Term::Metric {
                 field: f,
                 op: o,
@@ -392,7 +397,7 @@ pub struct Listing {
 /// where its first run would be, shown only when the comparison's id is in `expanded`.
 pub fn listing(
     entries: &[RunEntry],
-    comparisons: &[(String, Result<Comparison, String>)],
+    comparisons: &[(String, Result<Comparison, RunsError>)],
     filter: &str,
     sort: Sort,
     group: bool,
@@ -400,7 +405,7 @@ pub fn listing(
 ) -> Listing {
     let (query, error) = match Query::parse(filter) {
         Ok(q) => (q, None),
-        Err(e) => (Query::default(), Some(e)),
+        Err(e) => (Query::default(), Some(e.to_string())),
     };
     let order = select(entries, &query, sort);
     let matching = order.len();

@@ -1,5 +1,6 @@
 //! The convolution explorer: small grids, filters with one kernel per input channel, stride,
 //! zero or "same" padding and dilation; every output cell with its dot product written out.
+use crate::LayerError;
 
 /// A small matrix of numbers, row-major.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,22 +154,20 @@ impl ConvLab {
         }
     }
 
-    fn out_len(&self, n: usize, k: usize, p: usize) -> Result<usize, String> {
+    fn out_len(&self, n: usize, k: usize, p: usize) -> Result<usize, LayerError> {
         let span = self.dilation.max(1) * (k - 1) + 1;
         let room = n + 2 * p;
         if room < span {
-            return Err(format!(
-                "the kernel spans {span} pixels but the padded input is only {room} wide"
-            ));
+            return Err(LayerError::KernelSpan { span, room });
         }
         Ok((room - span) / self.stride.max(1) + 1)
     }
 
     /// Output height and width.
-    pub fn out_size(&self) -> Result<(usize, usize), String> {
+    pub fn out_size(&self) -> Result<(usize, usize), LayerError> {
         let (kh, kw) = self.kernel();
         let (ph, pw) = self.pad();
-        let g = self.input.first().ok_or("no input")?;
+        let g = self.input.first().ok_or(LayerError::NoInput)?;
         Ok((self.out_len(g.h, kh, ph)?, self.out_len(g.w, kw, pw)?))
     }
 
@@ -182,7 +181,7 @@ impl ConvLab {
                 "floor((n + 2p − d·(k − 1) − 1) / s) + 1 = floor(({n} + 2·{ph} − {}·({kh} − 1) − 1) / {}) + 1 = {oh}",
                 self.dilation, self.stride
             ),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     }
 
@@ -219,7 +218,7 @@ impl ConvLab {
     }
 
     /// Filter `f`'s feature map.
-    pub fn output(&self, f: usize) -> Result<Grid, String> {
+    pub fn output(&self, f: usize) -> Result<Grid, LayerError> {
         let (oh, ow) = self.out_size()?;
         let mut g = Grid::new(oh, ow);
         for y in 0..oh {

@@ -3,6 +3,7 @@
 //! gradient goes).
 use super::conv::Grid;
 use super::{factor, num};
+use crate::LayerError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolKind {
@@ -54,13 +55,14 @@ impl PoolLab {
         }
     }
 
-    pub fn out_size(&self) -> Result<(usize, usize), String> {
+    pub fn out_size(&self) -> Result<(usize, usize), LayerError> {
         let k = self.kernel.max(1);
         if self.input.h < k || self.input.w < k {
-            return Err(format!(
-                "a {k}×{k} window does not fit a {}×{} input",
-                self.input.h, self.input.w
-            ));
+            return Err(LayerError::WindowDoesNotFit {
+                k,
+                h: self.input.h,
+                w: self.input.w,
+            });
         }
         let s = self.stride.max(1);
         Ok(((self.input.h - k) / s + 1, (self.input.w - k) / s + 1))
@@ -101,7 +103,7 @@ impl PoolLab {
         best
     }
 
-    pub fn output(&self, kind: PoolKind) -> Result<Grid, String> {
+    pub fn output(&self, kind: PoolKind) -> Result<Grid, LayerError> {
         let (oh, ow) = self.out_size()?;
         let mut g = Grid::new(oh, ow);
         for y in 0..oh {

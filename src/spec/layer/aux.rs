@@ -7,6 +7,7 @@ use super::blocks::ConvUnit;
 use super::{Defaults, Norm};
 use crate::activation::Activation;
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
@@ -47,7 +48,7 @@ pub struct AuxPlan {
 }
 
 impl AuxClassifier {
-    pub fn plan(&self, input: Shape, d: &Defaults) -> Result<AuxPlan, String> {
+    pub fn plan(&self, input: Shape, d: &Defaults) -> Result<AuxPlan, LayerError> {
         let (c, h, w) = expect_map(input, "an auxiliary classifier (it taps a feature map)")?;
         let win = Window {
             kernel: (self.pool, self.pool),
@@ -81,9 +82,11 @@ impl AuxClassifier {
     }
 
     /// The main path is unchanged; the cost is the head's.
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         if self.channels == 0 || self.hidden == 0 || self.pool == 0 || self.pool_stride == 0 {
-            return Err("pool, pool_stride, channels and hidden must be at least 1".into());
+            return Err(LayerError::Zero(
+                "pool, pool_stride, channels and hidden".into(),
+            ));
         }
         let p = self.plan(input, d)?;
         let conv = p.conv.infer(p.pooled)?.1;

@@ -5,6 +5,7 @@ use super::conv::{conv_cost, Padding};
 use super::{Defaults, Norm};
 use crate::activation::Activation;
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 /// conv → norm → activation (activation optional). The conv has a bias only without norm.
@@ -26,7 +27,7 @@ impl ConvUnit {
         self.norm == Norm::Off
     }
 
-    pub(super) fn infer(&self, (h, w): (usize, usize)) -> Result<(Shape, Cost), String> {
+    pub(super) fn infer(&self, (h, w): (usize, usize)) -> Result<(Shape, Cost), LayerError> {
         let win = Window {
             kernel: self.kernel,
             stride: self.stride,
@@ -73,7 +74,7 @@ pub enum BlockPlan {
     Sequence(Vec<ConvUnit>),
 }
 
-fn run_units(units: &[ConvUnit], hw: (usize, usize)) -> Result<(Shape, Cost), String> {
+fn run_units(units: &[ConvUnit], hw: (usize, usize)) -> Result<(Shape, Cost), LayerError> {
     let mut cost = Cost::default();
     let mut hw = hw;
     let mut shape = Shape::Flat(0);
@@ -89,7 +90,7 @@ fn run_units(units: &[ConvUnit], hw: (usize, usize)) -> Result<(Shape, Cost), St
 }
 
 impl BlockPlan {
-    pub fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+    pub fn infer(&self, input: Shape) -> Result<(Shape, Cost), LayerError> {
         let (_, h, w) = expect_map(input, "this block")?;
         match self {
             BlockPlan::Residual {
@@ -102,9 +103,10 @@ impl BlockPlan {
                 if let Some(s) = shortcut {
                     cost += s.infer((h, w))?.1;
                 } else if shape != input {
-                    return Err(format!(
-                        "identity shortcut of {input} cannot be added to {shape}"
-                    ));
+                    return Err(LayerError::Shortcut {
+                        input: input.to_string(),
+                        output: shape.to_string(),
+                    });
                 }
                 cost.params += act.params(*out_c);
                 // The addition, then the activation after it.
@@ -130,16 +132,16 @@ impl BlockPlan {
     }
 }
 
-pub(super) fn nonzero(values: &[(&str, usize)]) -> Result<(), String> {
+pub(super) fn nonzero(values: &[(&str, usize)]) -> Result<(), LayerError> {
     for (name, v) in values {
         if *v == 0 {
-            return Err(format!("{name} must be at least 1"));
+            return Err(LayerError::Zero(name.to_string()));
         }
     }
     Ok(())
 }
 
-pub(super) fn in_channels(input: Shape) -> Result<usize, String> {
+pub(super) fn in_channels(input: Shape) -> Result<usize, LayerError> {
     Ok(expect_map(input, "this block")?.0)
 }
 
@@ -191,7 +193,7 @@ impl Residual {
         }
     }
 
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         nonzero(&[("out_channels", self.out_channels), ("stride", self.stride)])?;
         self.plan(in_channels(input)?, d).infer(input)
     }
@@ -247,7 +249,7 @@ impl Bottleneck {
         }
     }
 
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         nonzero(&[
             ("mid_channels", self.mid_channels),
             ("out_channels", self.out_channels),
@@ -325,7 +327,7 @@ impl Inception {
         }
     }
 
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         nonzero(&[
             ("c1", self.c1),
             ("c3_reduce", self.c3_reduce),
@@ -364,7 +366,7 @@ impl Default for NiN {
 }
 
 impl NiN {
-    pub fn plan(&self, in_c: usize, d: &Defaults) -> Result<BlockPlan, String> {
+    pub fn plan(&self, in_c: usize, d: &Defaults) -> Result<BlockPlan, LayerError> {
         let norm = self.norm.unwrap_or(d.norm);
         let act = Some(self.act.unwrap_or(d.activation));
         let out = self.out_channels;
@@ -385,7 +387,7 @@ impl NiN {
         ]))
     }
 
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         nonzero(&[
             ("out_channels", self.out_channels),
             ("kernel", self.kernel),

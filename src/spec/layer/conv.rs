@@ -1,5 +1,6 @@
 use super::Init;
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 /// Zero padding of a convolution.
@@ -21,10 +22,10 @@ impl Default for Padding {
 
 impl Padding {
     /// Pixels on each side for a square kernel and dilation.
-    pub fn resolve(&self, kernel: usize, dilation: usize) -> Result<usize, String> {
+    pub fn resolve(&self, kernel: usize, dilation: usize) -> Result<usize, LayerError> {
         let (h, w) = self.resolve2((kernel, kernel), dilation)?;
         if h != w {
-            return Err(format!("padding {h}×{w} on a square kernel"));
+            return Err(LayerError::PaddingNotSquare { h, w });
         }
         Ok(h)
     }
@@ -34,7 +35,7 @@ impl Padding {
         &self,
         (kh, kw): (usize, usize),
         dilation: usize,
-    ) -> Result<(usize, usize), String> {
+    ) -> Result<(usize, usize), LayerError> {
         match *self {
             Padding::Sides { h, w } => Ok((h, w)),
             Padding::Pixels(p) => Ok((p, p)),
@@ -42,12 +43,10 @@ impl Padding {
         }
     }
 
-    fn same(kernel: usize, dilation: usize) -> Result<usize, String> {
+    fn same(kernel: usize, dilation: usize) -> Result<usize, LayerError> {
         let span = dilation.max(1) * kernel.saturating_sub(1);
         if span % 2 == 1 {
-            Err(format!(
-                "padding \"same\" needs an odd kernel, but kernel is {kernel}"
-            ))
+            Err(LayerError::SameNeedsOdd { kernel })
         } else {
             Ok(span / 2)
         }
@@ -101,19 +100,20 @@ impl Conv2d {
         (self.kernel, self.kernel_w.unwrap_or(self.kernel))
     }
 
-    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), LayerError> {
         let (c, h, w) = expect_map(input, "convolution")?;
         if self.out_channels == 0 {
-            return Err("out_channels must be at least 1".into());
+            return Err(LayerError::Zero("out_channels".into()));
         }
         if self.groups == 0 {
-            return Err("groups must be at least 1".into());
+            return Err(LayerError::Zero("groups".into()));
         }
         if !c.is_multiple_of(self.groups) || !self.out_channels.is_multiple_of(self.groups) {
-            return Err(format!(
-                "groups {} must divide both input channels {c} and output channels {}",
-                self.groups, self.out_channels
-            ));
+            return Err(LayerError::Groups {
+                groups: self.groups,
+                inputs: c,
+                outputs: self.out_channels,
+            });
         }
         let kernel = self.kernel2();
         let (oh, ow) = window_out2(

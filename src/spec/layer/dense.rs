@@ -1,5 +1,6 @@
 use super::Init;
 use crate::shape::{expect_map, Cost, Shape};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
@@ -21,17 +22,17 @@ impl Default for Linear {
 }
 
 impl Linear {
-    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), LayerError> {
         let n = match input {
             Shape::Flat(n) => n,
             map @ Shape::Map { .. } => {
-                return Err(format!(
-                    "expects a flat input but gets {map} — add Flatten (or GlobalAvgPool) before it"
-                ))
+                return Err(LayerError::NeedsFlat {
+                    shape: map.to_string(),
+                })
             }
         };
         if self.out_features == 0 {
-            return Err("out_features must be at least 1".into());
+            return Err(LayerError::Zero("out_features".into()));
         }
         Ok((
             Shape::Flat(self.out_features),
@@ -58,9 +59,9 @@ impl Default for Dropout {
 }
 
 impl Dropout {
-    pub(crate) fn infer(&self, input: Shape, maps: bool) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, maps: bool) -> Result<(Shape, Cost), LayerError> {
         if !(0.0..1.0).contains(&self.p) {
-            return Err(format!("p must be in [0, 1), but is {}", self.p));
+            return Err(LayerError::DropoutP(self.p));
         }
         if maps {
             expect_map(input, "Dropout2d")?;

@@ -5,6 +5,7 @@ use super::blocks::{in_channels, nonzero, BlockPlan, BranchPool, ConvUnit};
 use super::{Defaults, Norm};
 use crate::activation::Activation;
 use crate::shape::{Cost, Shape};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
@@ -97,7 +98,7 @@ impl InceptionFactorized {
         }
     }
 
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         nonzero(&[
             ("c1", self.c1),
             ("c3_reduce", self.c3_reduce),
@@ -107,10 +108,7 @@ impl InceptionFactorized {
             ("pool_proj", self.pool_proj),
         ])?;
         if self.n == 1 || (self.n > 1 && self.n.is_multiple_of(2)) {
-            return Err(format!(
-                "n = {} — use 0 for 3×3 convolutions or an odd n > 1 (7 in the paper) for 1×n and n×1",
-                self.n
-            ));
+            return Err(LayerError::InceptionN(self.n));
         }
         self.plan(in_channels(input)?, d).infer(input)
     }

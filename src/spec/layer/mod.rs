@@ -20,6 +20,7 @@ pub use pool::Pool;
 
 use super::activation::Activation;
 use super::shape::{Cost, Shape};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 /// Weight initialization.
@@ -205,7 +206,7 @@ impl Layer {
         self.activation_setting().map(|a| a.unwrap_or(d.activation))
     }
 
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         match self {
             Layer::Conv2d(c) => c.infer(input),
             Layer::MaxPool(p) => p.infer(input, "max pooling"),

@@ -1,6 +1,7 @@
 use super::Defaults;
 use crate::activation::Activation;
 use crate::shape::{expect_map, Cost, Shape};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 /// A normalization, or none.
@@ -68,7 +69,7 @@ impl Norm {
     }
 
     /// Output (unchanged) and parameters: a scale and a shift per channel (or feature).
-    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), LayerError> {
         let c = input.channels();
         let affine = Cost {
             params: 2 * c,
@@ -85,7 +86,10 @@ impl Norm {
             Norm::Group { groups } => {
                 expect_map(input, "group norm")?;
                 if groups == 0 || !c.is_multiple_of(groups) {
-                    return Err(format!("{groups} groups do not divide {c} channels"));
+                    return Err(LayerError::NormGroups {
+                        groups,
+                        channels: c,
+                    });
                 }
                 Ok((input, affine))
             }
@@ -95,9 +99,11 @@ impl Norm {
                         .rev()
                         .find(|g| c.is_multiple_of(*g))
                         .unwrap_or(1);
-                    return Err(format!(
-                        "decorrelated groups of {group} channels do not divide {c} channels — use a divisor of {c}, e.g. {fit}"
-                    ));
+                    return Err(LayerError::Decorrelated {
+                        group,
+                        channels: c,
+                        fit,
+                    });
                 }
                 // Whitening: a g×g matrix times each value, then the affine.
                 let mut cost = affine;
@@ -134,20 +140,17 @@ impl Default for Lrn {
 }
 
 impl Lrn {
-    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape) -> Result<(Shape, Cost), LayerError> {
         let (c, _, _) = expect_map(input, "local response normalization")?;
         if self.size == 0 || self.size.is_multiple_of(2) {
-            return Err(format!(
-                "LRN size {} must be odd (a window centred on each channel), e.g. 5",
-                self.size
-            ));
+            return Err(LayerError::LrnEven(self.size));
         }
         if self.size > c {
-            return Err(format!(
-                "LRN size {} is larger than the {c} channels — use at most {}",
-                self.size,
-                if c.is_multiple_of(2) { c - 1 } else { c }
-            ));
+            return Err(LayerError::LrnTooLarge {
+                size: self.size,
+                channels: c,
+                max: if c.is_multiple_of(2) { c - 1 } else { c },
+            });
         }
         Ok((
             input,
@@ -184,7 +187,7 @@ impl ActivationLayer {
         self.act.unwrap_or(d.activation)
     }
 
-    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
         Ok((
             input,
             Cost {

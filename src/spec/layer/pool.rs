@@ -1,4 +1,5 @@
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
+use crate::LayerError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,13 +38,13 @@ impl Pool {
         self.stride.unwrap_or(self.kernel)
     }
 
-    pub(crate) fn infer(&self, input: Shape, what: &str) -> Result<(Shape, Cost), String> {
+    pub(crate) fn infer(&self, input: Shape, what: &str) -> Result<(Shape, Cost), LayerError> {
         let (c, h, w) = expect_map(input, what)?;
         if 2 * self.padding > self.kernel.min(self.kernel_w.unwrap_or(self.kernel)) {
-            return Err(format!(
-                "padding {} is more than half the window {}",
-                self.padding, self.kernel
-            ));
+            return Err(LayerError::PoolPadding {
+                padding: self.padding,
+                kernel: self.kernel,
+            });
         }
         let (kh, kw) = self.kernel2();
         let win = Window {
@@ -65,7 +66,7 @@ impl Pool {
     }
 }
 
-pub(crate) fn global_infer(input: Shape, what: &str) -> Result<(Shape, Cost), String> {
+pub(crate) fn global_infer(input: Shape, what: &str) -> Result<(Shape, Cost), LayerError> {
     let (c, _, _) = expect_map(input, what)?;
     Ok((
         Shape::Flat(c),

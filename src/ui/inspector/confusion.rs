@@ -224,7 +224,7 @@ fn averaging_ui(ui: &mut Ui, state: &mut InspectorState) {
             }
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::theme::ERROR_COLOR, e);
+            ui.colored_label(crate::theme::ERROR_COLOR, e.to_string());
         }
         None => {}
     }

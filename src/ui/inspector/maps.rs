@@ -38,7 +38,7 @@ pub(super) fn maps_ui(ui: &mut Ui, side: &mut CheckpointView, thumb: usize, inpu
             ui.spinner();
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ERROR_COLOR, &e);
+            ui.colored_label(crate::ERROR_COLOR, e.to_string());
             side.maps = Some(Err(e));
         }
         Some(Ok(maps)) => {
@@ -229,7 +229,7 @@ fn receptive_field_ui(ui: &mut Ui, side: &CheckpointView, image: egui::Rect, sca
             }
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ERROR_COLOR, e);
+            ui.colored_label(crate::ERROR_COLOR, e.to_string());
         }
         None => {}
     }

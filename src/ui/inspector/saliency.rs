@@ -20,7 +20,7 @@ pub(super) fn saliency_ui(ui: &mut Ui, state: &mut InspectorState) {
             ui.spinner();
         }
         Some(Err(e)) => {
-            ui.colored_label(crate::ERROR_COLOR, e);
+            ui.colored_label(crate::ERROR_COLOR, e.to_string());
         }
         Some(Ok(s)) => saliency_images_ui(ui, state, s, &summary.class_names),
     }

@@ -294,7 +294,7 @@ fn outputs_ui(ui: &mut Ui, v: &mut ConvView) {
                     }
                 }
                 Err(e) => {
-                    ui.colored_label(crate::ERROR_COLOR, e);
+                    ui.colored_label(crate::ERROR_COLOR, e.to_string());
                 }
             });
         }

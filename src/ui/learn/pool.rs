@@ -51,7 +51,7 @@ pub(super) fn pool_ui(ui: &mut Ui, v: &mut PoolView) {
                     }
                 }
                 Err(e) => {
-                    ui.colored_label(crate::ERROR_COLOR, e);
+                    ui.colored_label(crate::ERROR_COLOR, e.to_string());
                 }
             });
         }

@@ -195,24 +195,24 @@ fn every_layer_kind_builds_to_its_inferred_shape_and_parameter_count() {
                 eps: 1e-8,
                 alpha_init: 0.25,
             }),
-            Layer::MaxPool(Pool {
+            Layer::MaxPool(MaxPool(Pool {
                 kernel: 3,
                 stride: Some(1),
                 padding: 1,
                 ..Pool::default()
-            }),
-            Layer::AvgPool(Pool {
+            })),
+            Layer::AvgPool(AvgPool(Pool {
                 kernel: 2,
                 stride: Some(1),
                 padding: 0,
                 ..Pool::default()
-            }),
-            Layer::L2Pool(Pool {
+            })),
+            Layer::L2Pool(L2Pool(Pool {
                 kernel: 2,
                 stride: None,
                 padding: 1,
                 ..Pool::default()
-            }),
+            })),
             Layer::Residual(Residual {
                 out_channels: 16,
                 stride: 2,
@@ -236,7 +236,7 @@ fn every_layer_kind_builds_to_its_inferred_shape_and_parameter_count() {
                 act: None,
                 norm: Some(Norm::Off),
             }),
-            Layer::Dropout2d(Dropout { p: 0.2 }),
+            Layer::Dropout2d(Dropout2d(Dropout { p: 0.2 })),
             Layer::GlobalAvgPool,
             norm(Norm::Batch),
             norm(Norm::Layer),
@@ -436,19 +436,19 @@ fn pooling_matches_the_lecture_example() {
             .forward_t(&m, false)
     };
     assert_close(
-        &run(Layer::MaxPool(Pool::default())),
+        &run(Layer::MaxPool(MaxPool(Pool::default()))),
         &[4.0, 8.0, 10.0, 4.0],
         0.0,
         "max",
     );
     assert_close(
-        &run(Layer::AvgPool(Pool::default())),
+        &run(Layer::AvgPool(AvgPool(Pool::default()))),
         &[2.5, 5.0, 6.0, 3.0],
         0.0,
         "avg",
     );
     assert_close(
-        &run(Layer::L2Pool(Pool::default())),
+        &run(Layer::L2Pool(L2Pool(Pool::default()))),
         &[
             2.6457513110645907,
             5.291502622129181,

@@ -441,6 +441,17 @@ fn the_downloadable_datasets_are_the_catalogs() {
                 .archive,
             Archive::TarGz
         );
-        assert_eq!(d.input, if cifar { (3, 32) } else { (1, 28) }, "{}", d.name);
+        let format = if cifar {
+            cnn_workbench::spec::Format::Cifar
+        } else {
+            cnn_workbench::spec::Format::Idx
+        };
+        assert_eq!(d.format, format, "{}", d.name);
+        assert_eq!(
+            d.input(),
+            Some(if cifar { (3, 32) } else { (1, 28) }),
+            "{}",
+            d.name
+        );
     }
 }

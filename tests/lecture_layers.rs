@@ -161,13 +161,13 @@ fn ceil_mode_pooling_counts_the_partial_window_as_pytorch_does() {
     let pool = |size, kernel, stride, padding, ceil_mode| {
         let net = network(
             (2, size, size),
-            vec![Layer::MaxPool(Pool {
+            vec![Layer::MaxPool(MaxPool(Pool {
                 kernel,
                 stride: Some(stride),
                 padding,
                 ceil_mode,
                 ..Pool::default()
-            })],
+            }))],
         );
         let s = infer(&net).unwrap();
         let model = Model::build(&net, Device::Cpu, 1).unwrap();

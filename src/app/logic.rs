@@ -71,11 +71,9 @@ impl WorkbenchApp {
 
     /// A folder chosen in the dialog: the chosen kind keeps it, else its format is detected.
     pub(crate) fn set_data_folder(&mut self, folder: PathBuf) {
-        let source = match &self.doc.preset.data.source {
-            DataSource::Idx { .. } => DataSource::Idx { folder },
-            DataSource::Cifar { .. } => DataSource::Cifar { folder },
-            DataSource::ImageFolder { .. } => DataSource::ImageFolder { folder },
-            _ => data::detect(&folder).unwrap_or(DataSource::ImageFolder { folder }),
+        let source = match self.doc.preset.data.source.format() {
+            Some(format) => format.source(folder),
+            None => data::detect(&folder).unwrap_or(DataSource::ImageFolder { folder }),
         };
         self.doc.edit(|p| {
             p.data.source = source;

@@ -66,16 +66,10 @@ fn config(preset: &Preset) -> Result<String, ExportError> {
         DataSource::Synthetic { .. } => DataSource::Idx {
             folder: PathBuf::from("data"),
         },
-        DataSource::Idx { folder } => DataSource::Idx {
-            folder: absolute(folder),
+        other => match other.folder() {
+            Some(folder) => other.with_folder(absolute(folder)),
+            None => other.clone(),
         },
-        DataSource::Cifar { folder } => DataSource::Cifar {
-            folder: absolute(folder),
-        },
-        DataSource::ImageFolder { folder } => DataSource::ImageFolder {
-            folder: absolute(folder),
-        },
-        other => other.clone(),
     };
     serde_json::to_string_pretty(&p).map_err(|e| ExportError::Source(e.to_string()))
 }

@@ -235,4 +235,32 @@ impl Activation {
             Activation::Dice { .. } => "PReLU whose switch point follows the data: p(s) from batch statistics, learned α",
         }
     }
+
+    /// The activation as a PyTorch module in the exported `model.py`; `channels` sizes Dice's
+    /// parameters.
+    pub fn pytorch(&self, channels: usize) -> String {
+        let f = crate::layer::pytorch::f;
+        match *self {
+            Activation::Relu => "nn.ReLU()".into(),
+            Activation::LeakyRelu { slope } => format!("nn.LeakyReLU({})", f(slope)),
+            Activation::Elu { alpha } => format!("nn.ELU({})", f(alpha)),
+            Activation::Selu => "nn.SELU()".into(),
+            Activation::Gelu {
+                form: GeluForm::Tanh,
+            } => "nn.GELU(approximate=\"tanh\")".into(),
+            Activation::Gelu {
+                form: GeluForm::Erf,
+            } => "nn.GELU()".into(),
+            Activation::Swish { beta: 1.0 } => "nn.SiLU()".into(),
+            Activation::Swish { beta } => format!("Swish({})", f(beta)),
+            Activation::Mish => "nn.Mish()".into(),
+            Activation::Sigmoid => "nn.Sigmoid()".into(),
+            Activation::Tanh => "nn.Tanh()".into(),
+            Activation::Dice { eps, alpha_init } => format!(
+                "Dice({channels}, eps={}, alpha_init={})",
+                f(eps),
+                f(alpha_init)
+            ),
+        }
+    }
 }

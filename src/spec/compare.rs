@@ -235,7 +235,14 @@ impl CompareSpec {
                         let rate = number(v, "dropout rate")?;
                         let mut found = false;
                         for l in &mut p.network.layers {
-                            if let Layer::Dropout(d) | Layer::Dropout2d(d) = l {
+                            let d = if let Layer::Dropout2d(d) = l {
+                                Some(&mut d.0)
+                            } else if let Layer::Dropout(d) = l {
+                                Some(d)
+                            } else {
+                                None
+                            };
+                            if let Some(d) = d {
                                 d.p = rate;
                                 found = true;
                             }

@@ -1,4 +1,5 @@
 //! Which data to train on, and how it is fed to the network.
+use crate::format::Format;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -8,8 +9,8 @@ use std::path::{Path, PathBuf};
 pub struct Downloadable {
     /// The name a preset (`Downloaded { name }`) or `--data` uses.
     pub name: &'static str,
-    /// The network input it fits: (channels, side).
-    pub input: (usize, usize),
+    /// The format it unpacks to, which fixes the network input it fits.
+    pub format: Format,
     /// CIFAR-100: its 100 fine labels also come as 20 coarse ones (`coarse_labels`).
     pub coarse_labels: bool,
 }
@@ -18,30 +19,37 @@ pub struct Downloadable {
 pub const DOWNLOADABLE: [Downloadable; 5] = [
     Downloadable {
         name: "mnist",
-        input: (1, 28),
+        format: Format::Idx,
         coarse_labels: false,
     },
     Downloadable {
         name: "fashion-mnist",
-        input: (1, 28),
+        format: Format::Idx,
         coarse_labels: false,
     },
     Downloadable {
         name: "kmnist",
-        input: (1, 28),
+        format: Format::Idx,
         coarse_labels: false,
     },
     Downloadable {
         name: "cifar-10",
-        input: (3, 32),
+        format: Format::Cifar,
         coarse_labels: false,
     },
     Downloadable {
         name: "cifar-100",
-        input: (3, 32),
+        format: Format::Cifar,
         coarse_labels: true,
     },
 ];
+
+impl Downloadable {
+    /// The network input it fits, (channels, side): its format's.
+    pub fn input(&self) -> Option<(usize, usize)> {
+        self.format.info().input
+    }
+}
 
 /// The downloadable dataset of this name.
 pub fn downloadable(name: &str) -> Option<&'static Downloadable> {
@@ -89,22 +97,20 @@ impl DataSource {
 
     /// The folder this source reads, if it reads one the user chose.
     pub fn folder(&self) -> Option<&Path> {
-        match self {
-            DataSource::Idx { folder }
-            | DataSource::Cifar { folder }
-            | DataSource::ImageFolder { folder } => Some(folder),
-            _ => None,
-        }
+        self.format_and_folder().map(|(_, f)| f.as_path())
     }
 
     pub fn describe(&self) -> String {
         match self {
             DataSource::Synthetic { rgb: false } => "built-in synthetic shapes (gray)".into(),
             DataSource::Synthetic { rgb: true } => "built-in synthetic shapes (RGB)".into(),
-            DataSource::Idx { folder } => format!("IDX files in {}", folder.display()),
-            DataSource::Cifar { folder } => format!("CIFAR batches in {}", folder.display()),
-            DataSource::ImageFolder { folder } => format!("image folder {}", folder.display()),
             DataSource::Downloaded { name } => format!("downloaded dataset {name}"),
+            DataSource::Idx { .. } | DataSource::Cifar { .. } | DataSource::ImageFolder { .. } => {
+                self.format_and_folder()
+                    .map_or_else(String::new, |(f, folder)| {
+                        format!("{} {}", f.info().describes_as, folder.display())
+                    })
+            }
         }
     }
 }

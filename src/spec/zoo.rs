@@ -17,29 +17,9 @@ pub struct ZooRow {
     pub activation_bytes_per_image: usize,
 }
 
-/// Weight layers a layer adds to the longest path.
+/// Weight layers a layer adds to the longest path (each kind's `LayerRules::weight_depth`).
 pub fn weight_depth(layer: &Layer) -> usize {
-    match layer {
-        Layer::Conv2d(_) | Layer::Linear(_) => 1,
-        Layer::Residual(_) => 2,
-        Layer::Bottleneck(_) | Layer::NiN(_) => 3,
-        Layer::Inception(_) => 2,
-        Layer::InceptionV3(b) if b.n > 1 => 5,
-        Layer::InceptionV3(_) => 3,
-        // No weights on the main path (the auxiliary head is a side branch).
-        Layer::MaxPool(_)
-        | Layer::AvgPool(_)
-        | Layer::L2Pool(_)
-        | Layer::GlobalAvgPool
-        | Layer::GlobalMaxPool
-        | Layer::Flatten
-        | Layer::Dropout(_)
-        | Layer::Dropout2d(_)
-        | Layer::Norm(_)
-        | Layer::Lrn(_)
-        | Layer::Activation(_)
-        | Layer::AuxClassifier(_) => 0,
-    }
+    layer.rules().weight_depth()
 }
 
 impl ZooRow {

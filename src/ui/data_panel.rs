@@ -4,15 +4,14 @@ use super::settings::SettingsContext;
 use super::widgets::labelled;
 use super::Action;
 use egui::Ui;
-use spec::{DataSource, Preset, DOWNLOADABLE};
+use spec::{DataSource, Format, Preset, DOWNLOADABLE, FORMATS};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Gray,
     Rgb,
-    Idx,
-    Cifar,
-    Images,
+    /// A folder in one of the formats of `spec::FORMATS`.
+    Folder(Format),
     Downloaded,
 }
 
@@ -20,41 +19,24 @@ fn kind_of(source: &DataSource) -> Kind {
     match source {
         DataSource::Synthetic { rgb: false } => Kind::Gray,
         DataSource::Synthetic { rgb: true } => Kind::Rgb,
-        DataSource::Idx { .. } => Kind::Idx,
-        DataSource::Cifar { .. } => Kind::Cifar,
-        DataSource::ImageFolder { .. } => Kind::Images,
         DataSource::Downloaded { .. } => Kind::Downloaded,
+        DataSource::Idx { .. } | DataSource::Cifar { .. } | DataSource::ImageFolder { .. } => {
+            source.format().map_or(Kind::Gray, Kind::Folder)
+        }
     }
 }
 
-/// The network's input for a dataset of this name or kind: (channels, side), when fixed.
+/// The network's input for a dataset of this name or format: (channels, side), when fixed.
 pub fn input_for(source: &DataSource) -> Option<(usize, usize)> {
-    match source {
-        DataSource::Synthetic { rgb } => Some((if *rgb { 3 } else { 1 }, 28)),
-        DataSource::Idx { .. } => Some((1, 28)),
-        DataSource::Cifar { .. } => Some((3, 32)),
-        DataSource::ImageFolder { .. } => None,
-        DataSource::Downloaded { name } => spec::downloadable(name).map(|d| d.input),
-    }
+    source.input()
 }
 
 fn source_for(kind: Kind, folder: &str, name: &str) -> DataSource {
-    let folder = folder.trim().into();
     match kind {
         Kind::Gray => DataSource::Synthetic { rgb: false },
         Kind::Rgb => DataSource::Synthetic { rgb: true },
-        Kind::Idx => DataSource::Idx { folder },
-        Kind::Cifar => DataSource::Cifar { folder },
-        Kind::Images => DataSource::ImageFolder { folder },
+        Kind::Folder(format) => format.source(folder.trim().into()),
         Kind::Downloaded => DataSource::Downloaded { name: name.into() },
-    }
-}
-
-fn hint(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Idx => "folder with train-images-idx3-ubyte…",
-        Kind::Cifar => "folder with data_batch_1.bin or cifar-10-batches-py",
-        _ => "folder with one subfolder per class",
     }
 }
 
@@ -68,13 +50,9 @@ pub fn source_ui(
     let mut choice = kind;
     ui.radio_value(&mut choice, Kind::Gray, "built-in shapes (gray)");
     ui.radio_value(&mut choice, Kind::Rgb, "built-in shapes (RGB)");
-    ui.radio_value(&mut choice, Kind::Idx, "MNIST-format folder");
-    ui.radio_value(&mut choice, Kind::Cifar, "CIFAR-10/100 folder");
-    ui.radio_value(
-        &mut choice,
-        Kind::Images,
-        "image folder (one subfolder per class)",
-    );
+    for f in &FORMATS {
+        ui.radio_value(&mut choice, Kind::Folder(f.format), f.label);
+    }
     ui.radio_value(&mut choice, Kind::Downloaded, "downloaded dataset");
     if choice != kind {
         let name = context.downloaded.first().map_or("mnist", |s| s.as_str());
@@ -127,7 +105,10 @@ fn where_ui(
                 let r = labelled(ui, "folder", |ui| {
                     ui.add(
                         egui::TextEdit::singleline(context.folder_text)
-                            .hint_text(hint(choice))
+                            .hint_text(match choice {
+                                Kind::Folder(f) => f.info().hint,
+                                Kind::Gray | Kind::Rgb | Kind::Downloaded => "",
+                            })
                             .desired_width(150.0),
                     )
                 });

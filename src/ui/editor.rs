@@ -278,7 +278,9 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
             ui.checkbox(&mut c.bias, "bias");
             init_override_ui(ui, "init", ("init", i), &mut c.init, d.init);
         }
-        Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => pool_ui(ui, p),
+        Layer::MaxPool(p) => pool_ui(ui, p),
+        Layer::AvgPool(p) => pool_ui(ui, p),
+        Layer::L2Pool(p) => pool_ui(ui, p),
         Layer::GlobalAvgPool | Layer::GlobalMaxPool | Layer::Flatten => {
             ui.weak("no parameters");
         }
@@ -287,9 +289,8 @@ pub fn layer_params_ui(ui: &mut Ui, i: usize, layer: &mut Layer, d: &Defaults) {
             ui.checkbox(&mut l.bias, "bias");
             init_override_ui(ui, "init", ("init", i), &mut l.init, d.init);
         }
-        Layer::Dropout(p) | Layer::Dropout2d(p) => {
-            labelled(ui, "p", |ui| ui.add(Slider::new(&mut p.p, 0.0..=0.9)));
-        }
+        Layer::Dropout(p) => dropout_ui(ui, p),
+        Layer::Dropout2d(p) => dropout_ui(ui, p),
         Layer::Norm(n) => {
             norm_override_ui(ui, "kind", i, &mut n.kind, d.norm);
         }
@@ -365,6 +366,10 @@ fn aux_ui(ui: &mut Ui, a: &mut AuxClassifier) {
     labelled(ui, "dropout", |ui| {
         ui.add(Slider::new(&mut a.dropout, 0.0..=0.9))
     });
+}
+
+fn dropout_ui(ui: &mut Ui, p: &mut spec::layer::Dropout) {
+    labelled(ui, "p", |ui| ui.add(Slider::new(&mut p.p, 0.0..=0.9)));
 }
 
 fn pool_ui(ui: &mut Ui, p: &mut Pool) {

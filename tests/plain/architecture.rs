@@ -296,3 +296,78 @@ fn the_window_is_made_of_parts() {
     let sample = "pub struct A {\n    /// doc\n    pub x: u8,\n    y: Vec<u8>,\n}\n";
     assert_eq!(struct_fields(sample, "A"), ["x", "y"]);
 }
+
+/// The variants of `spec::Layer`, read from its definition.
+fn layer_kinds() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("src/spec/layer/mod.rs")).unwrap();
+    let body = text.split("pub enum Layer {").nth(1).unwrap();
+    let body = &body[..body.find("\n}").unwrap()];
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("//") && !l.is_empty())
+        .map(|l| {
+            l.split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Where a layer kind may be named outside its family's file: the variant, its rules and its
+/// palette entry (`spec/layer/mod.rs`), its libtorch module and its card's widgets.
+const KIND_FILES: [&str; 3] = [
+    "src/spec/layer/mod.rs",
+    "src/engine/layers/mod.rs",
+    "src/ui/editor.rs",
+];
+
+/// Features that are about one kind by nature (they are not per-kind decisions a new kind
+/// must be added to): "explain this number" and the filter views find convolutions; the
+/// comparison's dimensions set dropout rates and insert normalization layers after
+/// convolutions; the probes tell activation layers from blocks that end in one.
+const ABOUT_ONE_KIND: [(&str, &str); 7] = [
+    ("Conv2d", "src/engine/explain.rs"),
+    ("Conv2d", "src/engine/inspect.rs"),
+    ("Conv2d", "src/spec/compare.rs"),
+    ("Dropout", "src/spec/compare.rs"),
+    ("Dropout2d", "src/spec/compare.rs"),
+    ("Norm", "src/spec/compare.rs"),
+    ("Activation", "src/engine/train/probe.rs"),
+];
+
+#[test]
+fn a_layer_kind_is_named_in_three_files_beside_its_own() {
+    let kinds = layer_kinds();
+    assert!(kinds.len() >= 19, "{kinds:?}");
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read_to_string(f).unwrap())
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for kind in &kinds {
+        let needle = format!("Layer::{kind}");
+        for (file, text) in &texts {
+            let named = text
+                .match_indices(&needle)
+                .any(|(i, _)| !text[i + needle.len()..].starts_with(|c: char| c.is_alphanumeric()));
+            let allowed = KIND_FILES.contains(&file.as_str())
+                || ABOUT_ONE_KIND.contains(&(kind.as_str(), file.as_str()));
+            if named && !allowed {
+                problems.push(format!(
+                    "{file} names {needle}: per-kind rules belong in the kind's LayerRules"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

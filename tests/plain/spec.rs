@@ -115,7 +115,7 @@ fn linear_on_feature_maps_asks_for_flatten() {
     let n = net(vec![
         conv(6, 5, Padding::Pixels(2)),
         act(),
-        Layer::MaxPool(Pool::default()),
+        Layer::MaxPool(MaxPool(Pool::default())),
         conv(16, 5, Padding::Pixels(0)),
         linear(10),
     ]);
@@ -128,10 +128,10 @@ fn linear_on_feature_maps_asks_for_flatten() {
 fn kernel_larger_than_padded_input_is_named() {
     let mut n = net(vec![
         conv(4, 3, Padding::Pixels(0)),
-        Layer::MaxPool(Pool {
+        Layer::MaxPool(MaxPool(Pool {
             kernel: 6,
             ..Pool::default()
-        }),
+        })),
         conv(4, 7, Padding::Pixels(0)),
     ]);
     n.input = InputShape {
@@ -187,12 +187,12 @@ fn impossible_networks_give_named_errors_never_panics() {
             "layer 2 InstanceNorm: instance norm needs feature maps",
         ),
         (
-            vec![Layer::MaxPool(Pool {
+            vec![Layer::MaxPool(MaxPool(Pool {
                 kernel: 2,
                 stride: None,
                 padding: 2,
                 ..Pool::default()
-            })],
+            }))],
             "layer 1 MaxPool: padding 2 is more than half the window 2",
         ),
         (
@@ -600,5 +600,32 @@ fn the_learn_lab_plots_every_activation_with_its_parameters() {
             "{}",
             a.name()
         );
+    }
+}
+
+/// The dataset-format registry: each format once, its source round-trips to it, and the
+/// exported project's `data.py` has the loader it names.
+#[test]
+fn every_dataset_format_is_registered_once_with_a_python_loader() {
+    let data_py = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../export/python/data.py"
+    ))
+    .unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for info in &FORMATS {
+        assert!(seen.insert(info.format), "{:?} twice", info.format);
+        assert_eq!(info.format.info(), info);
+        let source = info.format.source("some/folder".into());
+        assert_eq!(source.format(), Some(info.format));
+        assert_eq!(source.input(), info.input);
+        assert!(source.describe().starts_with(info.describes_as));
+        let round: DataSource = ron::from_str(&ron::to_string(&source).unwrap()).unwrap();
+        assert_eq!(round, source);
+        let loader = format!("def load_{}(", info.python);
+        assert!(data_py.contains(&loader), "data.py lacks {loader}");
+    }
+    for d in DOWNLOADABLE {
+        assert!(d.input().is_some(), "{}: its format fixes no input", d.name);
     }
 }

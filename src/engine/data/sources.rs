@@ -1,28 +1,32 @@
 //! Where data comes from: detecting a folder's format, resolving downloaded datasets to their
 //! cache folder, and reading each source into images in memory or an index of files.
 use super::{cifar, folder, idx, synthetic, DataError, RawImages};
-use spec::{DataSource, DataSpec};
+use spec::{DataSource, DataSpec, Format, FORMATS};
 use std::path::Path;
 
-/// Which format a folder holds: IDX files, CIFAR batches or an image folder.
+/// Which format a folder holds: the first of `spec::FORMATS` whose files it has.
 pub fn detect(folder: &Path) -> Result<DataSource, DataError> {
     if !folder.is_dir() {
         return Err(DataError::MissingFolder(folder.to_path_buf()));
     }
-    let folder = folder.to_path_buf();
-    if idx::check_folder(&folder).is_ok() {
-        Ok(DataSource::Idx { folder })
-    } else if cifar::is_cifar(&folder) {
-        Ok(DataSource::Cifar { folder })
-    } else if std::fs::read_dir(&folder)
-        .map_err(|e| DataError::Other(format!("{}: cannot list: {e}", folder.display())))?
-        .filter_map(Result::ok)
-        .any(|e| e.path().is_dir())
-    {
-        Ok(DataSource::ImageFolder { folder })
-    } else {
-        Err(DataError::Unknown(folder))
+    for info in &FORMATS {
+        if holds(info.format, folder)? {
+            return Ok(info.format.source(folder.to_path_buf()));
+        }
     }
+    Err(DataError::Unknown(folder.to_path_buf()))
+}
+
+/// Whether `folder` has the files of `format`.
+fn holds(format: Format, folder: &Path) -> Result<bool, DataError> {
+    Ok(match format {
+        Format::Idx => idx::check_folder(folder).is_ok(),
+        Format::Cifar => cifar::is_cifar(folder),
+        Format::ImageFolder => std::fs::read_dir(folder)
+            .map_err(|e| DataError::Other(format!("{}: cannot list: {e}", folder.display())))?
+            .filter_map(Result::ok)
+            .any(|e| e.path().is_dir()),
+    })
 }
 
 /// A source with downloaded datasets replaced by the folder they were unpacked to.

@@ -2,7 +2,7 @@
 //! far apart in input pixels neighbouring outputs are (jump). r <- r + (k − 1)·d·j, j <- j·s per
 //! convolution or pooling window; blocks take their widest path; global pooling and dense
 //! layers see the whole input.
-use super::super::layer::{BlockPlan, Defaults, Layer};
+use super::super::layer::{BlockPlan, Defaults, Reach};
 use super::super::{Network, Shape};
 
 /// One layer's receptive field on the network input.
@@ -71,31 +71,20 @@ pub fn fields_of(network: &Network, summary: &super::super::Summary) -> Vec<Fiel
             Shape::Flat(n) => n,
         };
         if !whole {
-            (r, j) = match layer {
-                Layer::Conv2d(c) => {
-                    let (kh, kw) = c.kernel2();
-                    step(r, j, kh.max(kw), c.dilation, c.stride)
-                }
-                Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => {
-                    let (kh, kw) = p.kernel2();
-                    step(r, j, kh.max(kw), 1, p.stride())
-                }
-                Layer::Residual(b) => plan_field(&b.plan(in_c, &d), r, j),
-                Layer::Bottleneck(b) => plan_field(&b.plan(in_c, &d), r, j),
-                Layer::Inception(b) => plan_field(&b.plan(in_c, &d), r, j),
-                Layer::InceptionV3(b) => plan_field(&b.plan(in_c, &d), r, j),
-                Layer::NiN(b) => b.plan(in_c, &d).map_or((r, j), |p| plan_field(&p, r, j)),
-                Layer::GlobalAvgPool | Layer::GlobalMaxPool | Layer::Flatten | Layer::Linear(_) => {
+            // A rule that cannot be applied (a layer that does not infer) keeps the field.
+            (r, j) = match layer.rules().reach(in_c, &d).unwrap_or(Reach::Same) {
+                Reach::Window {
+                    kernel,
+                    dilation,
+                    stride,
+                    ..
+                } => step(r, j, kernel, dilation, stride),
+                Reach::Plan(plan) => plan_field(&plan, r, j),
+                Reach::Whole => {
                     whole = true;
                     (r, j)
                 }
-                // Per position (or a side branch): the field stays as it was.
-                Layer::Dropout(_)
-                | Layer::Dropout2d(_)
-                | Layer::Norm(_)
-                | Layer::Lrn(_)
-                | Layer::Activation(_)
-                | Layer::AuxClassifier(_) => (r, j),
+                Reach::Same => (r, j),
             };
         }
         out.push(if whole {
@@ -124,35 +113,23 @@ pub fn window_on_input(
     // The accumulated padding: Σ p·j before each layer's stride.
     let mut offset = 0usize;
     let mut j = 1usize;
-    for layer in &network.layers[..=index] {
-        match layer {
-            Layer::Conv2d(c) => {
-                let (kh, kw) = c.kernel2();
-                let pad = c.padding.resolve2((kh, kw), c.dilation).ok()?.0;
-                offset += pad * j;
-                j *= c.stride.max(1);
+    let d = network.defaults();
+    let mut shape = network.input.shape();
+    let summary = super::super::infer(network).ok()?;
+    for (i, layer) in network.layers[..=index].iter().enumerate() {
+        match layer.rules().reach(shape.channels(), &d).ok()? {
+            Reach::Window {
+                stride, padding, ..
+            } => {
+                offset += padding * j;
+                j *= stride.max(1);
             }
-            Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => {
-                offset += p.padding * j;
-                j *= p.stride().max(1);
-            }
-            Layer::Residual(_)
-            | Layer::Bottleneck(_)
-            | Layer::Inception(_)
-            | Layer::InceptionV3(_)
-            | Layer::NiN(_) => return None,
+            // A block's paths pad and stride differently: no single window.
+            Reach::Plan(_) => return None,
             // No padding or stride: the window stays where it was.
-            Layer::GlobalAvgPool
-            | Layer::GlobalMaxPool
-            | Layer::Flatten
-            | Layer::Linear(_)
-            | Layer::Dropout(_)
-            | Layer::Dropout2d(_)
-            | Layer::Norm(_)
-            | Layer::Lrn(_)
-            | Layer::Activation(_)
-            | Layer::AuxClassifier(_) => {}
+            Reach::Whole | Reach::Same => {}
         }
+        shape = summary.layers[i].output;
     }
     let clip = |start: i64, n: usize| {
         let lo = start.max(0) as usize;

@@ -4,7 +4,8 @@
 //! weight (0.3) during training and which is ignored at evaluation. The main path passes
 //! through unchanged.
 use super::blocks::ConvUnit;
-use super::{Defaults, Norm};
+use super::rules::{LayerRules, Reach, Topic};
+use super::{pytorch, Defaults, Follows, Norm};
 use crate::activation::Activation;
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use crate::LayerError;
@@ -98,5 +99,62 @@ impl AuxClassifier {
             elementwise: conv.elementwise + input.numel() + 2 * p.hidden,
         };
         Ok((input, cost))
+    }
+}
+
+impl LayerRules for AuxClassifier {
+    fn kind_name(&self, _: &Defaults) -> String {
+        "AuxClassifier".into()
+    }
+    fn label(&self, _: &Defaults) -> String {
+        format!("Aux head ×{} (branch)", self.weight)
+    }
+    fn path_name(&self) -> &'static str {
+        "aux"
+    }
+    fn is_per_position(&self) -> bool {
+        false
+    }
+    fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
+        AuxClassifier::infer(self, input, d)
+    }
+    fn explain_cost(&self, _: Shape, _: Shape, _: &Defaults) -> Vec<String> {
+        Vec::new()
+    }
+    /// A side branch: the main path's field stays as it was.
+    fn reach(&self, _: usize, _: &Defaults) -> Result<Reach, LayerError> {
+        Ok(Reach::Same)
+    }
+    /// A side branch, not on the longest path.
+    fn weight_depth(&self) -> usize {
+        0
+    }
+    /// Its activation is its own (not optional); its layers use the network's init.
+    fn follows(&mut self) -> Follows<'_> {
+        Follows {
+            inner_init: true,
+            ..Follows::none()
+        }
+    }
+    fn pytorch(&self, input: Shape, d: &Defaults, pad: &str) -> Result<String, LayerError> {
+        let p = self.plan(input, d)?;
+        let i = pytorch::init_name(d.init);
+        let inner = format!("{pad}    ");
+        Ok(format!(
+            "AuxHead(\n{inner}{},\n{inner}fc1=linear({}, {}, init=\"{i}\"),\n{inner}act={},\n{inner}fc2=linear({}, {}, init=\"{i}\"),\n{inner}pool={}, stride={}, dropout={}, weight={},\n{pad})",
+            pytorch::unit(&p.conv, d.init),
+            p.flat,
+            p.hidden,
+            p.act.pytorch(p.hidden),
+            p.hidden,
+            p.classes,
+            self.pool,
+            self.pool_stride,
+            pytorch::f(self.dropout),
+            pytorch::f(self.weight)
+        ))
+    }
+    fn topic(&self) -> Option<Topic> {
+        None
     }
 }

@@ -2,7 +2,8 @@
 //! [`BlockPlan`] of conv units; shape inference and the engine both walk that plan, so what is
 //! counted is exactly what is built.
 use super::conv::{conv_cost, Padding};
-use super::{Defaults, Norm};
+use super::rules::{thousands, LayerRules, Reach, Topic};
+use super::{pytorch, Defaults, Follows, Norm};
 use crate::activation::Activation;
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use crate::LayerError;
@@ -394,5 +395,103 @@ impl NiN {
             ("stride", self.stride),
         ])?;
         self.plan(in_channels(input)?, d)?.infer(input)
+    }
+}
+
+/// A block's rules: everything follows from its plan but for its label, depth and the cost it
+/// explains. `$plan` is `|block, in_c, d| -> Result<BlockPlan, LayerError>`.
+macro_rules! block_rules {
+    ($name:ident, $kind:literal, $path:literal, label: $label:expr, plan: $plan:expr, depth: $depth:expr, explain: $explain:expr) => {
+        impl LayerRules for $name {
+            fn kind_name(&self, _: &Defaults) -> String {
+                $kind.into()
+            }
+            fn label(&self, _: &Defaults) -> String {
+                let label: fn(&$name) -> String = $label;
+                label(self)
+            }
+            fn path_name(&self) -> &'static str {
+                $path
+            }
+            fn is_per_position(&self) -> bool {
+                false
+            }
+            fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
+                $name::infer(self, input, d)
+            }
+            fn explain_cost(&self, input: Shape, output: Shape, _: &Defaults) -> Vec<String> {
+                let explain: fn(&$name, Shape, Shape) -> Vec<String> = $explain;
+                explain(self, input, output)
+            }
+            fn reach(&self, in_c: usize, d: &Defaults) -> Result<Reach, LayerError> {
+                let plan: fn(&$name, usize, &Defaults) -> Result<BlockPlan, LayerError> = $plan;
+                plan(self, in_c, d).map(Reach::Plan)
+            }
+            fn weight_depth(&self) -> usize {
+                let depth: fn(&$name) -> usize = $depth;
+                depth(self)
+            }
+            fn follows(&mut self) -> Follows<'_> {
+                Follows::block(&mut self.act, &mut self.norm)
+            }
+            fn pytorch(&self, input: Shape, d: &Defaults, pad: &str) -> Result<String, LayerError> {
+                let plan: fn(&$name, usize, &Defaults) -> Result<BlockPlan, LayerError> = $plan;
+                Ok(pytorch::block(
+                    &plan(self, input.channels(), d)?,
+                    d.init,
+                    pad,
+                ))
+            }
+            fn topic(&self) -> Option<Topic> {
+                None
+            }
+        }
+    };
+}
+pub(super) use block_rules;
+
+/// Explained by the units the editor lists.
+pub(super) fn no_formula<B>(_: &B, _: Shape, _: Shape) -> Vec<String> {
+    Vec::new()
+}
+
+block_rules!(Residual, "Residual", "residual",
+    label: |b| format!("Residual {}", b.out_channels),
+    plan: |b, in_c, d| Ok(b.plan(in_c, d)),
+    depth: |_| 2,
+    explain: no_formula);
+block_rules!(Bottleneck, "Bottleneck", "bottleneck",
+    label: |b| format!("Bottleneck {}->{}", b.mid_channels, b.out_channels),
+    plan: |b, in_c, d| Ok(b.plan(in_c, d)),
+    depth: |_| 3,
+    explain: |b, input, _| b.explain_weights(input.channels()));
+block_rules!(Inception, "Inception", "inception",
+    label: |b| format!("Inception {}", b.out_channels()),
+    plan: |b, in_c, d| Ok(b.plan(in_c, d)),
+    depth: |_| 2,
+    explain: no_formula);
+block_rules!(NiN, "NiN", "nin",
+    label: |b| format!("NiN {}@{}×{}", b.out_channels, b.kernel, b.kernel),
+    plan: |b, in_c, d| b.plan(in_c, d),
+    depth: |_| 3,
+    explain: no_formula);
+
+impl Bottleneck {
+    /// The lecture's 70K vs 600K: the block's weights against one 3×3 conv doing the same.
+    fn explain_weights(&self, in_c: usize) -> Vec<String> {
+        let (c, m, o) = (in_c, self.mid_channels, self.out_channels);
+        let weights = c * m + 9 * m * m + m * o;
+        let plain = 9 * c * o;
+        vec![
+            format!(
+                "weights: 1×1 reduce + 3×3 + 1×1 expand = c·d + 3·3·d² + d·c' = {c}·{m} + 9·{m}² + {m}·{o} = {}",
+                thousands(weights)
+            ),
+            format!(
+                "a 3×3 conv from {c} to {o} channels instead: 3·3·{c}·{o} = {} weights — {:.1}× more (the lecture: c = 256, d = 64 gives 70K vs 600K)",
+                thousands(plain),
+                plain as f64 / weights.max(1) as f64
+            ),
+        ]
     }
 }

@@ -1,4 +1,5 @@
-use super::Init;
+use super::rules::{thousands, LayerRules, Reach, Topic};
+use super::{pytorch, Defaults, Follows, Init};
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use crate::LayerError;
 use serde::{Deserialize, Serialize};
@@ -160,4 +161,105 @@ pub(crate) fn conv_cost(
             elementwise: 0,
         },
     )
+}
+
+impl LayerRules for Conv2d {
+    fn kind_name(&self, _: &Defaults) -> String {
+        "Conv2d".into()
+    }
+    fn label(&self, _: &Defaults) -> String {
+        let (kh, kw) = self.kernel2();
+        format!("Conv2d {}@{kh}×{kw}", self.out_channels)
+    }
+    fn path_name(&self) -> &'static str {
+        "conv2d"
+    }
+    fn is_per_position(&self) -> bool {
+        false
+    }
+    fn infer(&self, input: Shape, _: &Defaults) -> Result<(Shape, Cost), LayerError> {
+        Conv2d::infer(self, input)
+    }
+    /// With, for 1×1 convolutions, what the 3×3 layer they replace would cost.
+    fn explain_cost(&self, input: Shape, output: Shape, _: &Defaults) -> Vec<String> {
+        let in_c = input.channels();
+        let (oh, ow) = match output {
+            Shape::Map { h, w, .. } => (h, w),
+            Shape::Flat(_) => (1, 1),
+        };
+        let (kh, kw) = self.kernel2();
+        let per = in_c / self.groups.max(1);
+        let b = usize::from(self.bias);
+        let params = (kh * kw * per + b) * self.out_channels;
+        let macs = kh * kw * per * self.out_channels * oh * ow;
+        let mut lines = vec![
+            format!(
+                "params = (k·k·C_in{} + {}) · C_out = ({kh}·{kw}·{per} + {b}) · {} = {}",
+                if self.groups > 1 { "/groups" } else { "" },
+                if self.bias { "bias" } else { "no bias" },
+                self.out_channels,
+                thousands(params)
+            ),
+            format!(
+                "MACs = k·k·C_in · C_out · H_out·W_out = {kh}·{kw}·{per} · {} · {oh}·{ow} = {}",
+                self.out_channels,
+                thousands(macs)
+            ),
+        ];
+        if (kh, kw) == (1, 1) {
+            let three = 9 * in_c * self.out_channels;
+            lines.push(format!(
+                "a 3×3 conv with the same channels would have 3·3·{in_c}·{} = {} weights and {} MACs: {:.1}× more",
+                self.out_channels,
+                thousands(three),
+                thousands(three * oh * ow),
+                9.0
+            ));
+        }
+        lines
+    }
+    fn reach(&self, _: usize, _: &Defaults) -> Result<Reach, LayerError> {
+        let (kh, kw) = self.kernel2();
+        Ok(Reach::Window {
+            kernel: kh.max(kw),
+            dilation: self.dilation,
+            stride: self.stride,
+            padding: self.padding.resolve2((kh, kw), self.dilation)?.0,
+        })
+    }
+    fn weight_depth(&self) -> usize {
+        1
+    }
+    fn follows(&mut self) -> Follows<'_> {
+        Follows {
+            init: Some(&mut self.init),
+            ..Follows::none()
+        }
+    }
+    fn pytorch(&self, input: Shape, d: &Defaults, _: &str) -> Result<String, LayerError> {
+        let in_c = input.channels();
+        let mut s = format!(
+            "conv({in_c}, {}, {}, stride={}, padding={}",
+            self.out_channels,
+            pytorch::pair(self.kernel2()),
+            self.stride,
+            pytorch::pair(self.padding.resolve2(self.kernel2(), self.dilation)?)
+        );
+        if self.dilation != 1 {
+            s += &format!(", dilation={}", self.dilation);
+        }
+        if self.groups != 1 {
+            s += &format!(", groups={}", self.groups);
+        }
+        if !self.bias {
+            s += ", bias=False";
+        }
+        Ok(s + &format!(
+            ", init=\"{}\")",
+            pytorch::init_name(self.init.unwrap_or(d.init))
+        ))
+    }
+    fn topic(&self) -> Option<Topic> {
+        Some(Topic::Convolution)
+    }
 }

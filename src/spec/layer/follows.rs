@@ -1,6 +1,6 @@
-//! What each layer kind takes from the network-wide choices (activation, normalization,
-//! initialization) unless it sets its own: one exhaustive match, so that a new kind is named
-//! by the compiler here, and comparisons, `Network::resolved` and the probes agree on it.
+//! What a layer takes from the network-wide choices (activation, normalization,
+//! initialization) unless it sets its own: each kind says which slots it has
+//! (`LayerRules::follows`), so that comparisons, `Network::resolved` and the probes agree on it.
 use super::{Defaults, Init, Layer, Norm};
 use crate::activation::Activation;
 
@@ -15,8 +15,9 @@ pub struct Follows<'a> {
     pub inner_init: bool,
 }
 
-impl Follows<'_> {
-    fn none() -> Self {
+impl<'a> Follows<'a> {
+    /// No network-wide choice: pooling, dropout, flattening.
+    pub(crate) fn none() -> Self {
         Follows {
             activation: None,
             norm: None,
@@ -24,54 +25,23 @@ impl Follows<'_> {
             inner_init: false,
         }
     }
+
+    /// A block's: its own activation and normalization, its units built with the network's
+    /// initialization.
+    pub(crate) fn block(act: &'a mut Option<Activation>, norm: &'a mut Option<Norm>) -> Self {
+        Follows {
+            activation: Some(act),
+            norm: Some(norm),
+            init: None,
+            inner_init: true,
+        }
+    }
 }
 
 impl Layer {
     /// The slots of the network-wide choices this layer has.
     pub fn follows_mut(&mut self) -> Follows<'_> {
-        let block = |act, norm| Follows {
-            activation: Some(act),
-            norm: Some(norm),
-            init: None,
-            inner_init: true,
-        };
-        match self {
-            Layer::Conv2d(c) => Follows {
-                init: Some(&mut c.init),
-                ..Follows::none()
-            },
-            Layer::Linear(l) => Follows {
-                init: Some(&mut l.init),
-                ..Follows::none()
-            },
-            Layer::Activation(a) => Follows {
-                activation: Some(&mut a.act),
-                ..Follows::none()
-            },
-            Layer::Norm(n) => Follows {
-                norm: Some(&mut n.kind),
-                ..Follows::none()
-            },
-            Layer::Residual(b) => block(&mut b.act, &mut b.norm),
-            Layer::Bottleneck(b) => block(&mut b.act, &mut b.norm),
-            Layer::Inception(b) => block(&mut b.act, &mut b.norm),
-            Layer::InceptionV3(b) => block(&mut b.act, &mut b.norm),
-            Layer::NiN(b) => block(&mut b.act, &mut b.norm),
-            // Its activation is its own (not optional); its layers use the network's init.
-            Layer::AuxClassifier(_) => Follows {
-                inner_init: true,
-                ..Follows::none()
-            },
-            Layer::MaxPool(_)
-            | Layer::AvgPool(_)
-            | Layer::L2Pool(_)
-            | Layer::GlobalAvgPool
-            | Layer::GlobalMaxPool
-            | Layer::Flatten
-            | Layer::Dropout(_)
-            | Layer::Dropout2d(_)
-            | Layer::Lrn(_) => Follows::none(),
-        }
+        self.rules_mut().follows()
     }
 
     /// The layer's activation setting where it has one: `Some(None)` follows the network's.

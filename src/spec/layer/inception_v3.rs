@@ -1,8 +1,11 @@
 //! Inception v2/v3's factorized module (Szegedy et al. 2016, "Rethinking the Inception
 //! Architecture"): a 5×5 branch as two 3×3 convolutions (figure 5), or, with `n` > 1, each
 //! n×n convolution as 1×n then n×1 (figure 6); branches concatenated; pooling is averaging.
-use super::blocks::{in_channels, nonzero, BlockPlan, BranchPool, ConvUnit};
-use super::{Defaults, Norm};
+use super::blocks::{
+    block_rules, in_channels, no_formula, nonzero, BlockPlan, BranchPool, ConvUnit,
+};
+use super::rules::{LayerRules, Reach, Topic};
+use super::{pytorch, Defaults, Follows, Norm};
 use crate::activation::Activation;
 use crate::shape::{Cost, Shape};
 use crate::LayerError;
@@ -113,3 +116,14 @@ impl InceptionFactorized {
         self.plan(in_channels(input)?, d).infer(input)
     }
 }
+
+block_rules!(InceptionFactorized, "InceptionV3", "inception3",
+    label: |b| if b.n > 1 {
+        format!("InceptionV3 {} (1×{n}, {n}×1)", b.out_channels(), n = b.n)
+    } else {
+        format!("InceptionV3 {} (3×3+3×3)", b.out_channels())
+    },
+    plan: |b, in_c, d| Ok(b.plan(in_c, d)),
+    // 1×1, then 1×n, n×1, 1×n, n×1 on the longest branch; 1×1, 3×3, 3×3 unfactorized.
+    depth: |b| if b.n > 1 { 5 } else { 3 },
+    explain: no_formula);

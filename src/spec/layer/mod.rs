@@ -1,5 +1,6 @@
-//! The layer palette as plain data, one file per layer family. Each family infers its own
-//! output shape and cost; the engine builds the same structure with libtorch.
+//! The layer palette as plain data, one file per layer family: each kind's type implements
+//! [`LayerRules`] there (shape, cost, receptive field, export, …); the engine builds the same
+//! structure with libtorch.
 mod aux;
 mod blocks;
 mod conv;
@@ -9,14 +10,18 @@ mod inception_v3;
 mod norm;
 mod pool;
 
+pub(crate) mod pytorch;
+mod rules;
+
 pub use aux::{AuxClassifier, AuxPlan};
 pub use blocks::{BlockPlan, Bottleneck, BranchPool, ConvUnit, Inception, NiN, Residual};
 pub use conv::{Conv2d, Padding};
-pub use dense::{Dropout, Linear};
+pub use dense::{Dropout, Dropout2d, Flatten, Linear};
 pub use follows::Follows;
 pub use inception_v3::InceptionFactorized;
 pub use norm::{ActivationLayer, Lrn, Norm, NormLayer};
-pub use pool::Pool;
+pub use pool::{AvgPool, GlobalAvgPool, GlobalMaxPool, L2Pool, MaxPool, Pool};
+pub use rules::{LayerRules, Reach, Topic};
 
 use super::activation::Activation;
 use super::shape::{Cost, Shape};
@@ -56,16 +61,17 @@ pub struct Defaults {
     pub classes: usize,
 }
 
-/// One entry of the layer stack. `LayerKind` names the kinds without their parameters
-/// (`LayerKind::iter()` lists every kind, for the tests that must cover them all).
+/// One entry of the layer stack: each kind's rules are its type's [`LayerRules`], in its
+/// family's file. `LayerKind` names the kinds without their parameters (`LayerKind::iter()`
+/// lists every kind, for the tests that must cover them all).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, strum::EnumDiscriminants)]
 #[strum_discriminants(name(LayerKind), derive(strum::EnumIter, Hash, PartialOrd, Ord))]
 pub enum Layer {
     Conv2d(Conv2d),
-    MaxPool(Pool),
-    AvgPool(Pool),
+    MaxPool(MaxPool),
+    AvgPool(AvgPool),
     /// Power-average pooling with p = 2: √(mean of squares) over each window.
-    L2Pool(Pool),
+    L2Pool(L2Pool),
     /// Averages each feature map to one number; outputs a flat vector of channels.
     GlobalAvgPool,
     /// The maximum of each feature map; outputs a flat vector of channels.
@@ -73,7 +79,7 @@ pub enum Layer {
     Flatten,
     Linear(Linear),
     Dropout(Dropout),
-    Dropout2d(Dropout),
+    Dropout2d(Dropout2d),
     Norm(NormLayer),
     /// Local response normalization across channels (AlexNet).
     Lrn(Lrn),
@@ -89,62 +95,66 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// The kind's rules (the parameterless kinds are values of their zero-sized types).
+    pub fn rules(&self) -> &dyn LayerRules {
+        match self {
+            Layer::Conv2d(x) => x,
+            Layer::MaxPool(x) => x,
+            Layer::AvgPool(x) => x,
+            Layer::L2Pool(x) => x,
+            Layer::GlobalAvgPool => &GlobalAvgPool,
+            Layer::GlobalMaxPool => &GlobalMaxPool,
+            Layer::Flatten => &Flatten,
+            Layer::Linear(x) => x,
+            Layer::Dropout(x) => x,
+            Layer::Dropout2d(x) => x,
+            Layer::Norm(x) => x,
+            Layer::Lrn(x) => x,
+            Layer::Activation(x) => x,
+            Layer::Residual(x) => x,
+            Layer::Bottleneck(x) => x,
+            Layer::Inception(x) => x,
+            Layer::InceptionV3(x) => x,
+            Layer::NiN(x) => x,
+            Layer::AuxClassifier(x) => x,
+        }
+    }
+
+    /// The kind's rules, for the slots it follows. A zero-sized kind has no state to borrow:
+    /// leaking a box of it allocates nothing.
+    pub fn rules_mut(&mut self) -> &mut dyn LayerRules {
+        match self {
+            Layer::Conv2d(x) => x,
+            Layer::MaxPool(x) => x,
+            Layer::AvgPool(x) => x,
+            Layer::L2Pool(x) => x,
+            Layer::GlobalAvgPool => Box::leak(Box::new(GlobalAvgPool)),
+            Layer::GlobalMaxPool => Box::leak(Box::new(GlobalMaxPool)),
+            Layer::Flatten => Box::leak(Box::new(Flatten)),
+            Layer::Linear(x) => x,
+            Layer::Dropout(x) => x,
+            Layer::Dropout2d(x) => x,
+            Layer::Norm(x) => x,
+            Layer::Lrn(x) => x,
+            Layer::Activation(x) => x,
+            Layer::Residual(x) => x,
+            Layer::Bottleneck(x) => x,
+            Layer::Inception(x) => x,
+            Layer::InceptionV3(x) => x,
+            Layer::NiN(x) => x,
+            Layer::AuxClassifier(x) => x,
+        }
+    }
+
     /// The kind as named in errors and the palette; norm and activation layers show what
     /// they resolve to.
     pub fn kind_name(&self, d: &Defaults) -> String {
-        match self {
-            Layer::Conv2d(_) => "Conv2d".into(),
-            Layer::MaxPool(_) => "MaxPool".into(),
-            Layer::AvgPool(_) => "AvgPool".into(),
-            Layer::L2Pool(_) => "L2Pool".into(),
-            Layer::GlobalAvgPool => "GlobalAvgPool".into(),
-            Layer::GlobalMaxPool => "GlobalMaxPool".into(),
-            Layer::Flatten => "Flatten".into(),
-            Layer::Linear(_) => "Linear".into(),
-            Layer::Dropout(_) => "Dropout".into(),
-            Layer::Dropout2d(_) => "Dropout2d".into(),
-            Layer::Norm(n) => n.resolve(d).layer_name().into(),
-            Layer::Lrn(_) => "LRN".into(),
-            Layer::Activation(a) => a.resolve(d).name().into(),
-            Layer::Residual(_) => "Residual".into(),
-            Layer::Bottleneck(_) => "Bottleneck".into(),
-            Layer::Inception(_) => "Inception".into(),
-            Layer::InceptionV3(_) => "InceptionV3".into(),
-            Layer::AuxClassifier(_) => "AuxClassifier".into(),
-            Layer::NiN(_) => "NiN".into(),
-        }
+        self.rules().kind_name(d)
     }
 
     /// A short label with the defining numbers, e.g. "Conv2d 6@5×5".
     pub fn label(&self, d: &Defaults) -> String {
-        match self {
-            Layer::Conv2d(c) => {
-                let (kh, kw) = c.kernel2();
-                format!("Conv2d {}@{kh}×{kw}", c.out_channels)
-            }
-            Layer::MaxPool(p) | Layer::AvgPool(p) | Layer::L2Pool(p) => {
-                let (kh, kw) = p.kernel2();
-                format!("{} {kh}×{kw}", self.kind_name(d))
-            }
-            Layer::Linear(l) => format!("Linear {}", l.out_features),
-            Layer::Dropout(p) | Layer::Dropout2d(p) => format!("{} {}", self.kind_name(d), p.p),
-            Layer::Residual(r) => format!("Residual {}", r.out_channels),
-            Layer::Bottleneck(b) => format!("Bottleneck {}->{}", b.mid_channels, b.out_channels),
-            Layer::Inception(i) => format!("Inception {}", i.out_channels()),
-            Layer::InceptionV3(i) if i.n > 1 => {
-                format!("InceptionV3 {} (1×{n}, {n}×1)", i.out_channels(), n = i.n)
-            }
-            Layer::InceptionV3(i) => format!("InceptionV3 {} (3×3+3×3)", i.out_channels()),
-            Layer::AuxClassifier(a) => format!("Aux head ×{} (branch)", a.weight),
-            Layer::NiN(n) => format!("NiN {}@{}×{}", n.out_channels, n.kernel, n.kernel),
-            // The name says it all (norm and activation layers: what they resolve to).
-            Layer::GlobalAvgPool
-            | Layer::GlobalMaxPool
-            | Layer::Flatten
-            | Layer::Norm(_)
-            | Layer::Lrn(_)
-            | Layer::Activation(_) => self.kind_name(d),
-        }
+        self.rules().label(d)
     }
 
     pub fn kind(&self) -> LayerKind {
@@ -155,49 +165,12 @@ impl Layer {
     /// own, keeping the shape: "explain this number" looks through these to the convolution
     /// before them.
     pub fn is_per_position(&self) -> bool {
-        match self {
-            Layer::Norm(_) | Layer::Activation(_) | Layer::Dropout(_) | Layer::Dropout2d(_) => true,
-            Layer::Conv2d(_)
-            | Layer::MaxPool(_)
-            | Layer::AvgPool(_)
-            | Layer::L2Pool(_)
-            | Layer::GlobalAvgPool
-            | Layer::GlobalMaxPool
-            | Layer::Flatten
-            | Layer::Linear(_)
-            | Layer::Lrn(_)
-            | Layer::Residual(_)
-            | Layer::Bottleneck(_)
-            | Layer::Inception(_)
-            | Layer::InceptionV3(_)
-            | Layer::NiN(_)
-            | Layer::AuxClassifier(_) => false,
-        }
+        self.rules().is_per_position()
     }
 
     /// A short prefix for libtorch variable paths ("03_conv2d").
     pub fn path_name(&self) -> &'static str {
-        match self {
-            Layer::Conv2d(_) => "conv2d",
-            Layer::MaxPool(_) => "maxpool",
-            Layer::AvgPool(_) => "avgpool",
-            Layer::L2Pool(_) => "l2pool",
-            Layer::GlobalAvgPool => "gap",
-            Layer::GlobalMaxPool => "gmp",
-            Layer::Flatten => "flatten",
-            Layer::Linear(_) => "linear",
-            Layer::Dropout(_) => "dropout",
-            Layer::Dropout2d(_) => "dropout2d",
-            Layer::Norm(_) => "norm",
-            Layer::Lrn(_) => "lrn",
-            Layer::Activation(_) => "act",
-            Layer::Residual(_) => "residual",
-            Layer::Bottleneck(_) => "bottleneck",
-            Layer::Inception(_) => "inception",
-            Layer::InceptionV3(_) => "inception3",
-            Layer::AuxClassifier(_) => "aux",
-            Layer::NiN(_) => "nin",
-        }
+        self.rules().path_name()
     }
 
     /// The activation this layer ends with, if its output is an activation's output
@@ -207,27 +180,7 @@ impl Layer {
     }
 
     pub(crate) fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
-        match self {
-            Layer::Conv2d(c) => c.infer(input),
-            Layer::MaxPool(p) => p.infer(input, "max pooling"),
-            Layer::AvgPool(p) => p.infer(input, "average pooling"),
-            Layer::L2Pool(p) => p.infer(input, "L2 pooling"),
-            Layer::GlobalAvgPool => pool::global_infer(input, "global average pooling"),
-            Layer::GlobalMaxPool => pool::global_infer(input, "global max pooling"),
-            Layer::Flatten => Ok((Shape::Flat(input.numel()), Cost::default())),
-            Layer::Linear(l) => l.infer(input),
-            Layer::Dropout(p) => p.infer(input, false),
-            Layer::Dropout2d(p) => p.infer(input, true),
-            Layer::Norm(n) => n.resolve(d).infer(input),
-            Layer::Lrn(l) => l.infer(input),
-            Layer::Activation(a) => a.infer(input, d),
-            Layer::Residual(b) => b.infer(input, d),
-            Layer::Bottleneck(b) => b.infer(input, d),
-            Layer::Inception(b) => b.infer(input, d),
-            Layer::InceptionV3(b) => b.infer(input, d),
-            Layer::AuxClassifier(a) => a.infer(input, d),
-            Layer::NiN(b) => b.infer(input, d),
-        }
+        self.rules().infer(input, d)
     }
 
     /// The palette: every kind with default parameters, grouped, each with its name and a
@@ -245,9 +198,9 @@ impl Layer {
             PaletteGroup {
                 name: "Pooling",
                 items: vec![
-                    item("MaxPool", Layer::MaxPool(Pool::default()), "keeps the strongest response in each window; shift-tolerant, no parameters"),
-                    item("AvgPool", Layer::AvgPool(Pool::default()), "averages each window; smooths and downsamples, no parameters"),
-                    item("L2Pool", Layer::L2Pool(Pool::default()), "square root of the mean of squares in each window: between average and max pooling"),
+                    item("MaxPool", Layer::MaxPool(MaxPool::default()), "keeps the strongest response in each window; shift-tolerant, no parameters"),
+                    item("AvgPool", Layer::AvgPool(AvgPool::default()), "averages each window; smooths and downsamples, no parameters"),
+                    item("L2Pool", Layer::L2Pool(L2Pool::default()), "square root of the mean of squares in each window: between average and max pooling"),
                     item("GlobalAvgPool", Layer::GlobalAvgPool, "averages each whole feature map to one number; replaces big dense layers"),
                     item("GlobalMaxPool", Layer::GlobalMaxPool, "keeps each feature map's strongest response anywhere: one number per channel"),
                 ],
@@ -271,7 +224,7 @@ impl Layer {
                 name: "Regularization",
                 items: vec![
                     item("Dropout", Layer::Dropout(Dropout::default()), "zeroes random units while training so that no unit can be relied on alone"),
-                    item("Dropout2d", Layer::Dropout2d(Dropout::default()), "zeroes whole random feature maps while training"),
+                    item("Dropout2d", Layer::Dropout2d(Dropout2d::default()), "zeroes whole random feature maps while training"),
                 ],
             },
             PaletteGroup {

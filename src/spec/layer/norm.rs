@@ -1,4 +1,5 @@
-use super::Defaults;
+use super::rules::{LayerRules, Reach, Topic};
+use super::{pytorch, Defaults, Follows};
 use crate::activation::Activation;
 use crate::shape::{expect_map, Cost, Shape};
 use crate::LayerError;
@@ -196,5 +197,127 @@ impl ActivationLayer {
                 elementwise: input.numel(),
             },
         ))
+    }
+}
+
+impl LayerRules for NormLayer {
+    fn kind_name(&self, d: &Defaults) -> String {
+        self.resolve(d).layer_name().into()
+    }
+    fn label(&self, d: &Defaults) -> String {
+        self.kind_name(d)
+    }
+    fn path_name(&self) -> &'static str {
+        "norm"
+    }
+    fn is_per_position(&self) -> bool {
+        true
+    }
+    fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
+        self.resolve(d).infer(input)
+    }
+    fn explain_cost(&self, _: Shape, _: Shape, _: &Defaults) -> Vec<String> {
+        Vec::new() // a scale and a shift per channel: the count says it all
+    }
+    fn reach(&self, _: usize, _: &Defaults) -> Result<Reach, LayerError> {
+        Ok(Reach::Same)
+    }
+    fn weight_depth(&self) -> usize {
+        0
+    }
+    fn follows(&mut self) -> Follows<'_> {
+        Follows {
+            norm: Some(&mut self.kind),
+            ..Follows::none()
+        }
+    }
+    fn pytorch(&self, input: Shape, d: &Defaults, _: &str) -> Result<String, LayerError> {
+        let flat = matches!(input, Shape::Flat(_));
+        Ok(pytorch::norm(self.resolve(d), input.channels(), flat))
+    }
+    fn topic(&self) -> Option<Topic> {
+        Some(Topic::Normalization)
+    }
+}
+
+impl LayerRules for Lrn {
+    fn kind_name(&self, _: &Defaults) -> String {
+        "LRN".into()
+    }
+    fn label(&self, d: &Defaults) -> String {
+        self.kind_name(d)
+    }
+    fn path_name(&self) -> &'static str {
+        "lrn"
+    }
+    /// It divides by the neighbouring channels' energy: not per position on its own.
+    fn is_per_position(&self) -> bool {
+        false
+    }
+    fn infer(&self, input: Shape, _: &Defaults) -> Result<(Shape, Cost), LayerError> {
+        Lrn::infer(self, input)
+    }
+    fn explain_cost(&self, _: Shape, _: Shape, _: &Defaults) -> Vec<String> {
+        Vec::new()
+    }
+    fn reach(&self, _: usize, _: &Defaults) -> Result<Reach, LayerError> {
+        Ok(Reach::Same) // across channels, not across pixels
+    }
+    fn weight_depth(&self) -> usize {
+        0
+    }
+    fn follows(&mut self) -> Follows<'_> {
+        Follows::none()
+    }
+    fn pytorch(&self, _: Shape, _: &Defaults, _: &str) -> Result<String, LayerError> {
+        Ok(format!(
+            "local_response_norm({}, alpha={}, beta={}, k={})",
+            self.size,
+            pytorch::f(self.alpha),
+            pytorch::f(self.beta),
+            pytorch::f(self.k)
+        ))
+    }
+    fn topic(&self) -> Option<Topic> {
+        None
+    }
+}
+
+impl LayerRules for ActivationLayer {
+    fn kind_name(&self, d: &Defaults) -> String {
+        self.resolve(d).name().into()
+    }
+    fn label(&self, d: &Defaults) -> String {
+        self.kind_name(d)
+    }
+    fn path_name(&self) -> &'static str {
+        "act"
+    }
+    fn is_per_position(&self) -> bool {
+        true
+    }
+    fn infer(&self, input: Shape, d: &Defaults) -> Result<(Shape, Cost), LayerError> {
+        ActivationLayer::infer(self, input, d)
+    }
+    fn explain_cost(&self, _: Shape, _: Shape, _: &Defaults) -> Vec<String> {
+        Vec::new()
+    }
+    fn reach(&self, _: usize, _: &Defaults) -> Result<Reach, LayerError> {
+        Ok(Reach::Same)
+    }
+    fn weight_depth(&self) -> usize {
+        0
+    }
+    fn follows(&mut self) -> Follows<'_> {
+        Follows {
+            activation: Some(&mut self.act),
+            ..Follows::none()
+        }
+    }
+    fn pytorch(&self, input: Shape, d: &Defaults, _: &str) -> Result<String, LayerError> {
+        Ok(self.resolve(d).pytorch(input.channels()))
+    }
+    fn topic(&self) -> Option<Topic> {
+        Some(Topic::Activations)
     }
 }

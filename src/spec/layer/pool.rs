@@ -1,3 +1,5 @@
+use super::rules::{LayerRules, Reach, Topic};
+use super::{pytorch, Defaults, Follows};
 use crate::shape::{expect_map, window_out2, Cost, Shape, Window};
 use crate::LayerError;
 use serde::{Deserialize, Serialize};
@@ -76,3 +78,145 @@ pub(crate) fn global_infer(input: Shape, what: &str) -> Result<(Shape, Cost), La
         },
     ))
 }
+
+/// A pooling kind's window and what it computes over it; each kind is its own type (RON writes
+/// them as before: `MaxPool(kernel: 2)`).
+macro_rules! pooling {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $what:literal, $py:literal) => {
+        $(#[$doc])*
+        #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+        #[serde(transparent)]
+        pub struct $name(pub Pool);
+
+        impl std::ops::Deref for $name {
+            type Target = Pool;
+            fn deref(&self) -> &Pool {
+                &self.0
+            }
+        }
+
+        impl std::ops::DerefMut for $name {
+            fn deref_mut(&mut self) -> &mut Pool {
+                &mut self.0
+            }
+        }
+
+        impl LayerRules for $name {
+            fn kind_name(&self, _: &Defaults) -> String {
+                stringify!($name).into()
+            }
+            fn label(&self, d: &Defaults) -> String {
+                let (kh, kw) = self.kernel2();
+                format!("{} {kh}×{kw}", self.kind_name(d))
+            }
+            fn path_name(&self) -> &'static str {
+                $path
+            }
+            fn is_per_position(&self) -> bool {
+                false
+            }
+            fn infer(&self, input: Shape, _: &Defaults) -> Result<(Shape, Cost), LayerError> {
+                self.0.infer(input, $what)
+            }
+            fn explain_cost(&self, _: Shape, _: Shape, _: &Defaults) -> Vec<String> {
+                Vec::new() // no parameters, no multiply-adds
+            }
+            fn reach(&self, _: usize, _: &Defaults) -> Result<Reach, LayerError> {
+                let (kh, kw) = self.kernel2();
+                Ok(Reach::Window {
+                    kernel: kh.max(kw),
+                    dilation: 1,
+                    stride: self.stride(),
+                    padding: self.padding,
+                })
+            }
+            fn weight_depth(&self) -> usize {
+                0
+            }
+            fn follows(&mut self) -> Follows<'_> {
+                Follows::none()
+            }
+            fn pytorch(&self, _: Shape, _: &Defaults, _: &str) -> Result<String, LayerError> {
+                Ok(format!($py, pytorch::pool_args(&self.0)))
+            }
+            fn topic(&self) -> Option<Topic> {
+                Some(Topic::Pooling)
+            }
+        }
+    };
+}
+
+pooling!(MaxPool, "maxpool", "max pooling", "nn.MaxPool2d({})");
+pooling!(
+    AvgPool,
+    "avgpool",
+    "average pooling",
+    "nn.AvgPool2d({}, count_include_pad=True)"
+);
+pooling!(
+    /// Power-average pooling with p = 2: √(mean of squares) over each window.
+    L2Pool,
+    "l2pool",
+    "L2 pooling",
+    "L2Pool2d({})"
+);
+
+/// Global pooling: one number per feature map, a flat vector of channels.
+macro_rules! global_pooling {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $what:literal, $py:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+        pub struct $name;
+
+        impl LayerRules for $name {
+            fn kind_name(&self, _: &Defaults) -> String {
+                stringify!($name).into()
+            }
+            fn label(&self, d: &Defaults) -> String {
+                self.kind_name(d)
+            }
+            fn path_name(&self) -> &'static str {
+                $path
+            }
+            fn is_per_position(&self) -> bool {
+                false
+            }
+            fn infer(&self, input: Shape, _: &Defaults) -> Result<(Shape, Cost), LayerError> {
+                global_infer(input, $what)
+            }
+            fn explain_cost(&self, _: Shape, _: Shape, _: &Defaults) -> Vec<String> {
+                Vec::new()
+            }
+            fn reach(&self, _: usize, _: &Defaults) -> Result<Reach, LayerError> {
+                Ok(Reach::Whole)
+            }
+            fn weight_depth(&self) -> usize {
+                0
+            }
+            fn follows(&mut self) -> Follows<'_> {
+                Follows::none()
+            }
+            fn pytorch(&self, _: Shape, _: &Defaults, _: &str) -> Result<String, LayerError> {
+                Ok($py.into())
+            }
+            fn topic(&self) -> Option<Topic> {
+                None
+            }
+        }
+    };
+}
+
+global_pooling!(
+    /// Averages each feature map to one number.
+    GlobalAvgPool,
+    "gap",
+    "global average pooling",
+    "GlobalAvgPool()"
+);
+global_pooling!(
+    /// The maximum of each feature map.
+    GlobalMaxPool,
+    "gmp",
+    "global max pooling",
+    "GlobalMaxPool()"
+);

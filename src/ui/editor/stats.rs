@@ -3,7 +3,7 @@
 use crate::widgets::compact;
 use crate::Action;
 use egui::Ui;
-use spec::layer::Layer;
+use spec::layer::{Layer, Topic};
 
 /// What the editor knows about one layer of the network: its shape and counts, its receptive
 /// field, and how its counts are computed.
@@ -16,27 +16,14 @@ pub(super) struct CardInfo<'a> {
     pub cost: Vec<String>,
 }
 
-/// The layer to learn about in the Learn window, if any.
+/// The Learn window's tab about the layer's kind, if any.
 fn learn_tab(layer: &Layer) -> Option<crate::learn::LearnTab> {
     use crate::learn::LearnTab;
-    Some(match layer {
-        Layer::Conv2d(_) => LearnTab::Convolution,
-        Layer::MaxPool(_) | Layer::AvgPool(_) | Layer::L2Pool(_) => LearnTab::Pooling,
-        Layer::Activation(_) => LearnTab::Activations,
-        Layer::Norm(_) => LearnTab::Normalization,
-        Layer::GlobalAvgPool
-        | Layer::GlobalMaxPool
-        | Layer::Flatten
-        | Layer::Linear(_)
-        | Layer::Dropout(_)
-        | Layer::Dropout2d(_)
-        | Layer::Lrn(_)
-        | Layer::Residual(_)
-        | Layer::Bottleneck(_)
-        | Layer::Inception(_)
-        | Layer::InceptionV3(_)
-        | Layer::NiN(_)
-        | Layer::AuxClassifier(_) => return None,
+    Some(match layer.rules().topic()? {
+        Topic::Convolution => LearnTab::Convolution,
+        Topic::Pooling => LearnTab::Pooling,
+        Topic::Activations => LearnTab::Activations,
+        Topic::Normalization => LearnTab::Normalization,
     })
 }
 

@@ -31,6 +31,10 @@ pub struct FormatInfo {
     pub describes_as: &'static str,
     /// The exported `data.py`'s name for it (`load_<python>`).
     pub python: &'static str,
+    /// Read as image files, in memory or streamed (the data panel offers the loader choice).
+    pub image_files: bool,
+    /// Its labels may come as CIFAR-100's 20 coarse classes (`coarse_labels`).
+    pub coarse_labels: bool,
 }
 
 /// Every format, in the order a folder is tested for them (an image folder last: any folder
@@ -43,6 +47,8 @@ pub const FORMATS: [FormatInfo; 3] = [
         input: Some((1, 28)),
         describes_as: "IDX files in",
         python: "idx",
+        image_files: false,
+        coarse_labels: false,
     },
     FormatInfo {
         format: Format::Cifar,
@@ -51,6 +57,8 @@ pub const FORMATS: [FormatInfo; 3] = [
         input: Some((3, 32)),
         describes_as: "CIFAR batches in",
         python: "cifar",
+        image_files: false,
+        coarse_labels: true,
     },
     FormatInfo {
         format: Format::ImageFolder,
@@ -59,6 +67,8 @@ pub const FORMATS: [FormatInfo; 3] = [
         input: None,
         describes_as: "image folder",
         python: "folder",
+        image_files: true,
+        coarse_labels: false,
     },
 ];
 

@@ -159,50 +159,45 @@ pub fn follow_data(preset: &mut Preset) {
 /// How images reach the network (image folders), and CIFAR-100's label choice.
 pub fn loader_ui(ui: &mut Ui, data: &mut spec::DataSpec) {
     use spec::Loader;
-    match &data.source {
-        DataSource::ImageFolder { .. } => {
-            ui.horizontal(|ui| {
-                ui.label("loader");
-                ui.radio_value(&mut data.loader, Loader::Auto, "auto")
-                    .on_hover_text(format!(
-                        "in memory when the decoded images fit in {} MB, else streamed",
-                        data.memory_limit_mb
-                    ));
-                ui.radio_value(&mut data.loader, Loader::Memory, "memory");
-                ui.radio_value(&mut data.loader, Loader::Streaming, "streaming");
+    let format = data.source.format().map(Format::info);
+    if format.is_some_and(|f| f.image_files) {
+        ui.horizontal(|ui| {
+            ui.label("loader");
+            ui.radio_value(&mut data.loader, Loader::Auto, "auto")
+                .on_hover_text(format!(
+                    "in memory when the decoded images fit in {} MB, else streamed",
+                    data.memory_limit_mb
+                ));
+            ui.radio_value(&mut data.loader, Loader::Memory, "memory");
+            ui.radio_value(&mut data.loader, Loader::Streaming, "streaming");
+        });
+        ui.horizontal(|ui| {
+            labelled(ui, "decode threads", |ui| {
+                ui.add(
+                    egui::DragValue::new(&mut data.workers)
+                        .range(0..=32)
+                        .custom_formatter(|v, _| {
+                            if v == 0.0 {
+                                "auto".into()
+                            } else {
+                                format!("{v:.0}")
+                            }
+                        }),
+                )
             });
-            ui.horizontal(|ui| {
-                labelled(ui, "decode threads", |ui| {
-                    ui.add(
-                        egui::DragValue::new(&mut data.workers)
-                            .range(0..=32)
-                            .custom_formatter(|v, _| {
-                                if v == 0.0 {
-                                    "auto".into()
-                                } else {
-                                    format!("{v:.0}")
-                                }
-                            }),
-                    )
-                });
-                labelled(ui, "batches ahead", |ui| {
-                    ui.add(egui::DragValue::new(&mut data.prefetch_batches).range(1..=64))
-                });
+            labelled(ui, "batches ahead", |ui| {
+                ui.add(egui::DragValue::new(&mut data.prefetch_batches).range(1..=64))
             });
-        }
-        DataSource::Cifar { .. } | DataSource::Downloaded { .. } => {
-            let cifar100 = match &data.source {
-                DataSource::Downloaded { name } => {
-                    spec::downloadable(name).is_some_and(|d| d.coarse_labels)
-                }
-                DataSource::Cifar { .. } => true,
-                _ => false,
-            };
-            if cifar100 {
-                ui.checkbox(&mut data.coarse_labels, "CIFAR-100: 20 coarse classes")
-                    .on_hover_text("the superclasses instead of the 100 fine classes");
-            }
-        }
-        _ => {}
+        });
+    }
+    // A downloaded dataset knows whether it is CIFAR-100; a folder only its format.
+    let coarse = if let DataSource::Downloaded { name } = &data.source {
+        spec::downloadable(name).is_some_and(|d| d.coarse_labels)
+    } else {
+        format.is_some_and(|f| f.coarse_labels)
+    };
+    if coarse {
+        ui.checkbox(&mut data.coarse_labels, "CIFAR-100: 20 coarse classes")
+            .on_hover_text("the superclasses instead of the 100 fine classes");
     }
 }

@@ -9,7 +9,7 @@ use protocol::data::DatasetPreview;
 use protocol::inspect::Image;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use spec::{Augment, DataSource, DataSpec};
+use spec::{Augment, DataSource, DataSpec, Format};
 use tch::Tensor;
 
 /// Images an image folder's statistics are estimated from in the view.
@@ -26,12 +26,14 @@ pub fn quick_check(source: &DataSource) -> Result<(), DataError> {
             return Err(DataError::MissingFolder(folder.to_path_buf()));
         }
     }
-    match resolve(source)? {
-        DataSource::Idx { folder } => Ok(super::idx::check_folder(&folder)?),
-        DataSource::Cifar { folder } if !super::cifar::is_cifar(&folder) => {
-            Err(super::cifar::CifarError::NotCifar(folder).into())
+    let resolved = resolve(source)?;
+    match resolved.format_and_folder() {
+        Some((Format::Idx, folder)) => Ok(super::idx::check_folder(folder)?),
+        Some((Format::Cifar, folder)) if !super::cifar::is_cifar(folder) => {
+            Err(super::cifar::CifarError::NotCifar(folder.clone()).into())
         }
-        _ => Ok(()),
+        // An image folder is any folder; the built-in shapes need none.
+        Some((Format::Cifar | Format::ImageFolder, _)) | None => Ok(()),
     }
 }
 

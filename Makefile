@@ -3,7 +3,8 @@ SHELL := /bin/bash
 CARGO ?= cargo
 MNIST ?= ../shared/datasets/mnist
 
-.PHONY: all bootstrap system-deps build run test e2e bench fuzz lint fmt clean-venv
+.PHONY: all bootstrap system-deps build run test e2e bench fuzz lint fmt clean-venv dist deb \
+	dist-cuda dist-test gpu-check-build
 
 all: build
 
@@ -31,10 +32,31 @@ test: system-deps bootstrap
 	$(CARGO) test $(PLAIN_CRATES)
 	$(CARGO) test --release -p cnn-workbench -- --test-threads 1
 	scripts/e2e.sh
+	scripts/dist-test.sh
 
 # The window under Xvfb driven with real X input (xdotool): open, rename, Ctrl+S, Ctrl+Enter.
 e2e: build
 	scripts/e2e.sh
+
+# The install bundle: dist/cnn-workbench-<version>-linux-x86_64.tar.zst (binary, libtorch's CPU
+# libraries, licences, desktop entry, icon), built in target/dist; `deb` adds the .deb.
+dist: system-deps bootstrap
+	scripts/dist.sh
+
+deb: system-deps bootstrap
+	scripts/dist.sh --deb
+
+# The CUDA add-on pack for the bundle (libtorch_cuda and NVIDIA's libraries, about 2 GB).
+dist-cuda: bootstrap
+	scripts/dist-cuda.sh
+
+# The bundle and the .deb tried as a user installs them, in a sandbox (part of `make test`).
+dist-test: system-deps bootstrap
+	scripts/dist-test.sh
+
+# The binary for bench/gpu-check.sh, against torch 2.11 (what the lent GPU machine has).
+gpu-check-build: bootstrap
+	scripts/gpu-check-build.sh
 
 bench: build
 	bench/run.sh $(MNIST)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages `make test` needs besides Rust and Python: python3-venv (for the torch
 # environment), Mesa's Vulkan on the CPU (the window snapshot renders with wgpu on lavapipe),
-# and Xvfb, xauth, xdotool and ImageMagick (scripts/e2e.sh drives the real window). Installs
+# and Xvfb, xauth, xdotool and ImageMagick (scripts/e2e.sh drives the real window); for the
+# install bundle (scripts/dist.sh, dist-test.sh) zstd, patchelf, bubblewrap (the sandbox),
+# x11-utils (xprop) and OpenGL's libegl1/libgl1, which the window loads by name. Installs
 # what is missing when it can (root, or sudo without a password); otherwise names the command.
 set -euo pipefail
 need=()
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
-for pkg in mesa-vulkan-drivers libvulkan1 xvfb xauth xdotool imagemagick; do
+for pkg in mesa-vulkan-drivers libvulkan1 xvfb xauth xdotool imagemagick zstd patchelf bubblewrap \
+    x11-utils libegl1 libgl1; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 ((${#need[@]})) || exit 0

@@ -15,8 +15,20 @@ fn open_window(preset: Option<PathBuf>, train: bool, workspace: Option<PathBuf>)
     if let Some(Err(e)) = &workspace {
         eprintln!("error: {e}");
     }
+    // OpenGL: on a software rasterizer a frame costs about a fifth of wgpu's (measured under
+    // Xvfb: 18 vs 93 ms of CPU), and every millisecond is taken from training.
+    // CNN_WORKBENCH_RENDERER=wgpu picks wgpu.
+    let renderer = match std::env::var("CNN_WORKBENCH_RENDERER").as_deref() {
+        Ok("wgpu") => eframe::Renderer::Wgpu,
+        _ => eframe::Renderer::Glow,
+    };
+    check_graphics_libraries(renderer)?;
+    let mut viewport = egui::ViewportBuilder::default();
+    if let Some(icon) = app::window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
+        viewport: viewport
             .with_title("cnn-workbench")
             .with_inner_size([1440.0, 900.0])
             .with_min_inner_size([900.0, 600.0])
@@ -24,19 +36,16 @@ fn open_window(preset: Option<PathBuf>, train: bool, workspace: Option<PathBuf>)
         // Dithering costs a noise computation per pixel: nothing on a GPU, a lot on a software
         // renderer (Xvfb, VMs, remote desktops), where it competes with training for the CPU.
         dithering: false,
-        // OpenGL: on a software rasterizer a frame costs about a fifth of wgpu's (measured under
-        // Xvfb: 18 vs 93 ms of CPU), and every millisecond is taken from training.
-        // CNN_WORKBENCH_RENDERER=wgpu picks wgpu.
-        renderer: match std::env::var("CNN_WORKBENCH_RENDERER").as_deref() {
-            Ok("wgpu") => eframe::Renderer::Wgpu,
-            _ => eframe::Renderer::Glow,
-        },
+        renderer,
         ..Default::default()
     };
     eframe::run_native(
         "cnn-workbench",
         options,
         Box::new(move |cc| {
+            if cli::reporting_startup() {
+                report_first_frame(&cc.egui_ctx);
+            }
             let mut app = app::WorkbenchApp::new(cc);
             match workspace {
                 // The window's own way in, so Recent Workspaces and the History follow it.
@@ -55,6 +64,52 @@ fn open_window(preset: Option<PathBuf>, train: bool, workspace: Option<PathBuf>)
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// `CNN_WORKBENCH_REPORT_STARTUP=1`: the time from start to the end of the first frame's pass,
+/// on stderr (the bundle test and the README's cold-start figure read it).
+fn report_first_frame(ctx: &egui::Context) {
+    let reported = std::sync::atomic::AtomicBool::new(false);
+    ctx.on_end_pass(
+        "startup time",
+        std::sync::Arc::new(move |_| {
+            if !reported.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                cli::report_startup("first frame");
+            }
+        }),
+    );
+}
+
+/// The window's graphics libraries are loaded by name at run time (not linked), so a machine
+/// without them fails deep inside the windowing code; say which package provides them instead.
+fn check_graphics_libraries(renderer: eframe::Renderer) -> Result<()> {
+    let (libs, packages): (&[&str], &str) = match renderer {
+        // glutin tries EGL, then GLX: either is enough.
+        eframe::Renderer::Glow => (
+            &["libEGL.so.1", "libGL.so.1"],
+            "OpenGL: on Debian/Ubuntu `sudo apt install libegl1 libgl1 libgl1-mesa-dri`, \
+             on Fedora `sudo dnf install mesa-libEGL mesa-libGL mesa-dri-drivers`",
+        ),
+        _ => (
+            &["libvulkan.so.1"],
+            "Vulkan: on Debian/Ubuntu `sudo apt install libvulkan1 mesa-vulkan-drivers`, or \
+             leave CNN_WORKBENCH_RENDERER unset for OpenGL",
+        ),
+    };
+    let mut errors = Vec::new();
+    for lib in libs {
+        // SAFETY: a system graphics library, loaded to see that it can be; eframe loads it too.
+        match unsafe { libloading::Library::new(lib) } {
+            Ok(_) => return Ok(()),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    anyhow::bail!(
+        "cannot open the window: {} cannot be loaded ({}). The window needs {packages}. \
+         The commands (train, compare, demo, …) work without it.",
+        libs.join(" or "),
+        errors.join("; ")
+    )
 }
 
 #[derive(Parser)]
@@ -129,6 +184,7 @@ enum Cmd {
 }
 
 fn main() {
+    cli::mark_start();
     // A panic on a trainer thread is reported as a failed run; don't also dump it raw.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -137,6 +193,8 @@ fn main() {
         }
     }));
     let args = Args::parse();
+    // libtorch's CUDA part is an add-on: found and loaded here, before the first tensor.
+    engine::cuda_addon::load();
     let result: Result<()> = match args.command {
         Some(Cmd::Train(t)) => cli::train(t),
         Some(Cmd::Summary { preset, batch_size }) => cli::summary(&preset, batch_size),
@@ -148,12 +206,7 @@ fn main() {
         Some(Cmd::Export(e)) => cli::export(e),
         Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Inspect(i)) => cli::inspect(i),
-        Some(Cmd::Devices) => {
-            for d in engine::device::available_devices() {
-                println!("{d}");
-            }
-            Ok(())
-        }
+        Some(Cmd::Devices) => cli::devices(),
         None => open_window(args.preset, args.train, args.workspace),
     };
     if let Err(e) = result {

@@ -47,6 +47,36 @@ impl WorkbenchApp {
     }
 }
 
+/// The window's icon (assets/icon/, drawn from cnn-workbench.svg); None only if it cannot be
+/// decoded, which the tests rule out.
+pub fn window_icon() -> Option<egui::IconData> {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon/cnn-workbench-256.png"))
+        .ok()
+}
+
+/// "2.13.0+cu130 from /opt/cnn-workbench/lib": the libtorch this process runs on.
+fn libtorch_line() -> String {
+    match engine::cuda_addon::running_libtorch() {
+        Some(lib) => format!(
+            "{} from {}",
+            engine::cuda_addon::libtorch_version(),
+            lib.display()
+        ),
+        None => LIBTORCH_VERSION.to_string(),
+    }
+}
+
+/// Where the licence texts of everything in the program are: the bundle's doc folder, or the
+/// way to make it from a checkout.
+fn licences_line() -> String {
+    let doc = engine::cuda_addon::bundle_root().map(|r| r.join("share/doc/cnn-workbench"));
+    match doc.filter(|d| d.join("THIRD-PARTY-LICENSES.txt").is_file()) {
+        Some(d) => format!("the crates', PyTorch's and NVIDIA's in {}", d.display()),
+        None => "a development build: `make dist` collects them into share/doc/cnn-workbench"
+            .to_string(),
+    }
+}
+
 /// Help → About: version, commit, libtorch, devices, workspace and licence.
 pub(crate) struct AboutWindow;
 
@@ -67,15 +97,13 @@ impl View for AboutWindow {
                     ui.label(commit());
                     ui.end_row();
                     ui.label("libtorch");
-                    ui.label(LIBTORCH_VERSION);
+                    ui.label(libtorch_line());
                     ui.end_row();
                     ui.label("devices");
-                    let cuda = env.devices.iter().any(|d| d.starts_with("cuda"));
-                    ui.label(if cuda {
-                        format!("CUDA found: {}", env.devices.join(", "))
-                    } else {
-                        "CPU only: libtorch sees no GPU".to_string()
-                    });
+                    ui.label(env.devices.join(", "));
+                    ui.end_row();
+                    ui.label("CUDA");
+                    ui.add(egui::Label::new(env.cuda_status).wrap());
                     ui.end_row();
                     ui.label("workspace");
                     ui.label(env.workspace.display().to_string());
@@ -85,6 +113,9 @@ impl View for AboutWindow {
                         "{}; libtorch (PyTorch) under its BSD-style licence",
                         env!("CARGO_PKG_LICENSE")
                     ));
+                    ui.end_row();
+                    ui.label("licences");
+                    ui.label(licences_line());
                     ui.end_row();
                 });
                 close = ui.button("Close").clicked();

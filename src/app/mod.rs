@@ -21,6 +21,7 @@ mod view;
 mod waker;
 mod windows;
 
+pub use about::window_icon;
 pub use launch::trainer_launcher;
 pub use parts::{History, Library};
 pub use runs::handle::{Launcher, RunHandle, ScriptedRun};
@@ -251,6 +252,7 @@ impl WorkbenchApp {
             preset: &self.doc.preset,
             workspace: &self.workspace,
             devices: &self.training.devices,
+            cuda_status: &self.training.cuda_status,
             native_dialogs: self.native_dialogs,
             waker: &self.frame.waker,
         };
@@ -327,6 +329,7 @@ impl WorkbenchApp {
                         let available_memory = self.available_memory();
                         let context = ui::settings::SettingsContext {
                             devices: &self.training.devices,
+                            cuda_status: &self.training.cuda_status,
                             data_problem,
                             folder_text: &mut self.training.folder_text,
                             cores: self.cores,

@@ -50,6 +50,8 @@ pub(crate) struct Training {
     pub launcher: Launcher,
     /// Devices libtorch sees.
     pub devices: Vec<String>,
+    /// What the search for libtorch's CUDA libraries found (the device list and About say it).
+    pub cuda_status: String,
     /// Free memory of a device, read off the UI thread when the device changes (or every 10 s).
     pub memory_check: MemoryCheck,
     /// The last quick look at the data source, and what was wrong with it.
@@ -66,6 +68,9 @@ impl Training {
     pub(crate) fn new(launcher: Launcher) -> Training {
         Training {
             launcher,
+            // The binary loads the add-on before its first tensor; this only reads the answer
+            // (and in tests, where no main ran, looks once).
+            cuda_status: engine::cuda_addon::load().to_string(),
             devices: engine::device::available_devices(),
             memory_check: Default::default(),
             data_check: None,

@@ -24,6 +24,8 @@ pub(crate) struct Env<'a> {
     pub workspace: &'a Path,
     /// Devices libtorch sees ("cpu", "cuda:0", …).
     pub devices: &'a [String],
+    /// What the start-up search for libtorch's CUDA libraries found.
+    pub cuda_status: &'a str,
     /// Native file dialogs may open (off in tests: typed paths only).
     pub native_dialogs: bool,
     /// Wakes the window when a view's background work reports.

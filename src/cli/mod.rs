@@ -18,6 +18,64 @@ pub use summary::summary;
 pub use train::{demo, resume, train, DemoArgs, ResumeArgs, TrainArgs};
 pub use zoo::zoo;
 
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Notes when the process started, for `CNN_WORKBENCH_REPORT_STARTUP`.
+pub fn mark_start() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// `CNN_WORKBENCH_REPORT_STARTUP=1`: say on stderr how long the first frame and the first
+/// training step took from start (the bundle test and the README's cold-start figures).
+pub fn reporting_startup() -> bool {
+    std::env::var_os("CNN_WORKBENCH_REPORT_STARTUP").is_some()
+}
+
+/// "first step after 1.23 s" on stderr, when reporting: from the process's start (its exec, so
+/// loading libtorch counts), to 10 ms; from `main` when /proc cannot tell.
+pub fn report_startup(what: &str) {
+    if !reporting_startup() {
+        return;
+    }
+    let secs = process_age_secs().or_else(|| STARTED.get().map(|t| t.elapsed().as_secs_f64()));
+    if let Some(secs) = secs {
+        eprintln!("{what} after {secs:.2} s");
+    }
+}
+
+/// Seconds since this process started: /proc/uptime less its start time in /proc/self/stat
+/// (field 22, in clock ticks of 1/100 s on Linux).
+fn process_age_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; the fields after it follow its ')'.
+    let after = &stat[stat.rfind(')')? + 2..];
+    let start_ticks: f64 = after.split(' ').nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()?;
+    Some(uptime - start_ticks / 100.0)
+}
+
+/// `devices`: the devices a run can use, the libtorch it runs on, and what the search for
+/// libtorch's CUDA libraries found (and, when nothing, how to add them).
+pub fn devices() -> anyhow::Result<()> {
+    for d in engine::device::available_devices() {
+        println!("{d}");
+    }
+    let from = engine::cuda_addon::running_libtorch()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "an unknown folder".into());
+    println!(
+        "libtorch {} from {from}",
+        engine::cuda_addon::libtorch_version()
+    );
+    println!("{}", engine::cuda_addon::load());
+    Ok(())
+}
+
 use anyhow::Result;
 use indicatif::ProgressBar;
 use spec::{DataSource, Preset};

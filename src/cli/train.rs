@@ -158,6 +158,7 @@ pub fn resume(a: ResumeArgs) -> Result<()> {
 fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<FinishInfo> {
     let mut trainer = launch::start(preset, opts).context("cannot start the trainer thread")?;
     let pb = progress_bar(quiet);
+    let mut first_step = true;
     // --quiet: nothing but the final RESULT line.
     let say = |target: &ProgressBar, line: String| {
         if !quiet {
@@ -181,6 +182,9 @@ fn run_with_progress(preset: Preset, opts: RunOptions, quiet: bool) -> Result<Fi
                 );
             }
             Event::Step(m) => {
+                if std::mem::take(&mut first_step) {
+                    super::report_startup("first step");
+                }
                 pb.set_position(m.step as u64);
                 pb.set_prefix(format!("{}", m.epoch + 1));
                 pb.set_message(format!(

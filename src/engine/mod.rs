@@ -2,6 +2,7 @@
 //! Tensors never leave this module's thread; the outside sees `protocol` events.
 pub mod augment;
 pub mod checkpoint;
+pub mod cuda_addon;
 pub mod data;
 pub mod device;
 pub mod ensemble;

@@ -8,6 +8,8 @@ use spec::{Augment, Loss, Optimizer, Preset, Schedule, Training};
 /// What the settings panel needs besides the preset.
 pub struct SettingsContext<'a> {
     pub devices: &'a [String],
+    /// What the search for libtorch's CUDA libraries found, said beside the device list.
+    pub cuda_status: &'a str,
     /// Why the chosen dataset folder cannot be used, if it cannot.
     pub data_problem: Option<&'a str>,
     /// The folder path being typed.
@@ -353,8 +355,11 @@ fn run_settings_ui(ui: &mut Ui, t: &mut Training, context: &SettingsContext) {
                 for d in context.devices {
                     ui.selectable_value(&mut t.device, d.clone(), d);
                 }
+                ui.separator();
+                ui.add(egui::Label::new(egui::RichText::new(context.cuda_status).weak()).wrap());
             })
             .response
+            .on_hover_text(context.cuda_status)
     });
     threads_ui(ui, t, context.cores, context.running);
     count_ui(

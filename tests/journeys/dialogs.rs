@@ -10,11 +10,30 @@ fn journey_open_about() {
     // The program's own description (the binary's package), not one of its crates'.
     h.get_by_label(env!("CARGO_PKG_DESCRIPTION"));
     h.get_by_label_contains("2.13.0");
-    h.get_by_label_contains("CPU only");
+    // What the search for the CUDA add-on found, in its words (on this machine, without a GPU:
+    // "CUDA libraries loaded, no GPU visible" from the venv, or "CPU only: …").
+    let cuda = cnn_workbench::engine::cuda_addon::load().to_string();
+    assert!(
+        cuda.contains("no GPU visible") || cuda.starts_with("CPU only"),
+        "{cuda}"
+    );
+    h.get_by_label(&cuda);
     h.get_by_label(&ws.display().to_string());
     h.get_by_label("Close").click();
     h.run();
     assert!(h.query_by_label("About cnn-workbench").is_none());
+}
+
+/// The icon the window (and the bundle's desktop entry) shows: the PNG decodes, square, drawn.
+#[test]
+fn the_window_has_its_icon() {
+    let icon = cnn_workbench::app::window_icon().expect("assets/icon/cnn-workbench-256.png");
+    assert_eq!((icon.width, icon.height), (256, 256));
+    let opaque = icon.rgba.chunks(4).filter(|p| p[3] == 255).count();
+    assert!(
+        opaque > 256 * 256 / 2,
+        "mostly drawn, not transparent: {opaque}"
+    );
 }
 
 #[test]

@@ -9,7 +9,12 @@ fn journey_open_about() {
     h.get_by_label_contains(&format!("cnn-workbench {}", env!("CARGO_PKG_VERSION")));
     // The program's own description (the binary's package), not one of its crates'.
     h.get_by_label(env!("CARGO_PKG_DESCRIPTION"));
-    h.get_by_label_contains("2.13.0");
+    // The libtorch row: the version this process runs on and the folder it was mapped from
+    // ("2.13.0" alone also appears in the CUDA row below, so the row is matched whole).
+    let lib = cnn_workbench::engine::cuda_addon::running_libtorch().expect("libtorch is mapped");
+    let version = cnn_workbench::engine::cuda_addon::libtorch_version();
+    assert!(version.starts_with("2.13.0"), "{version}");
+    h.get_by_label(&format!("{version} from {}", lib.display()));
     // What the search for the CUDA add-on found, in its words (on this machine, without a GPU:
     // "CUDA libraries loaded, no GPU visible" from the venv, or "CPU only: …").
     let cuda = cnn_workbench::engine::cuda_addon::load().to_string();

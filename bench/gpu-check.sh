@@ -60,15 +60,26 @@ log "devices: $(tr '\n' ' ' <"$OUT/devices.txt" | cut -c1-300)"
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" | tail -1; }
 
 echo "== 2. LeNet-5, one epoch of the built-in data on $device"
-wb train presets/lenet5.ron --data synthetic --device "$device" --epochs 1 \
+wb train presets/lenet5.ron --data synthetic --device "$device" --epochs 1 --quiet \
     --workspace "$ws" 2>&1 | tee "$OUT/lenet5.txt"
 log "lenet5 1 epoch: test_accuracy=$(field test_accuracy <"$OUT/lenet5.txt") images/s=$(field loop_images_per_sec <"$OUT/lenet5.txt") secs=$(field loop_secs <"$OUT/lenet5.txt")"
 
 echo "== 3. cifar-resnet20 throughput, synthetic RGB, batch 128, $steps steps"
+# Random 32×32 RGB in CIFAR-10's binary format (the built-in shapes are 28×28): 8,192 training
+# images, enough batches of 128 for the steps; the PyTorch side draws the same shapes.
+cifar=$(mktemp -d)
+trap 'rm -rf "$cifar"' EXIT
+python3 - "$cifar" <<'PY'
+import os, sys
+for name, n in [("data_batch_1.bin", 8192), ("test_batch.bin", 512)]:
+    with open(os.path.join(sys.argv[1], name), "wb") as f:
+        for i in range(n):
+            f.write(bytes([i % 10]) + os.urandom(3072))
+PY
 wb export presets/cifar-resnet20.ron --to "$OUT/resnet20-export" --force >/dev/null
 {
     echo "cnn-workbench:"
-    wb train presets/cifar-resnet20.ron --data synthetic-rgb --device "$device" \
+    wb train presets/cifar-resnet20.ron --data "$cifar" --device "$device" \
         --epochs 1000 --max-steps "$steps" --batch-size 128 --probe-every 0 --quiet \
         --workspace "$ws"
     echo "PyTorch eager (the exported model.py):"

@@ -297,6 +297,7 @@ fn bench(n: usize, t: &Template) {
         comparisons,
         generation: 1,
         workspace: ws_static,
+        following: None,
     };
     let (steady, changed) = frame_ms(&lists);
     println!("        History tab frame {steady:.2} ms; the frame after the filter changes {changed:.2} ms");

@@ -202,8 +202,10 @@ impl WorkbenchApp {
     fn open_run(&mut self, dir: &Path) {
         match history::load_run(dir) {
             Ok(run) => {
-                // A finished run read back: nothing to talk to.
+                // A run read back: nothing to talk to (it may still be training elsewhere,
+                // then it is followed as its folder grows).
                 self.run = Some((run.state, None));
+                self.history.opened = Some(dir.to_path_buf());
                 self.views.plots.tab = ui::plots::PlotTab::Curves;
             }
             Err(e) => self.error = Some(format!("Cannot open the run {}: {e}", dir.display())),

@@ -3,21 +3,36 @@
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
 use protocol::Notify;
 use runs::compare::Comparison;
-use runs::history::{self, RunEntry};
-use std::path::Path;
+use runs::history::{self, LoadedRun, RunEntry};
+use runs::watch::Changes;
+use std::path::{Path, PathBuf};
 
-pub type HistoryLists = (
-    Vec<RunEntry>,
-    Vec<(String, Result<Comparison, runs::RunsError>)>,
-);
+pub type ComparisonList = Vec<(String, Result<Comparison, runs::RunsError>)>;
+pub type HistoryLists = (Vec<RunEntry>, ComparisonList);
+
+/// What reading the changed folders again found.
+pub struct Update {
+    /// Each changed run folder as listed now; None: it is gone.
+    pub runs: Vec<(PathBuf, Option<RunEntry>)>,
+    /// The comparisons, when something under `comparisons/` changed.
+    pub comparisons: Option<ComparisonList>,
+    /// The run open in the window, replayed again because its folder changed (it is being
+    /// written by another process).
+    pub followed: Option<(PathBuf, Result<LoadedRun, String>)>,
+}
 
 #[derive(Default)]
 pub struct HistoryLoader {
     scan: Option<Receiver<HistoryLists>>,
     /// A refresh asked for while a scan was running: scan again when it ends.
     again: bool,
-    /// Scans delivered so far: the History redoes its filtered listing when this changes.
+    /// Scans and updates delivered so far: the History redoes its filtered listing when this
+    /// changes.
     generation: u64,
+    /// Changed folders being read again, and those changed meanwhile.
+    update: Option<Receiver<Update>>,
+    pending: Changes,
+    pending_followed: Option<PathBuf>,
 }
 
 impl HistoryLoader {
@@ -65,6 +80,71 @@ impl HistoryLoader {
             // The scan thread died without an answer: the lists stay as they were.
             Err(TryRecvError::Disconnected) => {
                 self.scan = None;
+                None
+            }
+        }
+    }
+
+    /// Reads the changed run folders again (and the open run, `followed`, when it is one of
+    /// them) on a named thread; changes that come while one such read runs wait for the next.
+    pub fn follow(
+        &mut self,
+        changes: Changes,
+        followed: Option<&Path>,
+        workspace: &Path,
+        notify: Option<Notify>,
+    ) -> std::io::Result<()> {
+        if let Some(f) = followed.filter(|f| changes.runs.contains(*f)) {
+            self.pending_followed = Some(f.to_path_buf());
+        }
+        self.pending.runs.extend(changes.runs);
+        self.pending.comparisons |= changes.comparisons;
+        if self.update.is_some() || self.pending.is_empty() {
+            return Ok(());
+        }
+        let work = std::mem::take(&mut self.pending);
+        let followed = self.pending_followed.take();
+        let (tx, rx) = bounded(1);
+        let workspace = workspace.to_path_buf();
+        std::thread::Builder::new()
+            .name("history-update".into())
+            .spawn(move || {
+                let update = Update {
+                    runs: work
+                        .runs
+                        .into_iter()
+                        .map(|d| {
+                            let e = history::entry(&d);
+                            (d, e)
+                        })
+                        .collect(),
+                    comparisons: work.comparisons.then(|| Comparison::list(&workspace)),
+                    followed: followed.map(|d| {
+                        let run = history::load_run(&d).map_err(|e| e.to_string());
+                        (d, run)
+                    }),
+                };
+                let _ = tx.send(update);
+                if let Some(n) = notify {
+                    n();
+                }
+            })?;
+        self.update = Some(rx);
+        Ok(())
+    }
+
+    /// The result of a finished read of changed folders, once.
+    pub fn take_update(&mut self) -> Option<Update> {
+        let rx = self.update.as_ref()?;
+        match rx.try_recv() {
+            Ok(u) => {
+                self.update = None;
+                self.generation += 1;
+                Some(u)
+            }
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.update = None;
                 None
             }
         }

@@ -328,12 +328,62 @@ impl WorkbenchApp {
                 h.stale = true;
             }
         }
+        self.follow_workspace();
+    }
+
+    /// The run open in the window when it is one read back from its folder (perhaps being
+    /// written by another process), not one this window trains.
+    fn followed_run_dir(&self) -> Option<PathBuf> {
+        match &self.run {
+            Some((_, None)) => self.history.opened.clone(),
+            _ => None,
+        }
+    }
+
+    /// Runs written elsewhere: the changed folders are read again off the UI thread, the
+    /// History's lists updated, and the open run replayed when its folder grew.
+    fn follow_workspace(&mut self) {
+        let followed = self.followed_run_dir();
+        let h = &mut self.history;
+        if let Some((_, watch)) = &h.watch {
+            let changes = watch.take();
+            let notify = self.frame.repaint.clone();
+            if let Err(e) = h
+                .loader
+                .follow(changes, followed.as_deref(), &self.workspace, notify)
+            {
+                self.error = Some(format!("Cannot read the run history: {e}"));
+            }
+        }
+        let Some(update) = self.history.loader.take_update() else {
+            return;
+        };
+        self.history.apply_update(update.runs);
+        if let Some(c) = update.comparisons {
+            self.history.comparisons = c;
+        }
+        // Replaced only if the same run is still the one open.
+        if let (Some((dir, Ok(run))), Some(open)) = (update.followed, self.followed_run_dir()) {
+            if dir == open {
+                self.run = Some((run.state, None));
+            }
+        }
     }
 
     /// Rescans the workspace's run folders and comparisons on a background thread; the lists
     /// are replaced when it is done.
     pub fn refresh_history(&mut self) {
         self.history.stale = false;
+        if self
+            .history
+            .watch
+            .as_ref()
+            .is_none_or(|(w, _)| w != &self.workspace)
+        {
+            let watch =
+                runs::watch::WorkspaceWatch::start(&self.workspace, self.frame.repaint.clone());
+            self.history.watch = Some((self.workspace.clone(), watch));
+        }
         if let Err(e) = self
             .history
             .loader

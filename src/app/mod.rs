@@ -188,12 +188,20 @@ impl WorkbenchApp {
             .show(ui, |ui| {
                 let compare = self.compare.as_ref();
                 let view = &mut self.views.compare;
+                let following = self.history.watch.as_ref().map(|(_, w)| {
+                    let mode = w.mode();
+                    (
+                        mode.describe(),
+                        matches!(mode, runs::watch::WatchMode::Poll { .. }),
+                    )
+                });
                 let acts = &mut actions;
                 let lists = ui::history::HistoryLists {
                     runs: &self.history.runs,
                     comparisons: &self.history.comparisons,
                     generation: self.history.loader.generation(),
                     workspace: &self.workspace,
+                    following: following.as_ref().map(|(t, p)| (t.as_str(), *p)),
                 };
                 let (history_view, selection) =
                     (&mut self.history.view, &mut self.history.selection);
@@ -321,6 +329,7 @@ impl WorkbenchApp {
                             None => ui::run_panel::run_controls_ui(
                                 ui,
                                 self.run.as_ref().map(|(s, _)| s),
+                                self.run.as_ref().is_some_and(|(_, h)| h.is_some()),
                                 ready,
                                 actions,
                             ),

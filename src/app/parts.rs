@@ -81,8 +81,8 @@ impl Training {
     }
 }
 
-/// Past runs and comparisons of the workspace, read on a background thread, and how the
-/// History tab shows them.
+/// Past runs and comparisons of the workspace, read on a background thread and followed as
+/// they change, and how the History tab shows them.
 #[derive(Default)]
 pub struct History {
     pub runs: Vec<RunEntry>,
@@ -94,11 +94,17 @@ pub struct History {
     pub(crate) view: ui::history::HistoryView,
     /// The ticked runs.
     pub(crate) selection: Vec<PathBuf>,
+    /// The workspace's folders followed for runs written elsewhere (started with the first
+    /// scan of a workspace).
+    pub(crate) watch: Option<(PathBuf, runs::watch::WorkspaceWatch)>,
+    /// The folder of the run opened from the History (followed while it changes).
+    pub(crate) opened: Option<PathBuf>,
 }
 
 impl History {
     /// Forgets the lists (another workspace): a scan fills them again.
     pub(crate) fn clear(&mut self) {
+        self.watch = None;
         self.runs.clear();
         self.comparisons.clear();
         self.selection.clear();
@@ -127,4 +133,23 @@ pub(crate) struct FrameState {
     pub waker: Waker,
     /// Frames drawn so far.
     pub frames: u64,
+}
+
+impl History {
+    /// Puts what reading changed folders found into the lists: a changed run replaced, a new
+    /// one first (newest), a deleted one removed.
+    pub(crate) fn apply_update(&mut self, runs: Vec<(PathBuf, Option<RunEntry>)>) {
+        for (dir, entry) in runs {
+            let at = self.runs.iter().position(|r| r.dir == dir);
+            match (at, entry) {
+                (Some(i), Some(e)) => self.runs[i] = e,
+                (None, Some(e)) => self.runs.insert(0, e),
+                (Some(i), None) => {
+                    self.runs.remove(i);
+                    self.selection.retain(|d| d != &dir);
+                }
+                (None, None) => {}
+            }
+        }
+    }
 }

@@ -20,6 +20,8 @@ pub mod files {
     /// One event per line as RON (which, unlike JSON, keeps NaN and infinity: a diverging run
     /// logs them).
     pub const EVENTS_LOG: &str = "events.log";
+    /// While a run trains, the time its writer last showed signs of life (see `runs::heartbeat`).
+    pub const HEARTBEAT_FILE: &str = "heartbeat";
 }
 
 /// Called when there is something new to show (the window requests a repaint).

@@ -1,5 +1,6 @@
 //! A run folder on disk: the preset first, then its description, metrics as CSV and the event
 //! log while training, the checkpoint last.
+use super::heartbeat::{self, Beating, HEARTBEAT_EVERY, HEARTBEAT_FILE};
 use super::tensorboard::EventFile;
 use crate::error::{refused, RunsError};
 pub use protocol::files::{EPOCHS_CSV, EVENTS_LOG, META_FILE, PRESET_FILE, STEPS_CSV};
@@ -8,6 +9,7 @@ use spec::Preset;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 pub use protocol::RunMeta;
 
@@ -120,6 +122,35 @@ struct Open {
     events: Writer,
     /// TensorBoard's view of the same run.
     tb: EventFile,
+    /// The run's sign of life for readers elsewhere, written while it is open.
+    _beating: Beating,
+    /// When the logs were last flushed for readers elsewhere.
+    flushed: Instant,
+}
+
+impl Open {
+    fn start(dir: &Path, steps: Writer, epochs: Writer, events: Writer) -> Result<Open, SinkError> {
+        Ok(Open {
+            steps,
+            epochs,
+            events,
+            tb: EventFile::create(dir)?,
+            _beating: Beating::start(dir)
+                .map_err(|e| SinkError::new(dir.join(HEARTBEAT_FILE), e))?,
+            flushed: Instant::now(),
+        })
+    }
+
+    /// A process following the run (another window, on another machine) sees its curves grow
+    /// at the heartbeat's pace: what was written is flushed that often.
+    fn flush_for_readers(&mut self) -> Result<(), SinkError> {
+        if self.flushed.elapsed() < HEARTBEAT_EVERY {
+            return Ok(());
+        }
+        self.flushed = Instant::now();
+        self.steps.flush()?;
+        self.events.flush()
+    }
 }
 
 /// A run folder being written: the trainer's [`EventSink`]. It is created when the run starts
@@ -192,12 +223,12 @@ impl EventSink for RunFolder {
             .save(&preset_path)
             .map_err(|e| SinkError::new(&preset_path, std::io::Error::other(e.to_string())))?;
         save_meta(&dir, &self.meta)?;
-        self.open = Some(Open {
-            steps: Writer::create(dir.join(STEPS_CSV), Some(STEPS_HEADER))?,
-            epochs: Writer::create(dir.join(EPOCHS_CSV), Some(EPOCHS_HEADER))?,
-            events: Writer::create(dir.join(EVENTS_LOG), None)?,
-            tb: EventFile::create(&dir)?,
-        });
+        self.open = Some(Open::start(
+            &dir,
+            Writer::create(dir.join(STEPS_CSV), Some(STEPS_HEADER))?,
+            Writer::create(dir.join(EPOCHS_CSV), Some(EPOCHS_HEADER))?,
+            Writer::create(dir.join(EVENTS_LOG), None)?,
+        )?);
         let text = std::fs::read_to_string(&preset_path).unwrap_or_default();
         // Markdown: four spaces make it a code block in TensorBoard's text tab.
         let code: String = text.lines().map(|l| format!("    {l}\n")).collect();
@@ -218,7 +249,8 @@ impl EventSink for RunFolder {
                 ("train/accuracy", m.accuracy),
                 ("train/learning_rate", m.learning_rate as f32),
             ],
-        )
+        )?;
+        w.flush_for_readers()
     }
 
     /// Logs an event as one RON line: replaying the log redraws the run's plots.
@@ -238,7 +270,7 @@ impl EventSink for RunFolder {
         if matches!(e, Event::Epoch(_)) {
             events.flush()?;
         }
-        Ok(())
+        self.writers()?.flush_for_readers()
     }
 
     fn position(&mut self) -> Result<Option<protocol::SinkPosition>, SinkError> {
@@ -261,13 +293,13 @@ impl EventSink for RunFolder {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        self.open = Some(Open {
-            steps: Writer::append_at(dir.join(STEPS_CSV), at.steps_bytes)?,
-            epochs: Writer::append_at(dir.join(EPOCHS_CSV), at.metrics_bytes)?,
-            events: Writer::append_at(dir.join(EVENTS_LOG), at.events_bytes)?,
-            // TensorBoard reads every events file of a folder: a new one continues the run.
-            tb: EventFile::create(&dir)?,
-        });
+        // TensorBoard reads every events file of a folder: a new one continues the run.
+        self.open = Some(Open::start(
+            &dir,
+            Writer::append_at(dir.join(STEPS_CSV), at.steps_bytes)?,
+            Writer::append_at(dir.join(EPOCHS_CSV), at.metrics_bytes)?,
+            Writer::append_at(dir.join(EVENTS_LOG), at.events_bytes)?,
+        )?);
         Ok(())
     }
 
@@ -280,8 +312,11 @@ impl EventSink for RunFolder {
             tensorboard_event(&mut w.tb, terminal)?;
         }
         self.flush()?;
+        // Stops the heartbeat before it is removed, so it cannot be written again.
         self.open = None;
-        append_event(&self.dir, terminal).map_err(|e| SinkError::new(self.dir.join(EVENTS_LOG), e))
+        append_event(&self.dir, terminal)
+            .map_err(|e| SinkError::new(self.dir.join(EVENTS_LOG), e))?;
+        heartbeat::remove(&self.dir).map_err(|e| SinkError::new(self.dir.join(HEARTBEAT_FILE), e))
     }
 }
 

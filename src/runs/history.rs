@@ -1,6 +1,7 @@
 //! Run history: the run folders of a workspace, their status and headline numbers, replaying a
 //! run's event log into the same state the live view had, CSV export and config diffs.
 use super::folder::{self, RunMeta, EVENTS_LOG, PRESET_FILE};
+use super::heartbeat;
 use super::state::{RunState, RunStatus};
 use crate::error::{refused, RunsError};
 use protocol::Event;
@@ -67,6 +68,16 @@ pub fn short_time(created: &str) -> String {
     }
 }
 
+/// A folder without a terminal event: still training somewhere when its heartbeat is fresh,
+/// otherwise its writer died (or the folder predates heartbeats).
+fn unfinished_status(dir: &Path) -> RunStatus {
+    if heartbeat::read(dir).alive() {
+        RunStatus::Running
+    } else {
+        RunStatus::Interrupted
+    }
+}
+
 /// The last line of the log that starts with one of `prefixes`, with its 1-based number.
 fn last_line<'a>(lines: &[&'a str], prefixes: &[&str]) -> Option<(usize, &'a str)> {
     lines
@@ -114,7 +125,7 @@ fn summarize(dir: &Path, id: &str) -> Result<RunEntry, RunsError> {
         Some(Event::Failed { reason }) => RunStatus::Failed {
             reason: reason.clone(),
         },
-        _ => RunStatus::Interrupted,
+        _ => unfinished_status(dir),
     };
     let duration_secs = match &terminal {
         Some(Event::Finished(f)) => Some(f.duration_secs),
@@ -213,7 +224,7 @@ pub fn load_run(dir: &Path) -> Result<LoadedRun, RunsError> {
         },
         Some(Event::Diverged { step, .. }) => RunStatus::Diverged { step },
         Some(Event::Failed { reason }) => RunStatus::Failed { reason },
-        _ => RunStatus::Interrupted,
+        _ => unfinished_status(dir),
     };
     state.status = status.clone();
     Ok(LoadedRun {
@@ -241,6 +252,26 @@ pub fn scan(workspace: &Path) -> Vec<RunEntry> {
         .collect();
     entries.sort_by(|a, b| b.meta.created.cmp(&a.meta.created).then(b.id.cmp(&a.id)));
     entries
+}
+
+/// One run folder as [`scan`] lists it, read again (it changed); None when it is gone.
+pub fn entry(dir: &Path) -> Option<RunEntry> {
+    if !dir.is_dir() {
+        return None;
+    }
+    // A folder being made this moment has no preset yet: listed once it has (in a scan it
+    // would be damaged).
+    let young = std::fs::metadata(dir)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() < 30));
+    if young && !dir.join(PRESET_FILE).is_file() {
+        return None;
+    }
+    let id = dir.file_name()?.to_string_lossy().into_owned();
+    Some(
+        summarize(dir, &id)
+            .unwrap_or_else(|reason| damaged(dir.to_path_buf(), id, reason.to_string())),
+    )
 }
 
 /// Renames and retags a run (its `run.ron`).

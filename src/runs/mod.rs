@@ -5,9 +5,11 @@ pub mod compare;
 pub mod error;
 pub mod folder;
 pub mod handle;
+pub mod heartbeat;
 pub mod history;
 pub mod state;
 pub mod tensorboard;
+pub mod watch;
 pub mod workspace;
 
 pub use budget::Budget;

@@ -18,6 +18,9 @@ pub struct HistoryLists<'a> {
     /// Changes whenever the lists are replaced (a new scan), so a cached listing is redone.
     pub generation: u64,
     pub workspace: &'a Path,
+    /// How runs written elsewhere are followed (`runs::watch::WatchMode::describe`), and
+    /// whether it is by polling (then said in the toolbar, not only on hover).
+    pub following: Option<(&'a str, bool)>,
 }
 
 /// The History's filter, sort and grouping, and the listing they give (cached).
@@ -216,6 +219,15 @@ fn toolbar_ui(
             view.filter.clear();
         }
         ui.checkbox(&mut view.group, "group by comparison");
+        match lists.following {
+            Some((how, true)) => {
+                ui.weak(how);
+            }
+            Some((how, false)) => {
+                ui.weak("live").on_hover_text(how);
+            }
+            None => {}
+        }
         let matching = view.listing(lists).matching;
         ui.weak(if matching == lists.runs.len() {
             runs_count(lists.runs.len())

@@ -12,14 +12,20 @@ fn clock(secs: f64) -> String {
     }
 }
 
-/// `ready`: Ok when Train can start, else the reason it cannot.
+/// `ready`: Ok when Train can start, else the reason it cannot. `ours`: the run is this
+/// window's own; one read back from its folder (perhaps still training in another process)
+/// has no Pause or Stop here.
 pub fn run_controls_ui(
     ui: &mut Ui,
     run: Option<&RunState>,
+    ours: bool,
     ready: &Result<(), String>,
     actions: &mut Vec<Action>,
 ) {
-    let active = run.is_some_and(|r| r.status.is_active());
+    let active = ours && run.is_some_and(|r| r.status.is_active());
+    if !ours && run.is_some_and(|r| r.status == RunStatus::Running) {
+        ui.label(RichText::new("Training in another process: followed from its folder").italics());
+    }
     buttons_ui(ui, run, ready, active, actions);
     if let Err(reason) = ready {
         if !active {

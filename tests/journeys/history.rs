@@ -2,7 +2,7 @@
 //! export, rename, delete), ticked runs (export CSV, diff).
 use crate::common::*;
 use egui::{Key, Modifiers};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 #[test]
 fn journey_refresh_history() {
@@ -270,4 +270,91 @@ fn journey_resume_run_from_the_history_is_greyed_out_for_a_finished_run() {
     run_menu(&mut h, "finished-run", "Resume");
     assert!(seen.runs.lock().unwrap().is_empty(), "nothing was started");
     assert_eq!(std::fs::read(dir.join("events.log")).unwrap(), before);
+}
+
+/// A `cnn-workbench train` started in a terminal (another process) appears in the open
+/// window's History by itself, reads as running, and once opened its curves grow as the other
+/// process writes them; the window offers no Pause or Stop for it.
+#[test]
+fn a_run_trained_in_a_terminal_appears_live_and_its_curves_grow() {
+    use cnn_workbench::runs::RunStatus;
+    use std::time::{Duration, Instant};
+    let (mut h, ws) = window(no_runs());
+    load_history(&mut h);
+    assert!(h.state().history.runs.is_empty());
+    let preset = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lenet5.ron");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cnn-workbench"))
+        .arg("train")
+        .arg(&preset)
+        .args([
+            "--data",
+            "synthetic",
+            "--epochs",
+            "200",
+            "--threads",
+            "1",
+            "--quiet",
+        ])
+        .arg("--workspace")
+        .arg(&ws)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed however the test ends.
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _kill = Kill(&mut child);
+    let folder_made = loop {
+        if std::fs::read_dir(ws.join("runs")).is_ok_and(|mut d| d.next().is_some()) {
+            break Instant::now();
+        }
+        h.run_steps(1);
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    wait_until(&mut h, 20, "the terminal's run in the History", |a| {
+        a.history
+            .runs
+            .iter()
+            .any(|r| r.status == RunStatus::Running)
+    });
+    println!(
+        "listed {:.1} s after its folder was made",
+        folder_made.elapsed().as_secs_f64()
+    );
+    settle(&mut h);
+    // Its row in the History: the link with the preset's name that is drawn last (the
+    // palette's preset list, drawn before the bottom panel, has one too).
+    let name = h.state().history.runs[0].display_name();
+    let links = h.query_all_by_label(&name).count();
+    assert_eq!(links, 2, "the palette's preset and the History's row");
+    h.query_all_by_label(&name).last().unwrap().click();
+    h.run();
+    let step = |h: &H| {
+        h.state()
+            .run_state()
+            .and_then(|r| r.last_step)
+            .map_or(0, |s| s.step)
+    };
+    wait_until(&mut h, 20, "its first steps", |a| {
+        a.run_state().and_then(|r| r.last_step).is_some()
+    });
+    let first = step(&h);
+    wait_until(&mut h, 20, "its curves to grow", |a| {
+        a.run_state()
+            .and_then(|r| r.last_step)
+            .is_some_and(|s| s.step > first)
+    });
+    assert!(step(&h) > first);
+    settle(&mut h);
+    h.get_by_label("Training in another process: followed from its folder");
+    let stop = h.get_by_label("Stop");
+    assert!(
+        stop.accesskit_node().is_disabled(),
+        "not this window's run to stop"
+    );
 }

@@ -269,6 +269,46 @@ fn an_image_folder_skips_bad_files_and_names_them() {
     );
 }
 
+/// Tried as a new user would: a named pipe called `pipe.png` among the images made `train`
+/// hang silently (reading it waits for a writer). It is passed over and named.
+#[test]
+fn a_named_pipe_among_the_images_is_named_and_skipped_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    image_folder(tmp.path());
+    let pipe = tmp.path().join("circle").join("pipe.png");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // On a thread, so that a regression fails the test instead of hanging it.
+    let root = tmp.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("load-with-pipe".into())
+        .spawn(move || {
+            let index = folder::scan(&root).unwrap();
+            let ds = Dataset::load(&spec_for(&root, Loader::Memory), RGB16, Device::Cpu).unwrap();
+            let _ = tx.send((index.train.len(), index.skipped, ds.warnings));
+        })
+        .unwrap();
+    let (train, skipped, warnings) = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("loading a folder with a named pipe finished");
+    assert_eq!(train, 29, "the same images as without the pipe");
+    assert!(
+        skipped
+            .iter()
+            .any(|(p, why)| p.ends_with("pipe.png") && why == "a named pipe, not a regular file"),
+        "{skipped:?}"
+    );
+    let w = warnings.join("\n");
+    assert!(
+        w.contains("pipe.png: a named pipe, not a regular file"),
+        "{w}"
+    );
+}
+
 #[test]
 fn streaming_gives_the_same_images_as_memory() {
     let tmp = tempfile::tempdir().unwrap();

@@ -95,6 +95,19 @@ fn class_dirs(dir: &Path) -> Result<Vec<PathBuf>, FolderError> {
         .collect())
 }
 
+/// Why an entry that is neither a folder nor a regular file is passed over.
+fn not_a_file(path: &Path) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = match std::fs::metadata(path).map(|m| m.file_type()) {
+        Err(_) => "a broken link",
+        Ok(t) if t.is_fifo() => "a named pipe",
+        Ok(t) if t.is_socket() => "a socket",
+        Ok(t) if t.is_block_device() || t.is_char_device() => "a device",
+        Ok(_) => "something else",
+    };
+    format!("{kind}, not a regular file")
+}
+
 /// Every image under `dir`, recursively, following links but not around a loop.
 fn walk(
     dir: &Path,
@@ -118,12 +131,14 @@ fn walk(
         }
         if entry.is_dir() {
             walk(&entry, seen, out, skipped)?;
+        } else if !entry.is_file() {
+            // Before the name: reading a named pipe called pipe.png would wait forever.
+            let why = not_a_file(&entry);
+            skipped.push((entry, why));
         } else if is_image(&entry) {
             out.push(entry);
-        } else if entry.is_file() {
-            skipped.push((entry, "not an image (PNG, JPEG, BMP or WebP)".into()));
         } else {
-            skipped.push((entry, "a broken link or not a file".into()));
+            skipped.push((entry, "not an image (PNG, JPEG, BMP or WebP)".into()));
         }
     }
     seen.remove(&real);

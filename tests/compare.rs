@@ -283,8 +283,8 @@ fn config_diff_names_the_fields_that_differ() {
 
 #[test]
 fn interrupted_runs_keep_their_data() {
-    // A run whose log has no terminal event (the app closed mid-run) reads back as
-    // interrupted with its curves so far.
+    // A run whose log has no terminal event reads back with its curves so far: running while
+    // its writer lives, interrupted once the writer died (the app closed mid-run).
     let ws = tempfile::tempdir().unwrap();
     let dir = ws.path().join("runs").join("r");
     let mut t = cnn_workbench::launch::start(
@@ -311,9 +311,29 @@ fn interrupted_runs_keep_their_data() {
             None => panic!("no epoch within 60 s"),
         }
     }
+    // Its writer is alive (a fresh heartbeat): it reads as running, with its curves so far.
     let run = history::load_run(&dir).unwrap();
-    assert_eq!(run.status, RunStatus::Interrupted);
+    assert_eq!(run.status, RunStatus::Running);
     assert_eq!(run.state.epochs.len(), 1);
+    // The same folder left by a writer that died two minutes ago: interrupted.
+    let left = ws.path().join("runs").join("left");
+    std::fs::create_dir_all(&left).unwrap();
+    for f in [
+        "preset.ron",
+        "run.ron",
+        "steps.csv",
+        "metrics.csv",
+        "events.log",
+    ] {
+        std::fs::copy(dir.join(f), left.join(f)).unwrap();
+    }
+    let old = cnn_workbench::runs::heartbeat::beat_text(
+        std::time::SystemTime::now() - Duration::from_secs(120),
+    );
+    std::fs::write(left.join("heartbeat"), old).unwrap();
+    let run = history::load_run(&left).unwrap();
+    assert_eq!(run.status, RunStatus::Interrupted);
+    assert!(!run.state.epochs.is_empty());
     t.send(cnn_workbench::protocol::Command::Stop);
     let _ = t.wait();
 }

@@ -213,7 +213,7 @@ impl WorkbenchApp {
     }
 
     fn open_comparison(&mut self, id: &str) {
-        if self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
+        if self.compare.as_ref().is_some_and(|q| q.in_progress_here()) {
             self.error = Some("A comparison is running; cancel it before opening another.".into());
             return;
         }

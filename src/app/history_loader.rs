@@ -2,7 +2,7 @@
 //! by a later frame. Replaying every run's event log can take a while with many runs.
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
 use protocol::Notify;
-use runs::compare::Comparison;
+use runs::compare::{CompareQueue, Comparison};
 use runs::history::{self, LoadedRun, RunEntry};
 use runs::watch::Changes;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,9 @@ pub struct Update {
     /// The run open in the window, replayed again because its folder changed (it is being
     /// written by another process).
     pub followed: Option<(PathBuf, Result<LoadedRun, String>)>,
+    /// The comparison open in the Compare tab, read back again because one of its runs (or
+    /// its manifest) changed.
+    pub comparison: Option<CompareQueue>,
 }
 
 #[derive(Default)]
@@ -91,6 +94,7 @@ impl HistoryLoader {
         &mut self,
         changes: Changes,
         followed: Option<&Path>,
+        comparison: Option<&str>,
         workspace: &Path,
         notify: Option<Notify>,
     ) -> std::io::Result<()> {
@@ -104,20 +108,32 @@ impl HistoryLoader {
         }
         let work = std::mem::take(&mut self.pending);
         let followed = self.pending_followed.take();
+        let comparison = comparison.map(str::to_string);
         let (tx, rx) = bounded(1);
         let workspace = workspace.to_path_buf();
         std::thread::Builder::new()
             .name("history-update".into())
             .spawn(move || {
-                let update = Update {
-                    runs: work
-                        .runs
-                        .into_iter()
-                        .map(|d| {
-                            let e = history::entry(&d);
-                            (d, e)
+                let runs: Vec<(PathBuf, Option<RunEntry>)> = work
+                    .runs
+                    .into_iter()
+                    .map(|d| {
+                        let e = history::entry(&d);
+                        (d, e)
+                    })
+                    .collect();
+                let touched = |id: &str| {
+                    work.comparisons
+                        || runs.iter().any(|(_, e)| {
+                            e.as_ref()
+                                .is_some_and(|e| e.meta.comparison.as_deref() == Some(id))
                         })
-                        .collect(),
+                };
+                let update = Update {
+                    comparison: comparison
+                        .filter(|id| touched(id))
+                        .and_then(|id| CompareQueue::from_history(&workspace, &id).ok()),
+                    runs,
                     comparisons: work.comparisons.then(|| Comparison::list(&workspace)),
                     followed: followed.map(|d| {
                         let run = history::load_run(&d).map_err(|e| e.to_string());

@@ -210,7 +210,7 @@ impl WorkbenchApp {
     }
 
     pub(crate) fn start_compare(&mut self, spec: CompareSpec) {
-        if self.compare.as_ref().is_some_and(|q| !q.is_finished()) {
+        if self.compare.as_ref().is_some_and(|q| q.in_progress_here()) {
             self.error = Some("A comparison is already running.".into());
             return;
         }
@@ -344,14 +344,24 @@ impl WorkbenchApp {
     /// History's lists updated, and the open run replayed when its folder grew.
     fn follow_workspace(&mut self) {
         let followed = self.followed_run_dir();
+        // A comparison read back is read again when its runs change (another process may be
+        // carrying it out).
+        let comparison = self
+            .compare
+            .as_ref()
+            .filter(|q| q.read_back)
+            .map(|q| q.id.clone());
         let h = &mut self.history;
         if let Some((_, watch)) = &h.watch {
             let changes = watch.take();
             let notify = self.frame.repaint.clone();
-            if let Err(e) = h
-                .loader
-                .follow(changes, followed.as_deref(), &self.workspace, notify)
-            {
+            if let Err(e) = h.loader.follow(
+                changes,
+                followed.as_deref(),
+                comparison.as_deref(),
+                &self.workspace,
+                notify,
+            ) {
                 self.error = Some(format!("Cannot read the run history: {e}"));
             }
         }
@@ -361,6 +371,17 @@ impl WorkbenchApp {
         self.history.apply_update(update.runs);
         if let Some(c) = update.comparisons {
             self.history.comparisons = c;
+        }
+        if let Some(mut q) = update.comparison {
+            // Replaced only if the same comparison is still open and not carried out here.
+            if self
+                .compare
+                .as_ref()
+                .is_some_and(|o| o.id == q.id && o.read_back)
+            {
+                q.set_notify(self.frame.repaint.clone());
+                self.compare = Some(q);
+            }
         }
         // Replaced only if the same run is still the one open.
         if let (Some((dir, Ok(run))), Some(open)) = (update.followed, self.followed_run_dir()) {

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// A running (or replayed) training.
-pub trait RunHandle {
+/// `Send`: a comparison read back on a background thread holds its jobs.
+pub trait RunHandle: Send {
     fn poll(&mut self) -> Option<Event>;
     fn send(&mut self, cmd: Command);
 }

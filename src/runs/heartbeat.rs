@@ -1,7 +1,8 @@
 //! A running run's sign of life, for readers in other processes or on other machines: its
 //! writer rewrites `heartbeat` (seconds since the Unix epoch, host and process) every few
 //! seconds, and removes it when the run ends. A folder with no terminal event and no fresh
-//! heartbeat was left by a writer that died: it reads as interrupted.
+//! heartbeat (or, on this machine, one whose process is gone) was left by a writer that died:
+//! it reads as interrupted.
 use crate::folder::complete_lines;
 pub use protocol::files::HEARTBEAT_FILE;
 use std::path::Path;
@@ -28,9 +29,44 @@ pub enum Heartbeat {
 }
 
 impl Heartbeat {
-    /// Whether the writer is taken to be alive.
+    /// Whether the writer is taken to be alive: a beat younger than the timeout, from a
+    /// process that still exists when it was this machine's.
     pub fn alive(&self) -> bool {
-        matches!(self, Heartbeat::Beat { age_secs, .. } if *age_secs < HEARTBEAT_TIMEOUT.as_secs_f64())
+        match self {
+            Heartbeat::Beat { age_secs, writer } => {
+                *age_secs < HEARTBEAT_TIMEOUT.as_secs_f64() && !writer_gone(writer)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// A writer on this machine can be asked directly: a run whose process was killed reads as
+/// interrupted at once, not only after the timeout. Elsewhere only the timeout can tell.
+fn writer_gone(writer: &str) -> bool {
+    let field = |key: &str| {
+        writer
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix(key).map(str::to_string))
+    };
+    let (Some(host), Some(pid)) = (field("host="), field("pid=")) else {
+        return false;
+    };
+    if host != this_host() || pid.parse::<u32>().is_err() {
+        return false;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command's closing parenthesis; Z and X: dead, not yet reaped.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+        Err(_) => true,
     }
 }
 
@@ -43,9 +79,7 @@ fn unix_secs(t: SystemTime) -> f64 {
 
 /// "1765151234.512 host=node07 pid=4242": the heartbeat's text now.
 pub fn beat_text(now: SystemTime) -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default();
+    let host = this_host();
     format!(
         "{:.3} host={} pid={}\n",
         unix_secs(now),

@@ -93,6 +93,10 @@ fn queue_status_ui(ui: &mut Ui, q: &CompareQueue, actions: &mut Vec<Action>) {
     ui.label(RichText::new(&q.comparison.name).strong());
     let total = q.total();
     let progress = match q.current() {
+        Some(_) | None if q.read_back && !q.is_finished() => format!(
+            "{} of {total} runs done — carried out by another process, followed from its folders",
+            q.done()
+        ),
         Some(n) => format!("run {n} of {total}"),
         None if q.is_finished() => format!("{} of {total} runs done", q.done()),
         None => format!("{} of {total} runs done (paused)", q.done()),
@@ -105,7 +109,7 @@ fn queue_status_ui(ui: &mut Ui, q: &CompareQueue, actions: &mut Vec<Action>) {
             eta % 60.0
         ));
     }
-    if !q.is_finished() {
+    if q.in_progress_here() {
         if q.paused {
             if ui.button("Resume queue").clicked() {
                 actions.push(Action::CompareResume);
@@ -379,7 +383,8 @@ fn queue_list_ui(ui: &mut Ui, q: &CompareQueue, actions: &mut Vec<Action>) {
                         j.variant,
                         j.seed
                     ));
-                    if j.status == JobStatus::Queued {
+                    // The order of a queue read back is the other process's.
+                    if j.status == JobStatus::Queued && !q.read_back {
                         if ui.small_button("up").clicked() && i > 0 {
                             actions.push(Action::CompareMove { from: i, to: i - 1 });
                         }

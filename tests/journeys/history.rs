@@ -358,3 +358,89 @@ fn a_run_trained_in_a_terminal_appears_live_and_its_curves_grow() {
         "not this window's run to stop"
     );
 }
+
+/// A comparison carried out by `cnn-workbench compare` in a terminal: it appears in the
+/// History by itself, and opened in the Compare tab it fills as the other process's runs train
+/// and end — nothing is started, paused or reordered from this window.
+#[test]
+fn a_comparison_run_elsewhere_fills_its_compare_view_live() {
+    use cnn_workbench::runs::compare::JobStatus;
+    let (mut h, ws) = window(no_runs());
+    load_history(&mut h);
+    let preset = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lenet5.ron");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cnn-workbench"))
+        .arg("compare")
+        .arg(&preset)
+        .args(["--vary", "activation=relu,gelu", "--seeds", "1"])
+        .args([
+            "--data",
+            "synthetic",
+            "--train-limit",
+            "3000",
+            "--epochs",
+            "10",
+        ])
+        .args(["--threads", "1", "--probe-every", "0", "--workspace"])
+        .arg(&ws)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until(&mut h, 30, "the comparison in the History", |a| {
+        !a.history.comparisons.is_empty()
+    });
+    settle(&mut h);
+    let name = h.state().history.comparisons[0]
+        .1
+        .as_ref()
+        .unwrap()
+        .name
+        .clone();
+    h.get_by_label(&name).click();
+    h.run();
+    assert!(h.state().compare.as_ref().unwrap().read_back);
+    // Followed until both runs are done, seeing one train on the way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut saw_training = false;
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let q = h.state().compare.as_ref().unwrap();
+        let now: String = q
+            .jobs
+            .iter()
+            .map(|j| format!("{:?}/{}pts ", j.status, j.state.train_loss.len()))
+            .collect();
+        if seen.last() != Some(&now) {
+            seen.push(now);
+        }
+        saw_training |= q
+            .jobs
+            .iter()
+            .any(|j| j.status == JobStatus::Running && !j.state.train_loss.is_empty());
+        let finished = |j: &cnn_workbench::runs::compare::Job| {
+            matches!(
+                j.state.status,
+                cnn_workbench::runs::RunStatus::Finished { .. }
+            )
+        };
+        if q.jobs.iter().all(finished) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not done in 120 s");
+        h.state_mut().poll(std::time::Duration::from_millis(5));
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(child.wait().unwrap().success());
+    assert!(
+        saw_training,
+        "a run was seen training, its curve growing: {seen:#?}"
+    );
+    settle(&mut h);
+    h.get_by_label_contains("2 of 2 runs done");
+    let q = h.state().compare.as_ref().unwrap();
+    assert!(q.jobs.iter().all(|j| matches!(
+        j.state.status,
+        cnn_workbench::runs::RunStatus::Finished { .. }
+    )));
+    assert!(h.query_by_label("Pause queue").is_none());
+}

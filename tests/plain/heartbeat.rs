@@ -19,6 +19,12 @@ fn status_in_history(workspace: &Path) -> RunStatus {
     entries[0].status.clone()
 }
 
+fn unix(t: SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
 fn step(n: usize) -> StepMetrics {
     StepMetrics {
         step: n,
@@ -52,6 +58,18 @@ fn a_heartbeat_is_alive_until_the_timeout_and_allows_for_a_clock_ahead() {
     // The writer's clock 30 s ahead of the reader's: a negative age, alive.
     let ahead = heartbeat::parse(&heartbeat::beat_text(now + Duration::from_secs(30)), now);
     assert!(ahead.alive(), "{ahead:?}");
+    // A fresh beat from a process of this machine that is gone (a killed run): dead at once.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let gone = child.id();
+    child.wait().unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let killed = format!("{:.3} host={} pid={gone}\n", unix(now), host.trim());
+    let killed = heartbeat::parse(&killed, now);
+    assert!(matches!(killed, Heartbeat::Beat { .. }), "{killed:?}");
+    assert!(!killed.alive(), "{killed:?}");
+    // The same pid on another machine: only the timeout can tell.
+    let elsewhere = format!("{:.3} host=node-elsewhere pid={gone}\n", unix(now));
+    assert!(heartbeat::parse(&elsewhere, now).alive());
     let garbage = heartbeat::parse("yesterday\n", now);
     assert!(matches!(garbage, Heartbeat::Unreadable(_)), "{garbage:?}");
     assert!(!garbage.alive());

@@ -48,7 +48,12 @@ fn follows_runs_and_comparisons(watch: WorkspaceWatch, ws: &Path, wakes: &Atomic
     std::fs::create_dir_all(ws.join("comparisons").join("acts")).unwrap();
     std::fs::write(ws.join("comparisons/acts/comparison.ron"), "()").unwrap();
     wait_for(&watch, |c| c.comparisons);
-    // Nothing else is made up: a file outside runs/ and comparisons/ changes nothing.
+    // Nothing else is made up: a file outside runs/ and comparisons/ changes nothing. (The
+    // notifications of the writes above may still be coming: wait for a quiet second first.)
+    while watch.take() != Changes::default() {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    std::thread::sleep(Duration::from_secs(1));
     watch.take();
     std::fs::write(ws.join("settings.ron"), "()").unwrap();
     std::thread::sleep(Duration::from_secs(3));

@@ -5,6 +5,7 @@ use super::summary::{summarize, VariantSummary};
 use crate::budget::Budget;
 use crate::error::{refused, RunsError};
 use crate::handle::{EnsembleEvaluator, Launcher, RunHandle};
+use crate::heartbeat::{self, Beating};
 use crate::history::{self, RUNS_DIR};
 use crate::state::{RunState, RunStatus};
 use protocol::{Command, Notify, RunMeta, RunOptions};
@@ -32,16 +33,27 @@ pub struct Job {
 
 impl Job {
     /// A job whose run is read back from disk (history), not run now.
+    /// A job whose run is read back from disk (history), not run now: done, or — when another
+    /// process is carrying the comparison out — running there (a fresh heartbeat) or not yet
+    /// begun (no folder yet).
     fn from_history(variant: String, seed: u64, id: String, workspace: &Path) -> Job {
         let dir = workspace.join(RUNS_DIR).join(&id);
-        let (preset, state) = match history::load_run(&dir) {
-            Ok(run) => (run.preset, run.state),
-            Err(reason) => {
-                let mut s = RunState::new(id.clone());
-                s.status = RunStatus::Damaged {
-                    reason: reason.to_string(),
-                };
-                (Preset::default(), s)
+        let (preset, state, status) = if !dir.exists() {
+            let state = RunState::new(id.clone());
+            (Preset::default(), state, JobStatus::Queued)
+        } else {
+            match history::load_run(&dir) {
+                Ok(run) if run.state.status.is_active() => {
+                    (run.preset, run.state, JobStatus::Running)
+                }
+                Ok(run) => (run.preset, run.state, JobStatus::Done),
+                Err(reason) => {
+                    let mut s = RunState::new(id.clone());
+                    s.status = RunStatus::Damaged {
+                        reason: reason.to_string(),
+                    };
+                    (Preset::default(), s, JobStatus::Done)
+                }
             }
         };
         Job {
@@ -49,7 +61,7 @@ impl Job {
             seed,
             id,
             preset,
-            status: JobStatus::Done,
+            status,
             state,
             handle: None,
         }
@@ -69,6 +81,12 @@ pub struct CompareQueue {
     notify: Option<Notify>,
     /// Each variant's seeds evaluated as one ensemble, once they have all ended.
     pub ensembles: super::Ensembles,
+    /// Read back from its folders: nothing is started from here (the runs not done yet are
+    /// another process's).
+    pub read_back: bool,
+    /// The comparison's own heartbeat while this process carries it out, so that a window
+    /// following it elsewhere tells "the next run is coming" from "left unfinished".
+    beating: Option<Beating>,
 }
 
 impl CompareQueue {
@@ -127,7 +145,10 @@ impl CompareQueue {
                 .collect(),
         };
         comparison.save(workspace, &id)?;
-        Ok(CompareQueue::with_jobs(id, comparison, jobs, workspace))
+        let dir = Comparison::dir(workspace, &id);
+        let mut q = CompareQueue::with_jobs(id, comparison, jobs, workspace);
+        q.beating = Some(Beating::start(&dir).map_err(|e| RunsError::file(&dir, e))?);
+        Ok(q)
     }
 
     fn with_jobs(
@@ -147,23 +168,34 @@ impl CompareQueue {
             started: None,
             notify: None,
             ensembles,
+            read_back: false,
+            beating: None,
         }
     }
 
     /// A finished (or interrupted) comparison read back from disk.
     pub fn from_history(workspace: &Path, id: &str) -> Result<CompareQueue, RunsError> {
         let comparison = Comparison::load(workspace, id)?;
-        let jobs = comparison
+        let mut jobs: Vec<Job> = comparison
             .runs
             .iter()
             .map(|r| Job::from_history(r.variant.clone(), r.seed, r.run.clone(), workspace))
             .collect();
-        Ok(CompareQueue::with_jobs(
-            id.to_string(),
-            comparison,
-            jobs,
-            workspace,
-        ))
+        // Runs without a folder wait for the process carrying the comparison out — if one is
+        // (its heartbeat, or a run of it alive); otherwise they never ran: it was left.
+        let carried_out = jobs.iter().any(|j| j.status == JobStatus::Running)
+            || heartbeat::read(&Comparison::dir(workspace, id)).alive();
+        if !carried_out {
+            for j in jobs.iter_mut().filter(|j| j.status == JobStatus::Queued) {
+                j.status = JobStatus::Done;
+                j.state.status = RunStatus::Damaged {
+                    reason: "missing preset.ron: the run never started".into(),
+                };
+            }
+        }
+        let mut q = CompareQueue::with_jobs(id.to_string(), comparison, jobs, workspace);
+        q.read_back = true;
+        Ok(q)
     }
 
     pub fn set_notify(&mut self, notify: Option<Notify>) {
@@ -205,7 +237,15 @@ impl CompareQueue {
     /// The first run in progress, while the comparison is not finished: the one the run
     /// controls show.
     pub fn running_job(&self) -> Option<&Job> {
+        if self.read_back {
+            return None;
+        }
         self.jobs.iter().find(|j| j.status == JobStatus::Running)
+    }
+
+    /// This window is carrying the comparison out (not one read back, not one that ended).
+    pub fn in_progress_here(&self) -> bool {
+        !self.read_back && !self.is_finished()
     }
 
     /// Seconds left: the mean time of finished runs times the runs left, less the progress of
@@ -318,7 +358,11 @@ impl CompareQueue {
             }
         }
         self.ensemble_finished_variants(launcher.ensemble_evaluator());
-        if self.paused {
+        if self.is_finished() && self.beating.take().is_some() {
+            // Best effort: a heartbeat left behind goes stale (or its process is gone).
+            let _ = heartbeat::remove(&Comparison::dir(&self.workspace, &self.id));
+        }
+        if self.paused || self.read_back {
             return;
         }
         while self

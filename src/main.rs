@@ -181,6 +181,9 @@ enum Cmd {
     /// A short demo training in the terminal (LeNet-5 on the built-in shapes), kept in the
     /// workspace.
     Demo(cli::DemoArgs),
+    /// One run of `compare --workers N`, started by it: the job on stdin, events on stdout.
+    #[command(hide = true)]
+    Worker,
 }
 
 fn main() {
@@ -207,6 +210,7 @@ fn main() {
         Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Inspect(i)) => cli::inspect(i),
         Some(Cmd::Devices) => cli::devices(),
+        Some(Cmd::Worker) => cli::worker(),
         None => open_window(args.preset, args.train, args.workspace),
     };
     if let Err(e) = result {

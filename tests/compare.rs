@@ -431,3 +431,118 @@ fn each_variant_names_the_value_it_sets() {
         )]
     );
 }
+
+/// `compare --workers 2`: each run in a worker process of its own gives the same step losses,
+/// bit for bit, as in this process; a worker killed mid-run fails only its run, with why, in
+/// the queue and in its folder, and the queue goes on.
+#[test]
+fn workers_give_identical_losses_and_a_killed_worker_fails_only_its_run() {
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_cnn-workbench"));
+    let pool = |bin: std::path::PathBuf| cnn_workbench::launch::WorkerPool {
+        bin,
+        workers: 2,
+        cores: 2,
+        gpus: 0,
+    };
+    let (here, there) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut q = CompareQueue::new(&tiny(), spec(&["relu", "gelu"], 2), here.path()).unwrap();
+    run_queue(&mut q);
+    let mut w = CompareQueue::new(&tiny(), spec(&["relu", "gelu"], 2), there.path()).unwrap();
+    w.parallel = 2;
+    run_queue_with(
+        &mut w,
+        cnn_workbench::launch::worker_launcher(pool(bin.clone())),
+    );
+    for (a, b) in q.jobs.iter().zip(&w.jobs) {
+        assert!(
+            matches!(b.state.status, RunStatus::Finished { .. }),
+            "{:?}",
+            b.state.status
+        );
+        let (la, lb) = (losses(here.path(), &a.id), losses(there.path(), &b.id));
+        assert!(la.len() >= 15, "{}", la.len());
+        assert_eq!(la, lb, "{} seed {}", a.variant, a.seed);
+    }
+
+    // A worker that is killed (SIGKILL) once its job is read, for the GELU runs only.
+    let script = there.path().join("killing-worker.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nread job\ncase \"$job\" in *'variant:Some(\"gelu\")'*) kill -9 $$;; esac\n(printf '%s\\n' \"$job\"; cat) | exec {} worker\n",
+            bin.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut k = CompareQueue::new(&tiny(), spec(&["relu", "gelu"], 1), ws.path()).unwrap();
+    k.parallel = 2;
+    run_queue_with(&mut k, cnn_workbench::launch::worker_launcher(pool(script)));
+    for j in &k.jobs {
+        match (j.variant.as_str(), &j.state.status) {
+            ("relu", RunStatus::Finished { .. }) => {}
+            ("gelu", RunStatus::Failed { reason }) => {
+                assert!(reason.contains("killed by signal 9"), "{reason}");
+                let listed = history::entry(&ws.path().join("runs").join(&j.id)).unwrap();
+                assert_eq!(listed.status, j.state.status, "its folder says why");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+fn run_queue_with(q: &mut CompareQueue, mut launcher: cnn_workbench::runs::handle::Launcher) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while !q.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "comparison did not finish"
+        );
+        q.poll(&mut launcher, Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Cancelling a comparison carried out by workers stops their runs (the command reaches the
+/// worker process through its stdin) and drops the queued ones.
+#[test]
+fn cancelling_stops_the_workers_runs() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut long = tiny();
+    long.training.max_steps = None;
+    long.training.epochs = 200;
+    let mut q = CompareQueue::new(&long, spec(&["relu", "gelu"], 2), ws.path()).unwrap();
+    q.parallel = 2;
+    let mut launcher = cnn_workbench::launch::worker_launcher(cnn_workbench::launch::WorkerPool {
+        bin: env!("CARGO_BIN_EXE_cnn-workbench").into(),
+        workers: 2,
+        cores: 2,
+        gpus: 0,
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !q
+        .jobs
+        .iter()
+        .any(|j| j.state.last_step.is_some_and(|s| s.step >= 5))
+    {
+        assert!(std::time::Instant::now() < deadline, "no steps in 120 s");
+        q.poll(&mut launcher, Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    q.cancel();
+    run_queue_with(&mut q, launcher);
+    let stopped = q
+        .jobs
+        .iter()
+        .filter(|j| matches!(j.state.status, RunStatus::Finished { stopped: true, .. }))
+        .count();
+    assert_eq!(stopped, 2, "the two running runs stopped");
+    assert_eq!(
+        q.jobs
+            .iter()
+            .filter(|j| j.status == JobStatus::Cancelled)
+            .count(),
+        2
+    );
+}

@@ -81,8 +81,12 @@ impl WorkbenchApp {
             SaveCheckpoint => self.command(Command::SaveCheckpoint(None)),
             ResumeRun(dir) => self.resume_run(dir),
             OpenCompareDialog => {
-                let parallel = self.training.compare_parallel;
-                self.windows.compare = Some(CompareDialog::new(&self.doc.preset, parallel));
+                let (parallel, workers) = (
+                    self.training.compare_parallel,
+                    self.training.compare_workers,
+                );
+                self.windows.compare =
+                    Some(CompareDialog::new(&self.doc.preset, parallel, workers));
             }
             StartCompare(spec) => self.start_compare(spec),
             ComparePause => self.compare.iter_mut().for_each(|q| q.pause()),

@@ -221,11 +221,23 @@ impl WorkbenchApp {
         match CompareQueue::new(&self.doc.preset, spec, &self.workspace) {
             Ok(mut q) => {
                 q.set_notify(self.frame.repaint.clone());
-                // Several at once only pays off on a GPU.
-                q.parallel = if self.doc.preset.training.device.starts_with("cuda") {
-                    self.training.compare_parallel
-                } else {
-                    1
+                // In this process several at once only pays off on a GPU; worker processes
+                // share out the cores (or take a GPU each).
+                let t = &mut self.training;
+                t.compare_launcher = t.compare_workers.map(|n| {
+                    launch::worker_launcher(launch::WorkerPool {
+                        bin: t.worker_bin.clone(),
+                        workers: n,
+                        cores: self.cores,
+                        gpus: t.devices.iter().filter(|d| d.starts_with("cuda")).count(),
+                    })
+                });
+                q.parallel = match t.compare_workers {
+                    Some(n) => n,
+                    None if self.doc.preset.training.device.starts_with("cuda") => {
+                        t.compare_parallel
+                    }
+                    None => 1,
                 };
                 self.compare = Some(q);
                 self.views.plots.tab = ui::plots::PlotTab::Compare;
@@ -310,7 +322,11 @@ impl WorkbenchApp {
         self.windows.poll(budget);
         if let Some(q) = self.compare.as_mut() {
             let before = q.done();
-            q.poll(&mut self.training.launcher, budget);
+            let t = &mut self.training;
+            q.poll(
+                t.compare_launcher.as_mut().unwrap_or(&mut t.launcher),
+                budget,
+            );
             if q.done() != before {
                 self.history.stale = true;
             }

@@ -121,6 +121,11 @@ impl WorkbenchApp {
         self.windows.inspector.as_ref().map(|w| &w.state)
     }
 
+    /// The program comparisons' worker processes run (default: this one).
+    pub fn set_worker_bin(&mut self, bin: PathBuf) {
+        self.training.worker_bin = bin;
+    }
+
     pub fn run_state(&self) -> Option<&RunState> {
         self.run.as_ref().map(|(s, _)| s)
     }
@@ -299,6 +304,7 @@ impl WorkbenchApp {
                 learn.tab = ui::learn::LearnTab::Convolution;
             }
             Effect::SetParallel(n) => self.training.compare_parallel = n,
+            Effect::SetWorkers(w) => self.training.compare_workers = w,
         }
     }
 

@@ -62,6 +62,12 @@ pub(crate) struct Training {
     pub train_when_open: Option<PathBuf>,
     /// Runs at once in a comparison on CUDA.
     pub compare_parallel: usize,
+    /// A comparison's runs in this many worker processes (None: in this process).
+    pub compare_workers: Option<usize>,
+    /// What carries out the comparison in progress when it runs on workers.
+    pub compare_launcher: Option<Launcher>,
+    /// The program the workers run (this one; tests name the built binary).
+    pub worker_bin: PathBuf,
 }
 
 impl Training {
@@ -77,6 +83,9 @@ impl Training {
             folder_text: String::new(),
             train_when_open: None,
             compare_parallel: 2,
+            compare_workers: None,
+            compare_launcher: None,
+            worker_bin: std::env::current_exe().unwrap_or_else(|_| "cnn-workbench".into()),
         }
     }
 }

@@ -54,6 +54,8 @@ pub(crate) enum Effect {
     Explain(Box<Explained>),
     /// Runs at once in a comparison on a GPU.
     SetParallel(usize),
+    /// Where a comparison's runs are carried out: Some(n) worker processes, or this process.
+    SetWorkers(Option<usize>),
 }
 
 /// Shows the view in `slot`, if any, and drops it once it closes.

@@ -1,6 +1,6 @@
 //! `cnn-workbench compare`: a variant × seed queue, headless, and its summary table.
 use super::{say, RunArgs, WorkspaceArg};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use runs::compare::{CompareQueue, Comparison, JobStatus};
 use spec::CompareSpec;
@@ -28,6 +28,10 @@ pub struct CompareArgs {
     /// Runs at once (useful on a GPU).
     #[arg(long, default_value_t = 1)]
     pub parallel: usize,
+    /// Runs at once, each in a worker process of its own with its share of the CPU threads
+    /// (or one GPU each when there are several).
+    #[arg(long)]
+    pub workers: Option<usize>,
 }
 
 pub fn compare(a: CompareArgs) -> Result<()> {
@@ -43,7 +47,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
     spec.insert_norm |= a.insert_norm;
     let workspace = a.workspace.dir()?;
     let mut queue = CompareQueue::new(&preset, spec, &workspace).map_err(anyhow::Error::msg)?;
-    queue.parallel = a.parallel.max(1);
+    queue.parallel = a.workers.unwrap_or(a.parallel).max(1);
     let total = queue.total();
     println!(
         "comparison {} — {} runs, written to {}",
@@ -57,7 +61,15 @@ pub fn compare(a: CompareArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let mut launcher = launch::trainer_launcher();
+    let mut launcher = match a.workers {
+        Some(n) => launch::worker_launcher(launch::WorkerPool {
+            bin: std::env::current_exe().context("where this program is, for its workers")?,
+            workers: n.max(1),
+            cores: std::thread::available_parallelism().map_or(1, |c| c.get()),
+            gpus: engine::tch::Cuda::device_count().max(0) as usize,
+        }),
+        None => launch::trainer_launcher(),
+    };
     let mut reported = 0;
     while !queue.is_finished() {
         queue.poll(&mut launcher, std::time::Duration::from_millis(50));

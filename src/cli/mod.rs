@@ -7,6 +7,7 @@ mod import;
 mod inspect;
 mod summary;
 mod train;
+mod worker;
 mod zoo;
 
 pub use compare::{compare, CompareArgs};
@@ -16,6 +17,7 @@ pub use import::{import, ImportArgs};
 pub use inspect::{inspect, InspectArgs};
 pub use summary::summary;
 pub use train::{demo, resume, train, DemoArgs, ResumeArgs, TrainArgs};
+pub use worker::worker;
 pub use zoo::zoo;
 
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

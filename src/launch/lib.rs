@@ -9,6 +9,9 @@ use runs::RunFolder;
 use spec::Preset;
 use std::path::PathBuf;
 
+pub mod worker;
+pub use worker::{worker_launcher, WorkerPool};
+
 /// A trainer thread as a run the window and comparisons talk to.
 pub struct TrainerRun(pub Trainer);
 

@@ -3,6 +3,7 @@
 pub mod data;
 pub mod inspect;
 pub mod run;
+pub mod worker;
 
 pub use run::{files, EventSink, Notify, RunMeta, RunOptions, SinkError, SinkPosition};
 

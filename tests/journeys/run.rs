@@ -282,3 +282,51 @@ fn journey_compare_move() {
     assert_eq!(after[2], before[3]);
     assert_eq!(after[3], before[2]);
 }
+
+/// Compare… → run on: worker processes, 2 workers: every run is trained by a worker process
+/// (this window's own launcher refuses to train here), two at a time, each leaving its
+/// worker's log in its folder.
+#[test]
+fn a_comparison_set_to_run_on_worker_processes_trains_each_run_in_one() {
+    let (mut h, ws) = window(no_runs());
+    h.state_mut()
+        .set_worker_bin(env!("CARGO_BIN_EXE_cnn-workbench").into());
+    {
+        let t = &mut h.state_mut().doc.preset;
+        t.data.synthetic_size = 400;
+        t.training.epochs = 1;
+    }
+    settle(&mut h);
+    h.get_by_label("Compare…").click();
+    settle(&mut h);
+    let values = h.get_by_label("values");
+    values.focus();
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.get_by_label("values").type_text("relu, gelu");
+    settle(&mut h);
+    h.get_by_label("run on").click();
+    settle(&mut h);
+    h.get_by_label("worker processes").click();
+    settle(&mut h);
+    h.get_by_label("workers");
+    h.get_by_label_contains("2 variants × 3 seeds = 6 runs, 2 at a time in worker processes");
+    h.get_by_label("Start comparison").click();
+    settle(&mut h);
+    wait_until(&mut h, 120, "the comparison on workers", |a| {
+        a.compare.as_ref().is_some_and(|q| q.is_finished())
+    });
+    let q = h.state().compare.as_ref().unwrap();
+    assert_eq!(q.parallel, 2);
+    for j in &q.jobs {
+        assert!(
+            matches!(
+                j.state.status,
+                cnn_workbench::runs::RunStatus::Finished { .. }
+            ),
+            "{}: {:?}",
+            j.id,
+            j.state.status
+        );
+        assert!(ws.join("runs").join(&j.id).join("worker.log").is_file());
+    }
+}

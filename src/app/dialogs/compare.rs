@@ -13,17 +13,20 @@ pub(crate) struct CompareDialog {
     pub values: String,
     /// Runs at once on a GPU.
     pub parallel: usize,
+    /// Run on worker processes (how many), or in this process.
+    pub workers: Option<usize>,
 }
 
 impl CompareDialog {
     /// Opens on the preset's last comparison (or the default one).
-    pub(crate) fn new(preset: &Preset, parallel: usize) -> CompareDialog {
+    pub(crate) fn new(preset: &Preset, parallel: usize, workers: Option<usize>) -> CompareDialog {
         let spec = preset.compare.clone().unwrap_or_default();
         let values = spec.values.join(", ");
         CompareDialog {
             spec,
             values,
             parallel,
+            workers,
         }
     }
 }
@@ -53,10 +56,11 @@ impl View for CompareDialog {
             match &check {
                 Ok(v) => {
                     let (n, seeds) = (v.len(), self.spec.seeds);
-                    ui.weak(format!(
-                        "{n} variants × {seeds} seeds = {} runs, one after another",
-                        n * seeds
-                    ));
+                    let how = match self.workers {
+                        Some(w) => format!("{w} at a time in worker processes"),
+                        None => "one after another".into(),
+                    };
+                    ui.weak(format!("{n} variants × {seeds} seeds = {} runs, {how}", n * seeds));
                     // Against the network at the comparison's epochs: each variant's line
                     // names what it varies, not the epochs they all share.
                     let mut base = preset.clone();
@@ -71,6 +75,7 @@ impl View for CompareDialog {
                 let start = egui::Button::new("Start comparison");
                 if ui.add_enabled(check.is_ok(), start).clicked() {
                     out.push(Effect::SetParallel(self.parallel));
+                    out.push(Effect::SetWorkers(self.workers));
                     out.push(Effect::Do(Action::StartCompare(self.spec.clone())));
                     open = false;
                 }
@@ -113,11 +118,22 @@ fn fields_ui(ui: &mut egui::Ui, d: &mut CompareDialog, panel_epochs: usize, cuda
     // Starts at the training panel's epochs; kept with the comparison.
     let epochs = d.spec.epochs.get_or_insert(panel_epochs);
     ui::widgets::count_ui(ui, "epochs per run", epochs, 1..=10_000);
-    ui.add_enabled_ui(cuda, |ui| {
-        ui::widgets::count_ui(ui, "runs at once on the GPU", &mut d.parallel, 1..=8);
-    })
-    .response
-    .on_disabled_hover_text("on the CPU runs go one after another (set the device to cuda first)");
+    // One row, as high as the dialog was before it could run on workers.
+    ui.horizontal(|ui| {
+        run_on_ui(ui, d);
+        match d.workers.as_mut() {
+            Some(n) => ui::widgets::count_ui(ui, "workers", n, 1..=64),
+            None => {
+                ui.add_enabled_ui(cuda, |ui| {
+                    ui::widgets::count_ui(ui, "runs at once on the GPU", &mut d.parallel, 1..=8);
+                })
+                .response
+                .on_disabled_hover_text(
+                    "in this process on the CPU runs go one after another (set the device to cuda, or run on worker processes)",
+                );
+            }
+        }
+    });
     if d.spec.dimension == Dimension::Normalization {
         ui.checkbox(
             &mut d.spec.insert_norm,
@@ -127,6 +143,32 @@ fn fields_ui(ui: &mut egui::Ui, d: &mut CompareDialog, panel_epochs: usize, cuda
             "before its activation, following the network's normalization: the usual place",
         );
     }
+}
+
+/// Run on: this process, or N worker processes (each with its share of the CPU threads, or a
+/// GPU of its own when there are several).
+fn run_on_ui(ui: &mut egui::Ui, d: &mut CompareDialog) {
+    let l = ui.label("run on");
+    let text = match d.workers {
+        Some(_) => "worker processes",
+        None => "this process",
+    };
+    egui::ComboBox::from_id_salt("cmp-run-on")
+        .selected_text(text)
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(d.workers.is_none(), "this process").clicked() {
+                d.workers = None;
+            }
+            if ui
+                .selectable_label(d.workers.is_some(), "worker processes")
+                .on_hover_text("each run in a process of its own, several at once: their numbers are the same as in this process")
+                .clicked()
+            {
+                d.workers.get_or_insert(2);
+            }
+        })
+        .response
+        .labelled_by(l.id);
 }
 
 /// What each variant changes in the network being edited (the first few fields).

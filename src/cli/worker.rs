@@ -1,0 +1,53 @@
+//! `cnn-workbench worker`: one run for `compare --workers N` (started by it, not by people).
+//! The first line of stdin is the job (RON); the run is trained into its folder as `train`
+//! would, every event printed as one RON line on stdout; later lines of stdin are commands
+//! (pause, resume, stop, save). Stdin closing (the parent gone) stops the run.
+use anyhow::{Context, Result};
+use protocol::worker::{parse_command_line, WorkerJob};
+use protocol::Command;
+use std::io::{BufRead, Write};
+use std::time::Duration;
+
+pub fn worker() -> Result<()> {
+    let mut first = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut first)
+        .context("reading the job from stdin")?;
+    let job: WorkerJob =
+        ron::from_str(first.trim()).context("the job on the first line of stdin")?;
+    let mut trainer = launch::start(job.preset.clone(), job.options())
+        .context("cannot start the trainer thread")?;
+    let (tx, rx) = crossbeam_channel::bounded(16);
+    std::thread::Builder::new()
+        .name("worker-commands".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if let Some(cmd) = parse_command_line(&line) {
+                    if tx.send(cmd).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(Command::Stop);
+        })
+        .context("cannot start the command reader")?;
+    let mut out = std::io::stdout().lock();
+    loop {
+        while let Ok(cmd) = rx.try_recv() {
+            trainer.send(cmd);
+        }
+        match trainer.recv_timeout(Duration::from_millis(100)) {
+            Some(e) => {
+                writeln!(out, "{}", runs::folder::event_line(&e)?)?;
+                out.flush()?;
+                if e.is_terminal() {
+                    return Ok(());
+                }
+            }
+            None if trainer.has_ended() => return Ok(()),
+            None => {}
+        }
+    }
+}

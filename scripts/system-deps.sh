@@ -3,13 +3,15 @@
 # environment), Mesa's Vulkan on the CPU (the window snapshot renders with wgpu on lavapipe),
 # and Xvfb, xauth, xdotool and ImageMagick (scripts/e2e.sh drives the real window); for the
 # install bundle (scripts/dist.sh, dist-test.sh) zstd, patchelf, bubblewrap (the sandbox),
-# x11-utils (xprop) and OpenGL's libegl1/libgl1, which the window loads by name. Installs
+# x11-utils (xprop) and OpenGL's libegl1/libgl1, which the window loads by name; for
+# comparisons as Slurm job arrays a single-node Slurm (scripts/slurm-local.sh): slurmctld,
+# slurmd, slurm-client and munge. Installs
 # what is missing when it can (root, or sudo without a password); otherwise names the command.
 set -euo pipefail
 need=()
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 for pkg in mesa-vulkan-drivers libvulkan1 xvfb xauth xdotool imagemagick zstd patchelf bubblewrap \
-    x11-utils libegl1 libgl1; do
+    x11-utils libegl1 libgl1 slurmctld slurmd slurm-client munge; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 ((${#need[@]})) || exit 0

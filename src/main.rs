@@ -183,7 +183,11 @@ enum Cmd {
     Demo(cli::DemoArgs),
     /// One run of `compare --workers N`, started by it: the job on stdin, events on stdout.
     #[command(hide = true)]
-    Worker,
+    Worker {
+        /// The job's file (a Slurm array task), instead of the first line of stdin.
+        #[arg(long)]
+        job: Option<PathBuf>,
+    },
 }
 
 fn main() {
@@ -210,7 +214,7 @@ fn main() {
         Some(Cmd::Compare(c)) => cli::compare(c),
         Some(Cmd::Inspect(i)) => cli::inspect(i),
         Some(Cmd::Devices) => cli::devices(),
-        Some(Cmd::Worker) => cli::worker(),
+        Some(Cmd::Worker { job }) => cli::worker(job),
         None => open_window(args.preset, args.train, args.workspace),
     };
     if let Err(e) = result {

@@ -32,6 +32,23 @@ pub struct CompareArgs {
     /// (or one GPU each when there are several).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Where the runs are carried out: "here" (this process, or --workers), or "slurm": a job
+    /// array written into the comparison's folder (launch.sbatch), one task per run.
+    #[arg(long, default_value = "here")]
+    pub launcher: String,
+    /// With --launcher slurm: submit the array with sbatch (otherwise it is only written).
+    #[arg(long)]
+    pub submit: bool,
+    /// With --launcher slurm: an argument for sbatch (repeatable: --sbatch-arg=--partition=gpu).
+    #[arg(long = "sbatch-arg", allow_hyphen_values = true)]
+    pub sbatch_args: Vec<String>,
+    /// With --launcher slurm: CPUs per task (default: the run's threads, else 4).
+    #[arg(long)]
+    pub cpus_per_task: Option<usize>,
+    /// With --launcher slurm: the time limit per task in minutes (default: estimated from the
+    /// network's multiply-adds, the steps and the CPUs, times four, at least 30).
+    #[arg(long)]
+    pub time_minutes: Option<u64>,
 }
 
 pub fn compare(a: CompareArgs) -> Result<()> {
@@ -46,6 +63,11 @@ pub fn compare(a: CompareArgs) -> Result<()> {
     }
     spec.insert_norm |= a.insert_norm;
     let workspace = a.workspace.dir()?;
+    match a.launcher.as_str() {
+        "here" => {}
+        "slurm" => return super::slurm::compare_on_slurm(&preset, spec, &workspace, &a),
+        other => anyhow::bail!("--launcher {other}: it is \"here\" or \"slurm\""),
+    }
     let mut queue = CompareQueue::new(&preset, spec, &workspace).map_err(anyhow::Error::msg)?;
     queue.parallel = a.workers.unwrap_or(a.parallel).max(1);
     let total = queue.total();

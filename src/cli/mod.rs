@@ -5,6 +5,7 @@ mod data;
 mod export;
 mod import;
 mod inspect;
+mod slurm;
 mod summary;
 mod train;
 mod worker;

@@ -8,31 +8,29 @@ use protocol::Command;
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
-pub fn worker() -> Result<()> {
-    let mut first = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut first)
-        .context("reading the job from stdin")?;
-    let job: WorkerJob =
-        ron::from_str(first.trim()).context("the job on the first line of stdin")?;
+/// `job`: the job's file (a Slurm array task); then stdin carries no commands.
+pub fn worker(job: Option<std::path::PathBuf>) -> Result<()> {
+    let (text, commands) = match &job {
+        Some(path) => (
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            false,
+        ),
+        None => {
+            let mut first = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut first)
+                .context("reading the job from stdin")?;
+            (first, true)
+        }
+    };
+    let job: WorkerJob = ron::from_str(text.trim()).context("the worker's job")?;
     let mut trainer = launch::start(job.preset.clone(), job.options())
         .context("cannot start the trainer thread")?;
     let (tx, rx) = crossbeam_channel::bounded(16);
-    std::thread::Builder::new()
-        .name("worker-commands".into())
-        .spawn(move || {
-            for line in std::io::stdin().lock().lines() {
-                let Ok(line) = line else { break };
-                if let Some(cmd) = parse_command_line(&line) {
-                    if tx.send(cmd).is_err() {
-                        return;
-                    }
-                }
-            }
-            let _ = tx.send(Command::Stop);
-        })
-        .context("cannot start the command reader")?;
+    if commands {
+        listen(tx)?;
+    }
     let mut out = std::io::stdout().lock();
     loop {
         while let Ok(cmd) = rx.try_recv() {
@@ -50,4 +48,23 @@ pub fn worker() -> Result<()> {
             None => {}
         }
     }
+}
+
+/// Commands from stdin, one per line; its end (the parent gone) stops the run.
+fn listen(tx: crossbeam_channel::Sender<Command>) -> Result<()> {
+    std::thread::Builder::new()
+        .name("worker-commands".into())
+        .spawn(move || {
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if let Some(cmd) = parse_command_line(&line) {
+                    if tx.send(cmd).is_err() {
+                        return;
+                    }
+                }
+            }
+            let _ = tx.send(Command::Stop);
+        })
+        .context("cannot start the command reader")?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod changes;
 mod ensemble;
 mod manifest;
 mod queue;
+pub mod slurm;
 mod summary;
 
 pub use band::{band, series, BandPoint, Metric, XAxis};

@@ -183,8 +183,10 @@ impl CompareQueue {
             .collect();
         // Runs without a folder wait for the process carrying the comparison out — if one is
         // (its heartbeat, or a run of it alive); otherwise they never ran: it was left.
+        let dir = Comparison::dir(workspace, id);
         let carried_out = jobs.iter().any(|j| j.status == JobStatus::Running)
-            || heartbeat::read(&Comparison::dir(workspace, id)).alive();
+            || heartbeat::read(&dir).alive()
+            || super::slurm::still_queued(&dir);
         if !carried_out {
             for j in jobs.iter_mut().filter(|j| j.status == JobStatus::Queued) {
                 j.status = JobStatus::Done;
@@ -376,19 +378,10 @@ impl CompareQueue {
                 break;
             };
             self.started.get_or_insert_with(Instant::now);
+            let opts = Self::options_for(&self.workspace, &self.id, &self.comparison.name, j);
             let opts = RunOptions {
-                run_dir: Some(self.workspace.join(RUNS_DIR).join(&j.id)),
                 notify: self.notify.clone(),
-                meta: RunMeta {
-                    name: format!("{} · {} · seed {}", self.comparison.name, j.variant, j.seed),
-                    tags: vec![j.variant.clone()],
-                    comparison: Some(self.id.clone()),
-                    variant: Some(j.variant.clone()),
-                    seed: j.seed,
-                    created: crate::timestamp(),
-                    threads: None,
-                },
-                ..RunOptions::default()
+                ..opts
             };
             match launcher.start(j.preset.clone(), opts) {
                 Ok(h) => {
@@ -402,6 +395,40 @@ impl CompareQueue {
                     j.status = JobStatus::Done;
                 }
             }
+        }
+    }
+
+    /// The workspace its runs are written to.
+    pub fn workspace(&self) -> &Path {
+        &self.workspace
+    }
+
+    /// How job `j` is run: its folder and what its `run.ron` says (the same wherever it runs).
+    pub fn job_options(&self, j: &Job) -> RunOptions {
+        Self::options_for(&self.workspace, &self.id, &self.comparison.name, j)
+    }
+
+    fn options_for(workspace: &Path, id: &str, name: &str, j: &Job) -> RunOptions {
+        RunOptions {
+            run_dir: Some(workspace.join(RUNS_DIR).join(&j.id)),
+            meta: RunMeta {
+                name: format!("{name} · {} · seed {}", j.variant, j.seed),
+                tags: vec![j.variant.clone()],
+                comparison: Some(id.to_string()),
+                variant: Some(j.variant.clone()),
+                seed: j.seed,
+                created: crate::timestamp(),
+                threads: None,
+            },
+            ..RunOptions::default()
+        }
+    }
+
+    /// The comparison is carried out by something else (a Slurm job array): this process
+    /// stops beating for it.
+    pub fn hand_over(&mut self) {
+        if self.beating.take().is_some() {
+            let _ = heartbeat::remove(&Comparison::dir(&self.workspace, &self.id));
         }
     }
 

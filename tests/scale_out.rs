@@ -207,6 +207,52 @@ fn a_comparison_gives_the_same_numbers_in_process_on_workers_and_on_slurm() {
             );
         }
     }
+    // The same array submitted a second time: every task refuses its run, which has ended;
+    // nothing of the first is touched.
+    let logs: Vec<Vec<u8>> = slurm
+        .jobs
+        .iter()
+        .map(|j| std::fs::read(c.path().join("runs").join(&j.id).join("events.log")).unwrap())
+        .collect();
+    let sbatch = c.path().join("comparisons").join(&id).join("launch.sbatch");
+    let again = std::process::Command::new("sbatch")
+        .arg("--parsable")
+        .arg(&sbatch)
+        .env("SLURM_CONF", &conf)
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let job = String::from_utf8_lossy(&again.stdout).trim().to_string();
+    let outs = |job: &str| -> Vec<String> {
+        (0..4)
+            .map(|k| {
+                let out = c
+                    .path()
+                    .join("comparisons")
+                    .join(&id)
+                    .join(format!("slurm-{job}_{k}.out"));
+                std::fs::read_to_string(out).unwrap_or_default()
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !outs(&job).iter().all(|o| o.contains("has ended already")) {
+        assert!(
+            Instant::now() < deadline,
+            "the second array's tasks: {:?}",
+            outs(&job)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for (j, before) in slurm.jobs.iter().zip(&logs) {
+        let now = std::fs::read(c.path().join("runs").join(&j.id).join("events.log")).unwrap();
+        assert_eq!(&now, before, "{} untouched", j.id);
+    }
+
     let reference = losses(&here);
     assert_eq!(reference.len(), 4);
     assert!(reference.values().all(|l| l.len() >= 15));

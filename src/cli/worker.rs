@@ -25,8 +25,10 @@ pub fn worker(job: Option<std::path::PathBuf>) -> Result<()> {
         }
     };
     let job: WorkerJob = ron::from_str(text.trim()).context("the worker's job")?;
-    let mut trainer = launch::start(job.preset.clone(), job.options())
-        .context("cannot start the trainer thread")?;
+    let mut opts = job.options();
+    opts.resume |= already_there(&job.run_dir)?;
+    let mut trainer =
+        launch::start(job.preset.clone(), opts).context("cannot start the trainer thread")?;
     let (tx, rx) = crossbeam_channel::bounded(16);
     if commands {
         listen(tx)?;
@@ -67,4 +69,38 @@ fn listen(tx: crossbeam_channel::Sender<Command>) -> Result<()> {
         })
         .context("cannot start the command reader")?;
     Ok(())
+}
+
+/// A job whose run folder already has a run (the same array submitted twice, a task
+/// requeued): one that ended or is training elsewhere is refused, never mixed with a second;
+/// one that was interrupted with a resume state goes on (true: resume).
+fn already_there(dir: &std::path::Path) -> Result<bool> {
+    let log = dir.join(runs::folder::EVENTS_LOG);
+    let Ok(text) = std::fs::read_to_string(&log) else {
+        return Ok(false);
+    };
+    let beat = runs::heartbeat::read(dir);
+    if beat.alive() {
+        anyhow::bail!(
+            "{} is being trained already ({beat:?}): not started a second time",
+            dir.display()
+        );
+    }
+    let ended = runs::folder::complete_lines(&text)
+        .lines()
+        .filter_map(|l| runs::folder::parse_event_line(l).ok())
+        .any(|e| e.is_terminal());
+    if ended {
+        anyhow::bail!(
+            "{} has ended already (its events.log has its last event): not trained again",
+            dir.display()
+        );
+    }
+    if dir.join(engine::train::resume::RESUME_FILE).is_file() {
+        return Ok(true);
+    }
+    anyhow::bail!(
+        "{} was interrupted before its first resume point: delete the folder to train it again",
+        dir.display()
+    )
 }

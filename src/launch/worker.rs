@@ -127,6 +127,18 @@ fn read_events(
         },
         _ => "could not be waited for".into(),
     };
+    // A worker that refused a run that had already ended (launched twice) leaves its record
+    // as it is.
+    if folder_has_ended(dir) {
+        let _ = tx.send(Event::Failed {
+            reason: format!(
+                "not trained again: {} has ended already (see {})",
+                dir.display(),
+                dir.join("worker.log").display()
+            ),
+        });
+        return;
+    }
     let failed = Event::Failed {
         reason: format!(
             "the worker process {how} before the run ended (its output: {})",
@@ -171,4 +183,13 @@ impl Drop for WorkerRun {
         }
         self.stdin = None;
     }
+}
+
+fn folder_has_ended(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join(runs::folder::EVENTS_LOG)).is_ok_and(|text| {
+        runs::folder::complete_lines(&text)
+            .lines()
+            .filter_map(|l| runs::folder::parse_event_line(l).ok())
+            .any(|e| e.is_terminal())
+    })
 }

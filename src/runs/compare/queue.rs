@@ -128,10 +128,11 @@ impl CompareQueue {
         }
         let comparison = Comparison {
             name: format!(
-                "{}: {} × {} seeds",
+                "{}: {} × {} seed{}",
                 base.name,
                 spec.dimension.name(),
-                spec.seeds
+                spec.seeds,
+                if spec.seeds == 1 { "" } else { "s" }
             ),
             spec,
             created,

@@ -201,6 +201,10 @@ pub fn format_ensembles(queue: &CompareQueue) -> String {
                 v.test_accuracy.show(true)
             ),
             (None, Some(Err(e))) => format!("  {:<12} — {e}", v.variant),
+            (None, _) if v.finished < 2 => format!(
+                "  {:<12} — not evaluated: an ensemble needs two finished seeds ({} here)",
+                v.variant, v.finished
+            ),
             (None, _) => format!("  {:<12} — not evaluated", v.variant),
         };
         out += &line;

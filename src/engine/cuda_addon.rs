@@ -72,9 +72,9 @@ impl std::fmt::Display for CudaAddon {
                 write!(
                     f,
                     "CPU only: no CUDA libraries at {}; torch {version}'s {CUDA_LIB} can be \
-                     added with the CUDA pack (`make dist-cuda` writes \
-                     cnn-workbench-cuda-…-torch{base}-linux-x86_64.tar.zst; unpack it into the \
-                     bundle's folder) or with `pip install torch=={base}` and \
+                     added with the CUDA pack cnn-workbench-cuda-…-torch{version}-linux-x86_64.tar.zst \
+                     (unpacked into the folder that holds bin/, so that cuda/ sits beside it; \
+                     as root for /opt/cnn-workbench) or with `pip install torch=={base}` and \
                      {LIBTORCH_ENV}=…/site-packages/torch",
                     looked.join(" or ")
                 )

@@ -11,42 +11,15 @@ use cnn_workbench::runs::history;
 use cnn_workbench::runs::RunStatus;
 use cnn_workbench::spec::{Activation, CompareSpec, Dimension, Norm, Preset};
 use std::path::Path;
+
+#[path = "support/queue.rs"]
+mod queue;
+use queue::{run_queue_with, spec, tiny};
 use std::time::Duration;
 use tch::Device;
 
-fn tiny() -> Preset {
-    let mut p =
-        Preset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lenet5.ron")).unwrap();
-    p.data.synthetic_size = 300;
-    p.training.batch_size = 16;
-    p.training.epochs = 2;
-    p.training.max_steps = Some(20);
-    p.training.threads = 1;
-    p.training.probe_every_steps = 5;
-    p
-}
-
 fn run_queue(q: &mut CompareQueue) {
-    let mut launcher = trainer_launcher();
-    let deadline = std::time::Instant::now() + Duration::from_secs(300);
-    while !q.is_finished() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "comparison did not finish"
-        );
-        q.poll(&mut launcher, Duration::from_millis(20));
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn spec(values: &[&str], seeds: usize) -> CompareSpec {
-    CompareSpec {
-        dimension: Dimension::Activation,
-        values: values.iter().map(|s| s.to_string()).collect(),
-        seeds,
-        insert_norm: false,
-        epochs: None,
-    }
+    run_queue_with(q, trainer_launcher());
 }
 
 fn losses(workspace: &Path, id: &str) -> Vec<f64> {
@@ -489,18 +462,6 @@ fn workers_give_identical_losses_and_a_killed_worker_fails_only_its_run() {
             }
             other => panic!("{other:?}"),
         }
-    }
-}
-
-fn run_queue_with(q: &mut CompareQueue, mut launcher: cnn_workbench::runs::handle::Launcher) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(300);
-    while !q.is_finished() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "comparison did not finish"
-        );
-        q.poll(&mut launcher, Duration::from_millis(20));
-        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

@@ -7,41 +7,21 @@ use cnn_workbench::runs::compare::{CompareQueue, VariantSummary};
 use cnn_workbench::runs::handle::Launcher;
 use cnn_workbench::runs::history;
 use cnn_workbench::runs::RunStatus;
-use cnn_workbench::spec::{CompareSpec, Dimension, Preset};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+// Shared with tests/compare.rs, which uses all of it.
+#[path = "support/queue.rs"]
+#[allow(dead_code)]
+mod queue;
+use queue::{spec, tiny};
 use std::time::{Duration, Instant};
 
-fn tiny() -> Preset {
-    let mut p =
-        Preset::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("presets/lenet5.ron")).unwrap();
-    p.data.synthetic_size = 300;
-    p.training.batch_size = 16;
-    p.training.epochs = 2;
-    p.training.max_steps = Some(20);
-    p.training.threads = 1;
-    p.training.probe_every_steps = 5;
-    p
-}
-
-fn spec() -> CompareSpec {
-    CompareSpec {
-        dimension: Dimension::Activation,
-        values: vec!["relu".into(), "gelu".into()],
-        seeds: 2,
-        insert_norm: false,
-        epochs: None,
-    }
-}
-
 fn run(q: &mut CompareQueue, mut launcher: Launcher) {
-    let deadline = Instant::now() + Duration::from_secs(300);
     // Until every run ended and both variants' ensembles are in.
-    while !q.is_finished() || q.ensembles.results.len() < 2 {
-        assert!(Instant::now() < deadline, "comparison did not finish");
-        q.poll(&mut launcher, Duration::from_millis(20));
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    queue::run_until(q, &mut launcher, |q| {
+        q.is_finished() && q.ensembles.results.len() >= 2
+    });
 }
 
 /// (variant, seed) → the run's step losses.
@@ -121,12 +101,12 @@ fn a_comparison_gives_the_same_numbers_in_process_on_workers_and_on_slurm() {
     );
 
     let t = Instant::now();
-    let mut here = CompareQueue::new(&tiny(), spec(), a.path()).unwrap();
+    let mut here = CompareQueue::new(&tiny(), spec(&["relu", "gelu"], 2), a.path()).unwrap();
     run(&mut here, trainer_launcher());
     let here_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let mut workers = CompareQueue::new(&tiny(), spec(), b.path()).unwrap();
+    let mut workers = CompareQueue::new(&tiny(), spec(&["relu", "gelu"], 2), b.path()).unwrap();
     workers.parallel = 2;
     let pool = WorkerPool {
         bin: bin.clone(),

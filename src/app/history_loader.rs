@@ -72,20 +72,9 @@ impl HistoryLoader {
 
     /// The lists of a finished scan, once.
     pub fn take(&mut self) -> Option<HistoryLists> {
-        let rx = self.scan.as_ref()?;
-        match rx.try_recv() {
-            Ok(lists) => {
-                self.scan = None;
-                self.generation += 1;
-                Some(lists)
-            }
-            Err(TryRecvError::Empty) => None,
-            // The scan thread died without an answer: the lists stay as they were.
-            Err(TryRecvError::Disconnected) => {
-                self.scan = None;
-                None
-            }
-        }
+        let lists = receive(&mut self.scan)?;
+        self.generation += 1;
+        Some(lists)
     }
 
     /// Reads the changed run folders again (and the open run, `followed`, when it is one of
@@ -151,23 +140,30 @@ impl HistoryLoader {
 
     /// The result of a finished read of changed folders, once.
     pub fn take_update(&mut self) -> Option<Update> {
-        let rx = self.update.as_ref()?;
-        match rx.try_recv() {
-            Ok(u) => {
-                self.update = None;
-                self.generation += 1;
-                Some(u)
-            }
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                self.update = None;
-                None
-            }
-        }
+        let update = receive(&mut self.update)?;
+        self.generation += 1;
+        Some(update)
     }
 
     /// Whether a refresh was asked for during the last scan (then the caller scans again).
     pub fn rescan(&mut self) -> bool {
         std::mem::take(&mut self.again)
+    }
+}
+
+/// The answer of a background read, once: the slot is emptied when it arrives, and when its
+/// thread died without one (the lists then stay as they were).
+fn receive<T>(slot: &mut Option<Receiver<T>>) -> Option<T> {
+    let rx = slot.as_ref()?;
+    match rx.try_recv() {
+        Ok(answer) => {
+            *slot = None;
+            Some(answer)
+        }
+        Err(TryRecvError::Empty) => None,
+        Err(TryRecvError::Disconnected) => {
+            *slot = None;
+            None
+        }
     }
 }

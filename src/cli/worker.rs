@@ -75,10 +75,9 @@ fn listen(tx: crossbeam_channel::Sender<Command>) -> Result<()> {
 /// requeued): one that ended or is training elsewhere is refused, never mixed with a second;
 /// one that was interrupted with a resume state goes on (true: resume).
 fn already_there(dir: &std::path::Path) -> Result<bool> {
-    let log = dir.join(runs::folder::EVENTS_LOG);
-    let Ok(text) = std::fs::read_to_string(&log) else {
+    if !dir.join(runs::folder::EVENTS_LOG).is_file() {
         return Ok(false);
-    };
+    }
     let beat = runs::heartbeat::read(dir);
     if beat.alive() {
         anyhow::bail!(
@@ -86,11 +85,7 @@ fn already_there(dir: &std::path::Path) -> Result<bool> {
             dir.display()
         );
     }
-    let ended = runs::folder::complete_lines(&text)
-        .lines()
-        .filter_map(|l| runs::folder::parse_event_line(l).ok())
-        .any(|e| e.is_terminal());
-    if ended {
+    if runs::folder::terminal_event(dir).is_some() {
         anyhow::bail!(
             "{} has ended already (its events.log has its last event): not trained again",
             dir.display()

@@ -129,7 +129,7 @@ fn read_events(
     };
     // A worker that refused a run that had already ended (launched twice) leaves its record
     // as it is.
-    if folder_has_ended(dir) {
+    if runs::folder::terminal_event(dir).is_some() {
         let _ = tx.send(Event::Failed {
             reason: format!(
                 "not trained again: {} has ended already (see {})",
@@ -183,13 +183,4 @@ impl Drop for WorkerRun {
         }
         self.stdin = None;
     }
-}
-
-fn folder_has_ended(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join(runs::folder::EVENTS_LOG)).is_ok_and(|text| {
-        runs::folder::complete_lines(&text)
-            .lines()
-            .filter_map(|l| runs::folder::parse_event_line(l).ok())
-            .any(|e| e.is_terminal())
-    })
 }

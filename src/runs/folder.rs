@@ -38,6 +38,17 @@ pub fn parse_event_line(line: &str) -> Result<Event, ron::error::SpannedError> {
     ron::from_str(line)
 }
 
+/// The last terminal event of a run folder's log (Finished, Diverged, Failed); None while it
+/// trains, after a crash, or when there is no readable log.
+pub fn terminal_event(dir: &Path) -> Option<Event> {
+    let text = std::fs::read_to_string(dir.join(EVENTS_LOG)).ok()?;
+    complete_lines(&text)
+        .lines()
+        .rev()
+        .filter_map(|l| parse_event_line(l).ok())
+        .find(Event::is_terminal)
+}
+
 /// Appends one event to a run folder's log (used for the terminal event, written after the
 /// training loop has closed its own writer).
 pub fn append_event(dir: &Path, event: &Event) -> std::io::Result<()> {

@@ -64,15 +64,7 @@ impl Launcher {
 /// interrupted, can go on. A folder without a readable log is left to the resume state's
 /// own check.
 pub fn check_resumable(dir: &Path) -> Result<(), RunsError> {
-    let Ok(text) = std::fs::read_to_string(dir.join(super::folder::EVENTS_LOG)) else {
-        return Ok(());
-    };
-    let last = super::folder::complete_lines(&text)
-        .lines()
-        .rev()
-        .filter_map(|l| super::folder::parse_event_line(l).ok())
-        .find(Event::is_terminal);
-    match last {
+    match super::folder::terminal_event(dir) {
         Some(Event::Finished(f)) if !f.stopped => Err(refused(format!(
             "{} finished its training ({} epochs, test accuracy {}): a finished run cannot be \
              resumed, and its record stays as it is. To train it further, start a new run from \
